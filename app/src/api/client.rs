@@ -1,0 +1,90 @@
+//! The browser's client for `/api`: the same endpoints, bodies and auth schemes curl uses.
+//!
+//! Every request is sent with `credentials: "omit"`. The API answers 401 with
+//! `WWW-Authenticate: Basic` for curl's sake; on a request whose credentials mode is "include" or
+//! "same-origin" a browser may treat that challenge as its own and hold the request behind a
+//! native login prompt. With "omit" the 401 reaches our code at once and the page shows its
+//! own message. (No cookies are involved anywhere, so nothing is lost.)
+
+use super::{ErrorBody, NewUser, ResourceBody, TokenBody, UserBody};
+use base64::{engine::general_purpose::STANDARD, Engine};
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+use std::fmt;
+use web_sys::RequestCredentials;
+
+/// Why an API call did not produce the expected body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApiFailure {
+    /// The API answered with an error status; `message` is its `{"error": ...}` text.
+    Status { status: u16, message: String },
+    /// No usable answer: the network failed or the body was not what the contract says.
+    Transport(String),
+}
+
+impl ApiFailure {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiFailure::Status { status, .. } => Some(*status),
+            ApiFailure::Transport(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for ApiFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiFailure::Status { message, .. } => f.write_str(message),
+            ApiFailure::Transport(_) => {
+                f.write_str("The server could not be reached. Please try again.")
+            }
+        }
+    }
+}
+
+/// `POST /api/users`.
+pub async fn register(username: &str, password: &str) -> Result<UserBody, ApiFailure> {
+    let body = NewUser {
+        username: username.to_owned(),
+        password: password.to_owned(),
+    };
+    let request = omit_credentials(Request::post("/api/users"))
+        .json(&body)
+        .map_err(transport)?;
+    read(request.send().await.map_err(transport)?).await
+}
+
+/// `GET /api/token` with Basic `username:password`.
+pub async fn token_for_password(username: &str, password: &str) -> Result<TokenBody, ApiFailure> {
+    let credentials = STANDARD.encode(format!("{username}:{password}"));
+    let request = omit_credentials(Request::get("/api/token"))
+        .header("Authorization", &format!("Basic {credentials}"));
+    read(request.send().await.map_err(transport)?).await
+}
+
+/// `GET /api/resource` with `Authorization: Bearer <token>`.
+pub async fn resource(token: &str) -> Result<ResourceBody, ApiFailure> {
+    let request = omit_credentials(Request::get("/api/resource"))
+        .header("Authorization", &format!("Bearer {token}"));
+    read(request.send().await.map_err(transport)?).await
+}
+
+fn omit_credentials(request: RequestBuilder) -> RequestBuilder {
+    request.credentials(RequestCredentials::Omit)
+}
+
+async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure> {
+    if response.ok() {
+        return response.json::<T>().await.map_err(transport);
+    }
+    let status = response.status();
+    let message = match response.json::<ErrorBody>().await {
+        Ok(body) => body.error,
+        Err(_) => format!("The server answered {status}."),
+    };
+    Err(ApiFailure::Status { status, message })
+}
+
+fn transport(error: gloo_net::Error) -> ApiFailure {
+    ApiFailure::Transport(error.to_string())
+}

@@ -1,0 +1,13 @@
+//! The JSON API's contract: the bodies `/api` sends and receives and the input rules it
+//! enforces. The server and the browser client both compile this module, so the two cannot
+//! drift apart.
+
+pub mod client;
+mod types;
+mod validation;
+
+pub use types::{ErrorBody, NewUser, ResourceBody, TokenBody, UserBody};
+pub use validation::{
+    validate_password, validate_username, MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS,
+    MIN_PASSWORD_CHARS_DEFAULT,
+};

@@ -1,0 +1,57 @@
+//! The web UI (server-rendered, then hydrated) and the API contract shared with the server.
+
+pub mod api;
+mod nav;
+mod pages;
+mod session;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+pub use session::Session;
+
+/// The HTML document around the app, rendered only on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    Session::provide();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/rest-auth.css"/>
+        <Title text="rest-auth"/>
+        <Router>
+            <nav::NavBar/>
+            <main>
+                <Routes fallback=pages::NotFoundPage>
+                    <Route path=path!("/") view=pages::HomePage/>
+                    <Route path=path!("/register") view=pages::RegisterPage/>
+                    <Route path=path!("/login") view=pages::LoginPage/>
+                    <Route path=path!("/hello") view=pages::HelloPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

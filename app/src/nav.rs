@@ -1,0 +1,45 @@
+use crate::session::Session;
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+/// Site navigation. Signed-out links are what the server renders (they work before the WASM
+/// loads); once the stored token is known the bar switches to the signed-in actions.
+#[component]
+pub fn NavBar() -> impl IntoView {
+    let session = Session::get();
+    let navigate = use_navigate();
+    let log_out = move |_| {
+        session.sign_out();
+        navigate("/login", Default::default());
+    };
+
+    // "unknown" until the browser has read the stored token (always so in the server
+    // render); scripts and styles can wait for or react to the real state.
+    let state = move || match (session.is_loaded(), session.is_signed_in()) {
+        (false, _) => "unknown",
+        (true, true) => "signed-in",
+        (true, false) => "signed-out",
+    };
+
+    view! {
+        <header class="site-header" data-session=state>
+            <nav aria-label="Main">
+                <a class="brand" href="/">"rest-auth"</a>
+                <Show
+                    when=move || session.is_signed_in()
+                    fallback=|| {
+                        view! {
+                            <a href="/login">"Log in"</a>
+                            <a href="/register">"Create account"</a>
+                        }
+                    }
+                >
+                    <a href="/hello">"Greeting"</a>
+                    <button type="button" class="link-button" on:click=log_out.clone()>
+                        "Log out"
+                    </button>
+                </Show>
+            </nav>
+        </header>
+    }
+}

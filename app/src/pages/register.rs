@@ -1,0 +1,66 @@
+use super::{credentials_form::CredentialsForm, login::login_failure_message};
+use crate::{
+    api::{client, validate_password, validate_username, MIN_PASSWORD_CHARS_DEFAULT},
+    session::Session,
+};
+use leptos::{prelude::*, task::spawn_local};
+use leptos_meta::Title;
+use leptos_router::hooks::use_navigate;
+
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let session = Session::get();
+    let navigate = use_navigate();
+    let (pending, set_pending) = signal(false);
+    let (error, set_error) = signal(None::<String>);
+
+    let create_account = move |username: String, password: String| {
+        // The same rules the API enforces, checked here to save a round trip. The server may be
+        // configured with a longer minimum password; its 400 message is shown in that case.
+        let invalid = validate_username(&username)
+            .and_then(|()| validate_password(&password, MIN_PASSWORD_CHARS_DEFAULT));
+        if let Err(message) = invalid {
+            set_error.set(Some(message));
+            return;
+        }
+        set_pending.set(true);
+        set_error.set(None);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            // Registering signs the user in: create the account, then get a token for it the
+            // same way curl would.
+            if let Err(failure) = client::register(&username, &password).await {
+                set_error.set(Some(failure.to_string()));
+                set_pending.set(false);
+                return;
+            }
+            match client::token_for_password(&username, &password).await {
+                Ok(body) => {
+                    session.sign_in(body.token);
+                    navigate("/hello", Default::default());
+                }
+                Err(failure) => {
+                    set_error.set(Some(login_failure_message(&failure)));
+                    set_pending.set(false);
+                }
+            }
+        });
+    };
+
+    view! {
+        <Title text="Create account · rest-auth"/>
+        <h1>"Create account"</h1>
+        <p class="hint">
+            "Usernames: 1 to 32 letters, digits, dots, dashes or underscores. Passwords: at least "
+            {MIN_PASSWORD_CHARS_DEFAULT} " characters."
+        </p>
+        <CredentialsForm
+            submit_label="Create account"
+            password_autocomplete="new-password"
+            pending
+            error
+            on_submit=create_account
+        />
+        <p>"Already registered? " <a href="/login">"Log in instead"</a> "."</p>
+    }
+}

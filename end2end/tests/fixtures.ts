@@ -1,0 +1,56 @@
+import { test as base, expect, type Page } from '@playwright/test';
+
+/** A username no other test (or earlier run) has used: at most 32 characters. */
+export function uniqueName(prefix: string): string {
+  const random = Math.random().toString(36).slice(2, 8);
+  return `${prefix}-${Date.now().toString(36)}${random}`.slice(0, 32);
+}
+
+export function basic(user: string, password: string): string {
+  return 'Basic ' + Buffer.from(`${user}:${password}`, 'utf8').toString('base64');
+}
+
+/**
+ * Every test fails on a console error, an uncaught exception or a hydration warning.
+ * 4xx answers of /api are expected in the tests that provoke them (Chromium logs each one as
+ * "Failed to load resource"), so those alone are not counted.
+ */
+export const test = base.extend<{ problems: string[] }>({
+  problems: [
+    async ({ page }, use) => {
+      const problems: string[] = [];
+      page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+      page.on('console', (message) => {
+        const text = message.text();
+        const expectedApiAnswer =
+          /Failed to load resource: the server responded with a status of 4\d\d/.test(text) &&
+          new URL(message.location().url, 'http://x').pathname.startsWith('/api/');
+        if (message.type() === 'error' && !expectedApiAnswer) {
+          problems.push(`console.error: ${text}`);
+        } else if (/hydrat/i.test(text) && message.type() !== 'log') {
+          problems.push(`${message.type()}: ${text}`);
+        }
+      });
+      page.on('dialog', (dialog) => {
+        problems.push(`unexpected dialog: ${dialog.message()}`);
+        void dialog.dismiss();
+      });
+      await use(problems);
+      expect(problems, 'console errors, page errors, hydration warnings').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
+
+/** Opens `path` and waits until the page is hydrated and the stored session is known. */
+export async function open(page: Page, path: string): Promise<void> {
+  await page.goto(path);
+  await expect(page.locator('header.site-header')).not.toHaveAttribute('data-session', 'unknown');
+}
+
+export async function fillCredentials(page: Page, username: string, password: string) {
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+}

@@ -1,0 +1,24 @@
+//! The JSON API under `/api`, wire-compatible with the Flask original. One module per
+//! resource. Nothing else in the server registers paths under `/api`; unknown paths and
+//! methods here get JSON errors, not the HTML 404 page.
+
+mod json;
+mod resource;
+mod token;
+mod users;
+
+use crate::{error::ApiError, state::AppState};
+use axum::{
+    routing::{get, post},
+    Router,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/users", post(users::register))
+        .route("/users/{id}", get(users::get_user))
+        .route("/token", get(token::issue_token))
+        .route("/resource", get(resource::get_resource))
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+}

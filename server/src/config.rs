@@ -1,0 +1,240 @@
+//! Settings, all from the environment (a `.env` file in the working directory is read first,
+//! as the original does; real environment variables win over it).
+
+use leptos::config::{Env, LeptosOptions};
+use std::{
+    env, fmt, fs,
+    io::{self, Write},
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use app::api::MIN_PASSWORD_CHARS_DEFAULT;
+
+/// Everything the server needs to run.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `DATABASE_URL`; defaults to a SQLite file in the data directory.
+    pub database_url: String,
+    /// `SECRET_KEY`, or a generated key kept in the data directory.
+    pub secret_key: SecretKey,
+    /// `TOKEN_TTL_SECONDS`, default 600 (the original's `duration`).
+    pub token_ttl: Duration,
+    /// `MIN_PASSWORD_LENGTH`, default 6 (the original README registers with "python").
+    pub min_password_chars: usize,
+    /// `LEPTOS_SITE_ADDR`, `LEPTOS_SITE_ROOT`, `LEPTOS_ENV` and the fixed output name.
+    pub leptos: LeptosOptions,
+}
+
+/// The HMAC key that signs tokens. Its `Debug` never shows the bytes.
+#[derive(Clone)]
+pub struct SecretKey(Vec<u8>);
+
+impl SecretKey {
+    /// HS256 keys shorter than the hash output weaken the MAC (RFC 7518 §3.2).
+    pub const MIN_BYTES: usize = 32;
+
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Result<Self, ConfigError> {
+        let bytes = bytes.into();
+        if bytes.len() < Self::MIN_BYTES {
+            return Err(ConfigError(format!(
+                "SECRET_KEY must be at least {} bytes long (it is {}); \
+                 generate one with `openssl rand -hex 32`",
+                Self::MIN_BYTES,
+                bytes.len()
+            )));
+        }
+        Ok(SecretKey(bytes))
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKey(<redacted>)")
+    }
+}
+
+/// A setting that cannot be used; the message names the variable and what is wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+pub const DEFAULT_DATA_DIR: &str = "data";
+const SECRET_KEY_FILE: &str = "secret_key";
+
+impl Config {
+    /// Reads the settings from the process environment (and `.env`), creating the data
+    /// directory and, when `SECRET_KEY` is unset, the persistent generated key.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        // A missing .env is normal; a malformed one is worth stopping for.
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(e) if e.not_found() => {}
+            Err(e) => return Err(ConfigError(format!(".env could not be read: {e}"))),
+        }
+
+        let data_dir = PathBuf::from(var("DATA_DIR")?.unwrap_or_else(|| DEFAULT_DATA_DIR.into()));
+        let database_url = match var("DATABASE_URL")? {
+            Some(url) => url,
+            None => {
+                create_dir(&data_dir)?;
+                format!("sqlite:{}", data_dir.join("rest-auth.db").display())
+            }
+        };
+        let secret_key = match var("SECRET_KEY")? {
+            Some(key) => SecretKey::new(key.into_bytes())?,
+            None => load_or_create_secret(&data_dir)?,
+        };
+        let token_ttl = Duration::from_secs(parse_var("TOKEN_TTL_SECONDS", 600u64)?);
+        if token_ttl.is_zero() {
+            return Err(ConfigError("TOKEN_TTL_SECONDS must be at least 1".into()));
+        }
+        let min_password_chars = parse_var("MIN_PASSWORD_LENGTH", MIN_PASSWORD_CHARS_DEFAULT)?;
+        let site_addr: SocketAddr = parse_var("LEPTOS_SITE_ADDR", ([127, 0, 0, 1], 3000).into())?;
+        let site_root = var("LEPTOS_SITE_ROOT")?.unwrap_or_else(|| "target/site".into());
+        let leptos_env = match var("LEPTOS_ENV")?.as_deref() {
+            None | Some("PROD") | Some("prod") | Some("production") => Env::PROD,
+            Some("DEV") | Some("dev") | Some("development") => Env::DEV,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "LEPTOS_ENV must be PROD or DEV, not {other:?}"
+                )))
+            }
+        };
+
+        Ok(Config {
+            database_url,
+            secret_key,
+            token_ttl,
+            min_password_chars,
+            leptos: leptos_options(site_addr, &site_root, leptos_env),
+        })
+    }
+}
+
+/// Leptos options built from our settings rather than `get_configuration`, which needs
+/// `LEPTOS_OUTPUT_NAME` set at build time by cargo-leptos: this way `cargo test` and a binary
+/// copied elsewhere behave like `cargo leptos serve`.
+pub fn leptos_options(site_addr: SocketAddr, site_root: &str, env: Env) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("rest-auth")
+        .site_root(site_root)
+        .site_pkg_dir("pkg")
+        .site_addr(site_addr)
+        .env(env)
+        .build()
+}
+
+fn var(name: &str) -> Result<Option<String>, ConfigError> {
+    match env::var(name) {
+        Ok(value) if value.is_empty() => Ok(None),
+        Ok(value) => Ok(Some(value)),
+        Err(env::VarError::NotPresent) => Ok(None),
+        Err(env::VarError::NotUnicode(_)) => Err(ConfigError(format!("{name} is not valid UTF-8"))),
+    }
+}
+
+fn parse_var<T>(name: &str, default: T) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr,
+    T::Err: fmt::Display,
+{
+    match var(name)? {
+        None => Ok(default),
+        Some(raw) => raw
+            .parse()
+            .map_err(|e| ConfigError(format!("{name}={raw:?} is not valid: {e}"))),
+    }
+}
+
+fn create_dir(dir: &Path) -> Result<(), ConfigError> {
+    fs::create_dir_all(dir).map_err(|e| {
+        ConfigError(format!(
+            "cannot create data directory {}: {e}",
+            dir.display()
+        ))
+    })
+}
+
+/// The key generated on first start, so tokens survive restarts without anyone having to
+/// invent a secret. Created with mode 0600 and never overwritten.
+fn load_or_create_secret(data_dir: &Path) -> Result<SecretKey, ConfigError> {
+    let path = data_dir.join(SECRET_KEY_FILE);
+    let failed = |e: io::Error| ConfigError(format!("secret key file {}: {e}", path.display()));
+    match fs::read_to_string(&path) {
+        Ok(text) => {
+            let bytes = hex::decode(text.trim()).map_err(|_| {
+                ConfigError(format!("secret key file {} is not hex", path.display()))
+            })?;
+            return SecretKey::new(bytes);
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(failed(e)),
+    }
+
+    create_dir(data_dir)?;
+    let mut bytes = [0u8; 32];
+    argon2::password_hash::rand_core::RngCore::fill_bytes(
+        &mut argon2::password_hash::rand_core::OsRng,
+        &mut bytes,
+    );
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(&path) {
+        Ok(mut file) => {
+            file.write_all(hex::encode(bytes).as_bytes())
+                .and_then(|()| file.sync_all())
+                .map_err(failed)?;
+            tracing::info!(path = %path.display(), "generated a new secret key");
+            SecretKey::new(bytes.to_vec())
+        }
+        // Another instance created it between our read and our create: use theirs.
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => load_or_create_secret(data_dir),
+        Err(e) => Err(failed(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_secret_is_private_and_stable() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = load_or_create_secret(dir.path()).unwrap();
+        let second = load_or_create_secret(dir.path()).unwrap();
+        assert_eq!(first.as_bytes(), second.as_bytes());
+        assert_eq!(first.as_bytes().len(), 32);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(dir.path().join(SECRET_KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let other = tempfile::tempdir().unwrap();
+        assert_ne!(
+            load_or_create_secret(other.path()).unwrap().as_bytes(),
+            first.as_bytes()
+        );
+    }
+
+    #[test]
+    fn short_secret_is_refused() {
+        assert!(SecretKey::new(b"top secret!".to_vec()).is_err());
+        assert!(SecretKey::new(vec![7u8; 32]).is_ok());
+        assert_eq!(
+            format!("{:?}", SecretKey::new(vec![7u8; 32]).unwrap()),
+            "SecretKey(<redacted>)"
+        );
+    }
+}

@@ -1,0 +1,81 @@
+//! The API's whole error vocabulary. Every handler returns `Result<_, ApiError>`, so every
+//! failure leaves as a status code plus `{"error": "..."}`.
+
+use app::api::ErrorBody;
+use axum::{
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+
+/// The challenge curl users expect on a 401, word for word as the original sends it.
+pub const BASIC_CHALLENGE: &str = r#"Basic realm="Authentication Required""#;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Missing, malformed or wrong credentials. One message for every cause, so a caller
+    /// cannot tell an unknown user from a wrong password.
+    #[error("Unauthorized Access")]
+    Unauthorized,
+    /// Input that breaks a rule; the message says which.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("That username is already taken.")]
+    UsernameTaken,
+    #[error("Not found.")]
+    NotFound,
+    #[error("Method not allowed.")]
+    MethodNotAllowed,
+    #[error("Request body is too large.")]
+    PayloadTooLarge,
+    #[error("Expected a JSON body (Content-Type: application/json).")]
+    UnsupportedMediaType,
+    /// Anything else. The cause is logged; the caller learns nothing about internals.
+    #[error("Internal server error.")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ApiError {
+    pub fn internal(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        ApiError::Internal(error.into())
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::UsernameTaken => StatusCode::CONFLICT,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> Self {
+        ApiError::internal(error)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(cause) = &self {
+            tracing::error!(error = %cause, "request failed");
+        }
+        let status = self.status();
+        let body = Json(ErrorBody {
+            error: self.to_string(),
+        });
+        let mut response = (status, body).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(BASIC_CHALLENGE),
+            );
+        }
+        response
+    }
+}

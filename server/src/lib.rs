@@ -1,0 +1,163 @@
+//! The rest-auth server: the JSON API under `/api`, the server-rendered pages, and the static
+//! files of the hydrated front end, in one axum router.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod state;
+pub mod store;
+
+use crate::{auth::token::TokenKeys, config::Config, state::AppState, store::UserStore};
+use app::{shell, App};
+use axum::{
+    extract::{DefaultBodyLimit, OriginalUri},
+    response::Redirect,
+    routing::{get, post},
+    Json, Router,
+};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::{future::Future, sync::Arc};
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+/// Requests larger than this are refused with 413 before they are read.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database {url}: {source}")]
+    Database {
+        url: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("secret key: {0}")]
+    SecretKey(#[from] jsonwebtoken::errors::Error),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("server stopped: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// Connects and migrates the database and assembles the whole router.
+pub async fn build(config: &Config) -> Result<Router, StartError> {
+    let users = UserStore::connect(&config.database_url)
+        .await
+        .map_err(|source| StartError::Database {
+            url: redact_url(&config.database_url),
+            source,
+        })?;
+    let tokens = TokenKeys::new(config.secret_key.as_bytes(), config.token_ttl)?;
+    Ok(router(AppState {
+        users,
+        tokens: Arc::new(tokens),
+        min_password_chars: config.min_password_chars,
+        leptos: config.leptos.clone(),
+    }))
+}
+
+fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let leptos = state.leptos.clone();
+    Router::new()
+        .nest("/api", api::router())
+        .route(
+            "/healthz",
+            get(|| async { Json(serde_json::json!({ "status": "ok" })) }),
+        )
+        .leptos_routes(&state, routes, move || shell(leptos.clone()))
+        // A form submitted before the WASM has loaded posts here; send the browser back to
+        // the page (the fields in the body are dropped unread).
+        .route("/login", post(back_to_form))
+        .route("/register", post(back_to_form))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn back_to_form(OriginalUri(uri): OriginalUri) -> Redirect {
+    Redirect::to(uri.path())
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then lets in-flight requests finish.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Builds the app and serves it on `LEPTOS_SITE_ADDR`.
+pub async fn run(
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let router = build(&config).await?;
+    let addr = config.leptos.site_addr;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Listen { addr, source })?;
+    tracing::info!("listening on http://{addr}");
+    serve(listener, router, shutdown)
+        .await
+        .map_err(StartError::Serve)
+}
+
+/// A database URL for logs: the password of a `scheme://user:password@host` URL is hidden.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_passwords_are_not_logged() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/auth"),
+            "postgres://app:***@db:5432/auth"
+        );
+        assert_eq!(
+            redact_url("sqlite:data/rest-auth.db"),
+            "sqlite:data/rest-auth.db"
+        );
+        assert_eq!(
+            redact_url("postgres://app@db/auth"),
+            "postgres://app@db/auth"
+        );
+    }
+
+    /// `/api` belongs to the JSON API. Leptos server functions default to that prefix and
+    /// `leptos_routes` registers every one it finds; none may land there.
+    #[test]
+    fn no_server_function_claims_api_paths() {
+        let claimed: Vec<_> = leptos::server_fn::axum::server_fn_paths()
+            .map(|(path, _)| path)
+            .filter(|path| path.starts_with("/api"))
+            .collect();
+        assert!(
+            claimed.is_empty(),
+            "server functions under /api: {claimed:?}"
+        );
+    }
+}

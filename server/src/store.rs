@@ -1,0 +1,83 @@
+//! Persistence of user accounts (SQLite through sqlx; migrations in `migrations/sqlite`).
+
+use crate::error::ApiError;
+use sqlx::{
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    SqlitePool,
+};
+use std::{str::FromStr, time::Duration};
+
+/// A stored account.
+#[derive(Clone, sqlx::FromRow)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+}
+
+#[derive(Clone)]
+pub struct UserStore {
+    pool: SqlitePool,
+}
+
+impl UserStore {
+    /// Opens (creating if needed) the database at `url` and applies pending migrations.
+    pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            // WAL: readers never wait for the writer. synchronous=FULL: a registration that
+            // was answered 201 survives a crash of the process or the machine.
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        if let Some(dir) = options.get_filename().parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)?;
+            }
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
+        Ok(UserStore { pool })
+    }
+
+    /// Inserts a new account and returns its id. A taken name (compared without case) is
+    /// `UsernameTaken`, decided by the unique index, so concurrent attempts cannot both win.
+    pub async fn create(&self, username: &str, password_hash: &str) -> Result<i64, ApiError> {
+        let inserted = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO users (username, password_hash) VALUES (?, ?) RETURNING id",
+        )
+        .bind(username)
+        .bind(password_hash)
+        .fetch_one(&self.pool)
+        .await;
+        match inserted {
+            Ok(id) => Ok(id),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Err(ApiError::UsernameTaken)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn find_by_id(&self, id: i64) -> Result<Option<User>, ApiError> {
+        Ok(
+            sqlx::query_as::<_, User>("SELECT id, username, password_hash FROM users WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn find_by_username(&self, username: &str) -> Result<Option<User>, ApiError> {
+        Ok(sqlx::query_as::<_, User>(
+            "SELECT id, username, password_hash FROM users WHERE username = ?",
+        )
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+}

@@ -1,0 +1,236 @@
+//! `POST /api/users` and `GET /api/users/{id}`: input rules and their errors.
+
+use crate::common::{assert_json_error, TestApp};
+use serde_json::json;
+
+#[tokio::test]
+async fn taken_username_is_409_regardless_of_case() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.register("miguel", "python").await.status(), 201);
+    let response = app.register("miguel", "another-password").await;
+    assert_eq!(response.status(), 409);
+    assert_json_error(response).await;
+    let response = app.register("MIGUEL", "python").await;
+    assert_eq!(response.status(), 409);
+    // The first account is untouched.
+    assert_eq!(
+        app.get_basic("/api/resource", "miguel", "python")
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_registrations_of_one_name_give_exactly_one_201() {
+    let app = TestApp::spawn().await;
+    let mut requests = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let request = app
+            .client
+            .post(app.url("/api/users"))
+            .json(&json!({ "username": "race", "password": "python" }));
+        requests.spawn(async move { request.send().await.unwrap().status().as_u16() });
+    }
+    let statuses: Vec<u16> = requests.join_all().await;
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 409).count(),
+        9,
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn invalid_input_is_400_with_a_reason() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        (json!({ "username": "miguel" }), "missing password"),
+        (json!({ "password": "python" }), "missing username"),
+        (
+            json!({ "username": 7, "password": "python" }),
+            "username not a string",
+        ),
+        (
+            json!({ "username": "", "password": "python" }),
+            "empty username",
+        ),
+        (
+            json!({ "username": "x".repeat(33), "password": "python" }),
+            "33 characters",
+        ),
+        (
+            json!({ "username": "has space", "password": "python" }),
+            "space",
+        ),
+        (
+            json!({ "username": "co:lon", "password": "python" }),
+            "colon",
+        ),
+        (
+            json!({ "username": "miguel", "password": "ruby" }),
+            "short password",
+        ),
+        (
+            json!({ "username": "miguel", "password": "p".repeat(1025) }),
+            "password over 1024 bytes",
+        ),
+        (json!(["miguel", "python"]), "not an object"),
+    ];
+    for (body, case) in cases {
+        let response = app
+            .client
+            .post(app.url("/api/users"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{case}");
+        assert_json_error(response).await;
+    }
+    // Nothing was created along the way: the name is still free.
+    assert_eq!(app.register("miguel", "python").await.status(), 201);
+}
+
+#[tokio::test]
+async fn limits_at_the_edges_are_accepted() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.register(&"u".repeat(32), "sixsix").await.status(), 201);
+    assert_eq!(
+        app.register("max-pass", &"p".repeat(1024)).await.status(),
+        201
+    );
+    assert_eq!(
+        app.get_basic("/api/resource", "max-pass", &"p".repeat(1024))
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn error_messages_never_echo_the_password() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .post(app.url("/api/users"))
+        .json(&json!({ "username": "miguel", "password": 123456789 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let message = assert_json_error(response).await;
+    assert!(!message.contains("123456789"), "{message}");
+}
+
+#[tokio::test]
+async fn minimum_password_length_is_configurable() {
+    let app = TestApp::spawn_with(|config| config.min_password_chars = 10).await;
+    let response = app.register("miguel", "python").await;
+    assert_eq!(response.status(), 400);
+    let message = assert_json_error(response).await;
+    assert!(message.contains("10"), "{message}");
+    assert_eq!(app.register("miguel", "python-python").await.status(), 201);
+}
+
+#[tokio::test]
+async fn wrong_body_types_are_4xx_not_500() {
+    let app = TestApp::spawn().await;
+
+    let response = app
+        .client
+        .post(app.url("/api/users"))
+        .header("Content-Type", "text/plain")
+        .body(r#"{"username":"miguel","password":"python"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 415);
+    assert_json_error(response).await;
+
+    let response = app
+        .client
+        .post(app.url("/api/users"))
+        .header("Content-Type", "application/json")
+        .body(r#"{"username":"miguel","#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert_json_error(response).await;
+
+    let response = app
+        .client
+        .post(app.url("/api/users"))
+        .header("Content-Type", "application/json")
+        .body(format!(
+            r#"{{"username":"miguel","password":"{}"}}"#,
+            "p".repeat(20_000)
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    assert_json_error(response).await;
+}
+
+#[tokio::test]
+async fn user_lookup() {
+    let app = TestApp::spawn().await;
+    let response = app.register("miguel", "python").await;
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let id = location.rsplit('/').next().unwrap();
+
+    let response = app
+        .client
+        .get(app.url(&format!("/api/users/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.json::<serde_json::Value>().await.unwrap(),
+        json!({ "username": "miguel" })
+    );
+
+    for missing in [
+        "/api/users/999999",
+        "/api/users/abc",
+        "/api/users/-1",
+        "/api/users/99999999999999999999",
+    ] {
+        let response = app.client.get(app.url(missing)).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{missing}");
+        assert_json_error(response).await;
+    }
+}
+
+#[tokio::test]
+async fn unknown_api_paths_and_methods_are_json() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .get(app.url("/api/nothing-here"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    assert_json_error(response).await;
+
+    let response = app
+        .client
+        .delete(app.url("/api/token"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_json_error(response).await;
+
+    let response = app.client.get(app.url("/api/users")).send().await.unwrap();
+    assert_eq!(response.status(), 405);
+    assert_json_error(response).await;
+}
