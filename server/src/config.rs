@@ -152,8 +152,14 @@ where
     }
 }
 
+/// Creates the data directory readable by its owner only: it holds the password hashes and
+/// the generated key. An existing directory keeps the permissions it has.
 fn create_dir(dir: &Path) -> Result<(), ConfigError> {
-    fs::create_dir_all(dir).map_err(|e| {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|e| {
         ConfigError(format!(
             "cannot create data directory {}: {e}",
             dir.display()
@@ -220,6 +226,14 @@ mod tests {
                 .permissions()
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let fresh = dir.path().join("fresh");
+            load_or_create_secret(&fresh).unwrap();
+            let mode = fs::metadata(&fresh).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o700);
         }
         let other = tempfile::tempdir().unwrap();
         assert_ne!(

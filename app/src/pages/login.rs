@@ -23,13 +23,10 @@ pub fn LoginPage() -> impl IntoView {
         set_error.set(None);
         let navigate = navigate.clone();
         spawn_local(async move {
-            match client::token_for_password(&username, &password).await {
-                Ok(body) => {
-                    session.sign_in(body.token);
-                    navigate("/hello", Default::default());
-                }
-                Err(failure) => {
-                    set_error.set(Some(login_failure_message(&failure)));
+            match sign_in_with_password(session, &username, &password).await {
+                Ok(()) => navigate("/hello", Default::default()),
+                Err(message) => {
+                    set_error.set(Some(message));
                     set_pending.set(false);
                 }
             }
@@ -50,9 +47,23 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
+/// Exchanges a password for a token, as curl's `-u user:password /api/token` does, and keeps
+/// the token. On failure, returns the message to show.
+pub(super) async fn sign_in_with_password(
+    session: Session,
+    username: &str,
+    password: &str,
+) -> Result<(), String> {
+    let body = client::token_for_password(username, password)
+        .await
+        .map_err(|failure| login_failure_message(&failure))?;
+    session.sign_in(body.token);
+    Ok(())
+}
+
 /// The API's 401 says "Unauthorized Access" (the original's words, meant for curl); a person
 /// at a log-in form needs to hear which thing to retry.
-pub(super) fn login_failure_message(failure: &ApiFailure) -> String {
+fn login_failure_message(failure: &ApiFailure) -> String {
     match failure.status() {
         Some(401) => "Wrong username or password.".into(),
         _ => failure.to_string(),

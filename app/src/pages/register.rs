@@ -1,4 +1,4 @@
-use super::{credentials_form::CredentialsForm, login::login_failure_message};
+use super::{credentials_form::CredentialsForm, login::sign_in_with_password};
 use crate::{
     api::{client, validate_password, validate_username, MIN_PASSWORD_CHARS_DEFAULT},
     session::Session,
@@ -29,18 +29,14 @@ pub fn RegisterPage() -> impl IntoView {
         spawn_local(async move {
             // Registering signs the user in: create the account, then get a token for it the
             // same way curl would.
-            if let Err(failure) = client::register(&username, &password).await {
-                set_error.set(Some(failure.to_string()));
-                set_pending.set(false);
-                return;
-            }
-            match client::token_for_password(&username, &password).await {
-                Ok(body) => {
-                    session.sign_in(body.token);
-                    navigate("/hello", Default::default());
-                }
-                Err(failure) => {
-                    set_error.set(Some(login_failure_message(&failure)));
+            let signed_in = match client::register(&username, &password).await {
+                Ok(_) => sign_in_with_password(session, &username, &password).await,
+                Err(failure) => Err(failure.to_string()),
+            };
+            match signed_in {
+                Ok(()) => navigate("/hello", Default::default()),
+                Err(message) => {
+                    set_error.set(Some(message));
                     set_pending.set(false);
                 }
             }
