@@ -41,7 +41,8 @@ ensure_cargo_leptos() {
       cargo +nightly install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
   else
     # Stable only: build from the published source with the one dependency that needs a newer
-    # rustc pinned back to a version that does not.
+    # rustc pinned back to a version that does not. (Our build machines have nightly, so CI
+    # takes the branch above; this one is the documented recipe for machines without it.)
     local work; work="$(mktemp -d)"
     (
       cd "$work"

@@ -128,3 +128,14 @@ test('pages are server-rendered with labelled forms before any script runs', asy
   expect(new URL(page.url()).pathname).toBe('/login');
   await context.close();
 });
+
+test('an expired or revoked token ends the session with a message', async ({ page }) => {
+  await open(page, '/login');
+  // A token the server will refuse, as an expired one would be.
+  await page.evaluate(() => localStorage.setItem('rest-auth.token', JSON.stringify('eyJhbGciOiJIUzI1NiJ9.e30.bad')));
+  await open(page, '/hello');
+  await expect(page.getByRole('alert')).toHaveText('Your session has ended. Please log in again.');
+  await expect(page.getByText('You are not signed in.')).toBeVisible();
+  await expect(page.getByRole('navigation').getByRole('link', { name: 'Log in' })).toBeVisible();
+  expect(await page.evaluate(() => localStorage.getItem('rest-auth.token'))).toBeNull();
+});
