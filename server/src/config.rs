@@ -71,10 +71,18 @@ impl Config {
     /// Reads the settings from the process environment (and `.env`), creating the data
     /// directory and, when `SECRET_KEY` is unset, the persistent generated key.
     pub fn from_env() -> Result<Self, ConfigError> {
-        // A missing .env is normal; a malformed one is worth stopping for.
-        match dotenvy::dotenv() {
+        // Only ./.env (dotenvy::dotenv would also search parent directories). A missing file is
+        // normal; a malformed one is worth stopping for.
+        match dotenvy::from_path(".env") {
             Ok(_) => {}
             Err(e) if e.not_found() => {}
+            // The parse error quotes the offending line, which may hold a secret: not shown.
+            Err(dotenvy::Error::LineParse(..)) => {
+                return Err(ConfigError(
+                    ".env has a line that is not NAME=value (quote values that contain spaces)"
+                        .into(),
+                ))
+            }
             Err(e) => return Err(ConfigError(format!(".env could not be read: {e}"))),
         }
 

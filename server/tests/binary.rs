@@ -1,0 +1,223 @@
+//! The released binary as an operator runs it: configuration from the environment and `.env`,
+//! the generated secret key, the default SQLite file, graceful shutdown.
+
+use std::{
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rest-auth");
+
+/// Settings that must come from the test alone, not from whoever runs it.
+const SETTINGS: [&str; 8] = [
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "DATA_DIR",
+    "TOKEN_TTL_SECONDS",
+    "MIN_PASSWORD_LENGTH",
+    "LEPTOS_SITE_ADDR",
+    "LEPTOS_SITE_ROOT",
+    "LEPTOS_ENV",
+];
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Running {
+    child: Child,
+    base: String,
+}
+
+impl Running {
+    /// Starts the binary in `dir` with only `LEPTOS_SITE_ADDR` set, and waits for /healthz.
+    async fn start(dir: &Path) -> Running {
+        let port = free_port();
+        let mut command = Command::new(BIN);
+        for name in SETTINGS {
+            command.env_remove(name);
+        }
+        let child = command
+            .current_dir(dir)
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(response) = reqwest::get(format!("{base}/healthz")).await {
+                if response.status() == 200 {
+                    break;
+                }
+            }
+            assert!(Instant::now() < deadline, "server did not come up");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Running { child, base }
+    }
+
+    /// SIGTERM, then the exit status.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success());
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+async fn register_and_get_token(base: &str) -> String {
+    let client = reqwest::Client::new();
+    let response = client
+        .post(format!("{base}/api/users"))
+        .json(&serde_json::json!({ "username": "miguel", "password": "python" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let body: serde_json::Value = client
+        .get(format!("{base}/api/token"))
+        .basic_auth("miguel", Some("python"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["token"].as_str().unwrap().to_owned()
+}
+
+async fn resource_status(base: &str, token: &str) -> u16 {
+    reqwest::Client::new()
+        .get(format!("{base}/api/resource"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn default_install_generates_a_private_key_and_tokens_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start(dir.path()).await;
+    let token = register_and_get_token(&server.base).await;
+    assert!(server.terminate().success(), "SIGTERM is a clean exit");
+
+    let data = dir.path().join("data");
+    assert!(
+        data.join("rest-auth.db").exists(),
+        "default SQLite file in ./data"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data.join("secret_key")), 0o600);
+        assert_eq!(mode(&data), 0o700);
+    }
+    let key = std::fs::read_to_string(data.join("secret_key")).unwrap();
+    assert_eq!(key.trim().len(), 64, "256 bits, hex");
+
+    // Same directory, new process: same key, same database, so the old token still works.
+    let server = Running::start(dir.path()).await;
+    assert_eq!(resource_status(&server.base, &token).await, 200);
+    assert_eq!(
+        std::fs::read_to_string(data.join("secret_key")).unwrap(),
+        key
+    );
+
+    // A fresh directory means a fresh key: the token is refused there.
+    let other = tempfile::tempdir().unwrap();
+    let elsewhere = Running::start(other.path()).await;
+    register_and_get_token(&elsewhere.base).await;
+    assert_eq!(resource_status(&elsewhere.base, &token).await, 401);
+}
+
+#[tokio::test]
+async fn secret_key_and_database_url_come_from_dot_env() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "0123456789abcdef0123456789abcdef-from-dot-env";
+    std::fs::write(
+        dir.path().join(".env"),
+        format!("SECRET_KEY={secret}\nDATABASE_URL=sqlite:elsewhere/auth.db\n"),
+    )
+    .unwrap();
+    let server = Running::start(dir.path()).await;
+    let token = register_and_get_token(&server.base).await;
+
+    // The token is signed with the .env key.
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+    validation.set_required_spec_claims(&["exp", "sub"]);
+    let key = jsonwebtoken::DecodingKey::from_secret(secret.as_bytes()).unwrap();
+    jsonwebtoken::decode::<serde_json::Value>(&token, &key, &validation)
+        .expect("signed with SECRET_KEY");
+    assert!(dir.path().join("elsewhere/auth.db").exists());
+    assert!(
+        !dir.path().join("data/secret_key").exists(),
+        "no key generated when one is set"
+    );
+}
+
+fn run_to_exit(dir: &Path) -> (bool, String) {
+    let mut command = Command::new(BIN);
+    for name in SETTINGS {
+        command.env_remove(name);
+    }
+    let output = command
+        .current_dir(dir)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", free_port()))
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), log.into_owned())
+}
+
+#[test]
+fn a_short_secret_key_stops_start_up_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".env"), "SECRET_KEY=\"top secret!\"\n").unwrap();
+    let (success, log) = run_to_exit(dir.path());
+    assert!(!success);
+    assert!(
+        log.contains("SECRET_KEY must be at least 32 bytes"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("top secret!"),
+        "the key itself is not logged: {log}"
+    );
+}
+
+#[test]
+fn a_malformed_dot_env_stops_start_up_without_echoing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".env"), "SECRET_KEY=my very secret words\n").unwrap();
+    let (success, log) = run_to_exit(dir.path());
+    assert!(!success);
+    assert!(
+        log.contains(".env has a line that is not NAME=value"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("secret words"),
+        "the line is not logged: {log}"
+    );
+}
