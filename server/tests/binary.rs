@@ -29,6 +29,18 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// The binary, run in `dir` on `port` with none of the test runner's settings.
+fn command(dir: &Path, port: u16) -> Command {
+    let mut command = Command::new(BIN);
+    for name in SETTINGS {
+        command.env_remove(name);
+    }
+    command
+        .current_dir(dir)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"));
+    command
+}
+
 struct Running {
     child: Child,
     base: String,
@@ -38,13 +50,7 @@ impl Running {
     /// Starts the binary in `dir` with only `LEPTOS_SITE_ADDR` set, and waits for /healthz.
     async fn start(dir: &Path) -> Running {
         let port = free_port();
-        let mut command = Command::new(BIN);
-        for name in SETTINGS {
-            command.env_remove(name);
-        }
-        let child = command
-            .current_dir(dir)
-            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        let child = command(dir, port)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -177,15 +183,7 @@ async fn secret_key_and_database_url_come_from_dot_env() {
 }
 
 fn run_to_exit(dir: &Path) -> (bool, String) {
-    let mut command = Command::new(BIN);
-    for name in SETTINGS {
-        command.env_remove(name);
-    }
-    let output = command
-        .current_dir(dir)
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", free_port()))
-        .output()
-        .unwrap();
+    let output = command(dir, free_port()).output().unwrap();
     let log = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
     (output.status.success(), log.into_owned())
 }

@@ -61,6 +61,21 @@ impl TestApp {
             .unwrap()
     }
 
+    /// `POST /api/users` with a body sent exactly as given, under `content_type`.
+    pub async fn post_users_raw(
+        &self,
+        content_type: &str,
+        body: impl Into<String>,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/users"))
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body.into())
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// `GET path` with Basic `user:password`, as curl's `-u user:password`.
     pub async fn get_basic(&self, path: &str, user: &str, password: &str) -> reqwest::Response {
         self.client

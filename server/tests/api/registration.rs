@@ -142,38 +142,26 @@ async fn wrong_body_types_are_4xx_not_500() {
     let app = TestApp::spawn().await;
 
     let response = app
-        .client
-        .post(app.url("/api/users"))
-        .header("Content-Type", "text/plain")
-        .body(r#"{"username":"miguel","password":"python"}"#)
-        .send()
-        .await
-        .unwrap();
+        .post_users_raw("text/plain", r#"{"username":"miguel","password":"python"}"#)
+        .await;
     assert_eq!(response.status(), 415);
     assert_json_error(response).await;
 
     let response = app
-        .client
-        .post(app.url("/api/users"))
-        .header("Content-Type", "application/json")
-        .body(r#"{"username":"miguel","#)
-        .send()
-        .await
-        .unwrap();
+        .post_users_raw("application/json", r#"{"username":"miguel","#)
+        .await;
     assert_eq!(response.status(), 400);
     assert_json_error(response).await;
 
     let response = app
-        .client
-        .post(app.url("/api/users"))
-        .header("Content-Type", "application/json")
-        .body(format!(
-            r#"{{"username":"miguel","password":"{}"}}"#,
-            "p".repeat(20_000)
-        ))
-        .send()
-        .await
-        .unwrap();
+        .post_users_raw(
+            "application/json",
+            format!(
+                r#"{{"username":"miguel","password":"{}"}}"#,
+                "p".repeat(20_000)
+            ),
+        )
+        .await;
     assert_eq!(response.status(), 413);
     assert_json_error(response).await;
 }

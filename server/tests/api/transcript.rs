@@ -10,13 +10,11 @@ async fn original_readme_transcript() {
     // $ curl -i -X POST -H "Content-Type: application/json"
     //        -d '{"username":"miguel","password":"python"}' http://127.0.0.1:5000/api/users
     let response = app
-        .client
-        .post(app.url("/api/users"))
-        .header("Content-Type", "application/json")
-        .body(r#"{"username":"miguel","password":"python"}"#)
-        .send()
-        .await
-        .unwrap();
+        .post_users_raw(
+            "application/json",
+            r#"{"username":"miguel","password":"python"}"#,
+        )
+        .await;
     assert_eq!(response.status(), 201);
     assert_eq!(response.headers()["content-type"], "application/json");
     let location = response.headers()["location"].to_str().unwrap().to_owned();
