@@ -213,7 +213,7 @@ async fn forged_expired_and_foreign_tokens_are_refused() {
 }
 
 #[tokio::test]
-async fn tokens_survive_a_restart_with_the_same_key() {
+async fn another_server_with_the_same_key_accepts_the_token() {
     let first = TestApp::spawn().await;
     let token = first.token_for("miguel", "python").await;
     // Another server process on another database but the same key accepts the signature; the
