@@ -19,6 +19,9 @@ say "release build"
 cargo leptos build --release
 ls -l target/site/pkg/
 
+say "API fuzzing (schemathesis, from /api/openapi.json)"
+"$ROOT/scripts/fuzz.sh"
+
 say "browser tests (Playwright)"
 cd end2end
 npx playwright test

@@ -3,7 +3,7 @@
 # right version is already there, so after the first run this takes a second.
 #
 #   ensure_build_tools   wasm32 target, cargo-leptos, wasm-bindgen-cli, wasm-opt (npm binaryen)
-#   ensure_test_tools    the above, plus Playwright's npm packages and a Chromium
+#   ensure_test_tools    the above, plus Playwright's npm packages, a Chromium, schemathesis
 
 set -euo pipefail
 
@@ -95,6 +95,19 @@ ensure_chromium() {
   apt_install chromium
 }
 
+# schemathesis (PyPI) in a virtualenv of its own under target/, at a pinned version.
+SCHEMATHESIS_VERSION=4.32.5
+SCHEMATHESIS="$ROOT/target/tools/schemathesis/bin/schemathesis"
+ensure_schemathesis() {
+  if "$SCHEMATHESIS" --version 2>/dev/null | grep -q " $SCHEMATHESIS_VERSION\$"; then return; fi
+  say "installing schemathesis $SCHEMATHESIS_VERSION (PyPI, into target/tools)"
+  if ! python3 -m venv "$ROOT/target/tools/schemathesis" 2>/dev/null; then
+    apt_install python3-venv
+    python3 -m venv "$ROOT/target/tools/schemathesis"
+  fi
+  "$ROOT/target/tools/schemathesis/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
+}
+
 ensure_build_tools() {
   ensure_wasm_target
   ensure_cargo_leptos
@@ -105,4 +118,5 @@ ensure_build_tools() {
 ensure_test_tools() {
   ensure_build_tools
   ensure_chromium
+  ensure_schemathesis
 }

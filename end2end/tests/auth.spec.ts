@@ -20,7 +20,7 @@ test('register, see the greeting, reload, log out', async ({ page }) => {
   await expect(page.getByRole('heading', { name: `Hello, ${name}!` })).toBeVisible();
 
   // Log out forgets it, here and after another reload.
-  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('navigation').getByRole('button', { name: 'Log out' }).click();
   await expect(page).toHaveURL(/\/login$/);
   await expect(page.getByRole('navigation').getByRole('link', { name: 'Log in' })).toBeVisible();
   expect(await page.evaluate(() => localStorage.getItem('rest-auth.token'))).toBeNull();

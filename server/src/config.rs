@@ -10,7 +10,9 @@ use std::{
     time::Duration,
 };
 
+use crate::auth::throttle::{Limit, LoginLimits};
 use app::api::MIN_PASSWORD_CHARS_DEFAULT;
+use axum::http::HeaderName;
 
 /// Everything the server needs to run.
 #[derive(Clone, Debug)]
@@ -21,8 +23,19 @@ pub struct Config {
     pub secret_key: SecretKey,
     /// `TOKEN_TTL_SECONDS`, default 600 (the original's `duration`).
     pub token_ttl: Duration,
+    /// `SESSION_MAX_SECONDS`, default 86400: no token, however often refreshed, outlives the
+    /// password login that began its chain by more than this.
+    pub max_session: Duration,
     /// `MIN_PASSWORD_LENGTH`, default 6 (the original README registers with "python").
     pub min_password_chars: usize,
+    /// `LOGIN_FAILURES_PER_USERNAME` per `LOGIN_FAILURE_WINDOW_USERNAME_SECONDS` (10 per 900)
+    /// and `LOGIN_FAILURES_PER_ADDRESS` per `LOGIN_FAILURE_WINDOW_ADDRESS_SECONDS` (100 per 60).
+    pub login_limits: LoginLimits,
+    /// `HASH_CONCURRENCY`: argon2 hashes that may run at once; default one per core.
+    pub hash_concurrency: usize,
+    /// `CLIENT_IP_HEADER`: a header set by a trusted reverse proxy with the client's address
+    /// (`X-Real-IP`, `X-Forwarded-For`); unset, the TCP peer address is used.
+    pub client_ip_header: Option<HeaderName>,
     /// `LEPTOS_SITE_ADDR`, `LEPTOS_SITE_ROOT`, `LEPTOS_ENV` and the fixed output name.
     pub leptos: LeptosOptions,
 }
@@ -102,7 +115,29 @@ impl Config {
         if token_ttl.is_zero() {
             return Err(ConfigError("TOKEN_TTL_SECONDS must be at least 1".into()));
         }
+        let max_session = Duration::from_secs(parse_var("SESSION_MAX_SECONDS", 86_400u64)?);
+        if max_session.is_zero() {
+            return Err(ConfigError("SESSION_MAX_SECONDS must be at least 1".into()));
+        }
         let min_password_chars = parse_var("MIN_PASSWORD_LENGTH", MIN_PASSWORD_CHARS_DEFAULT)?;
+        let defaults = LoginLimits::default();
+        let login_limits = LoginLimits {
+            per_username: limit_var("USERNAME", defaults.per_username)?,
+            per_address: limit_var("ADDRESS", defaults.per_address)?,
+        };
+        let hash_concurrency = parse_var(
+            "HASH_CONCURRENCY",
+            std::thread::available_parallelism().map_or(1, |n| n.get()),
+        )?;
+        if hash_concurrency == 0 {
+            return Err(ConfigError("HASH_CONCURRENCY must be at least 1".into()));
+        }
+        let client_ip_header = match var("CLIENT_IP_HEADER")? {
+            None => None,
+            Some(name) => Some(HeaderName::try_from(name.as_str()).map_err(|_| {
+                ConfigError(format!("CLIENT_IP_HEADER={name:?} is not a header name"))
+            })?),
+        };
         let site_addr: SocketAddr = parse_var("LEPTOS_SITE_ADDR", ([127, 0, 0, 1], 3000).into())?;
         let site_root = var("LEPTOS_SITE_ROOT")?.unwrap_or_else(|| "target/site".into());
         let leptos_env = match var("LEPTOS_ENV")?.as_deref() {
@@ -119,7 +154,11 @@ impl Config {
             database_url,
             secret_key,
             token_ttl,
+            max_session,
             min_password_chars,
+            login_limits,
+            hash_concurrency,
+            client_ip_header,
             leptos: leptos_options(site_addr, &site_root, leptos_env),
         })
     }
@@ -145,6 +184,19 @@ fn var(name: &str) -> Result<Option<String>, ConfigError> {
         Err(env::VarError::NotPresent) => Ok(None),
         Err(env::VarError::NotUnicode(_)) => Err(ConfigError(format!("{name} is not valid UTF-8"))),
     }
+}
+
+/// `LOGIN_FAILURES_PER_<which>` within `LOGIN_FAILURE_WINDOW_<which>_SECONDS`.
+fn limit_var(which: &str, default: Limit) -> Result<Limit, ConfigError> {
+    let failures_var = format!("LOGIN_FAILURES_PER_{which}");
+    let window_var = format!("LOGIN_FAILURE_WINDOW_{which}_SECONDS");
+    let failures = parse_var(&failures_var, default.failures.get())?;
+    let window = parse_var(&window_var, default.window.as_secs())?;
+    Limit::new(failures, Duration::from_secs(window)).ok_or_else(|| {
+        ConfigError(format!(
+            "{failures_var} and {window_var} must both be at least 1"
+        ))
+    })
 }
 
 fn parse_var<T>(name: &str, default: T) -> Result<T, ConfigError>

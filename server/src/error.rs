@@ -22,6 +22,12 @@ pub enum ApiError {
     BadRequest(String),
     #[error("That username is already taken.")]
     UsernameTaken,
+    /// The caller is known, but the current password it gave to change it is wrong.
+    #[error("The current password is not correct.")]
+    WrongCurrentPassword,
+    /// Too many failed password checks for this username or address (see `auth::throttle`).
+    #[error("Too many attempts, try again in {retry_after} seconds.")]
+    TooManyAttempts { retry_after: u64 },
     #[error("Not found.")]
     NotFound,
     #[error("Method not allowed.")]
@@ -45,6 +51,8 @@ impl ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::UsernameTaken => StatusCode::CONFLICT,
+            ApiError::WrongCurrentPassword => StatusCode::FORBIDDEN,
+            ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -66,10 +74,19 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %cause, "request failed");
         }
         let status = self.status();
+        let retry_after = match self {
+            ApiError::TooManyAttempts { retry_after } => Some(retry_after),
+            _ => None,
+        };
         let body = Json(ErrorBody {
             error: self.to_string(),
         });
         let mut response = (status, body).into_response();
+        if let Some(retry_after) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

@@ -2,14 +2,23 @@
 //! files of the hydrated front end, in one axum router.
 
 pub mod api;
+pub mod audit;
 pub mod auth;
+pub mod client_addr;
 pub mod config;
 pub mod error;
+pub mod security_headers;
 pub mod state;
 pub mod store;
 
-use crate::{auth::token::TokenKeys, config::Config, state::AppState, store::UserStore};
-use app::{shell, App};
+use crate::{
+    auth::{password::HashingPool, throttle::LoginThrottle, token::TokenKeys},
+    config::Config,
+    security_headers::shell_with_policy,
+    state::AppState,
+    store::UserStore,
+};
+use app::App;
 use axum::{
     extract::{DefaultBodyLimit, OriginalUri},
     response::Redirect,
@@ -17,7 +26,7 @@ use axum::{
     Json, Router,
 };
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use std::{future::Future, sync::Arc};
+use std::{future::Future, net::SocketAddr, sync::Arc};
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
@@ -47,22 +56,36 @@ pub enum StartError {
 
 /// Connects and migrates the database and assembles the whole router.
 pub async fn build(config: &Config) -> Result<Router, StartError> {
+    Ok(router(build_state(config).await?))
+}
+
+/// Everything the handlers share, ready to serve: the database connected and migrated.
+pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
     let users = UserStore::connect(&config.database_url)
         .await
         .map_err(|source| StartError::Database {
             url: redact_url(&config.database_url),
             source,
         })?;
-    let tokens = TokenKeys::new(config.secret_key.as_bytes(), config.token_ttl)?;
-    Ok(router(AppState {
+    let tokens = TokenKeys::new(
+        config.secret_key.as_bytes(),
+        config.token_ttl,
+        config.max_session,
+    )?;
+    Ok(AppState {
         users,
         tokens: Arc::new(tokens),
+        hashing: HashingPool::new(config.hash_concurrency),
+        throttle: LoginThrottle::new(config.login_limits),
         min_password_chars: config.min_password_chars,
+        client_ip_header: config.client_ip_header.clone(),
         leptos: config.leptos.clone(),
-    }))
+    })
 }
 
-fn router(state: AppState) -> Router {
+/// The whole application: `/api`, `/healthz`, the pages and the site's files.
+pub fn router(state: AppState) -> Router {
+    let [csp, nosniff, referrer, frame_options, opener] = security_headers::layers();
     let routes = generate_route_list(App);
     let leptos = state.leptos.clone();
     Router::new()
@@ -71,13 +94,20 @@ fn router(state: AppState) -> Router {
             "/healthz",
             get(|| async { Json(serde_json::json!({ "status": "ok" })) }),
         )
-        .leptos_routes(&state, routes, move || shell(leptos.clone()))
+        .leptos_routes(&state, routes, move || shell_with_policy(leptos.clone()))
         // A form submitted before the WASM has loaded posts here; send the browser back to
         // the page (the fields in the body are dropped unread).
         .route("/login", post(back_to_form))
         .route("/register", post(back_to_form))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            shell_with_policy,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(csp)
+        .layer(nosniff)
+        .layer(referrer)
+        .layer(frame_options)
+        .layer(opener)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -87,14 +117,18 @@ async fn back_to_form(OriginalUri(uri): OriginalUri) -> Redirect {
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, then lets in-flight requests finish.
+/// Handlers see the peer address (`ConnectInfo`) for rate limits and the audit log.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Builds the app and serves it on `LEPTOS_SITE_ADDR`.

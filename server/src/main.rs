@@ -1,5 +1,5 @@
 use server::config::Config;
-use std::process::ExitCode;
+use std::{io::IsTerminal, process::ExitCode};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -8,6 +8,8 @@ async fn main() -> ExitCode {
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
+        // Colours only for a person at a terminal: escape codes would garble log files.
+        .with_ansi(std::io::stdout().is_terminal())
         .init();
 
     let result = match Config::from_env() {

@@ -1,5 +1,8 @@
-use crate::{auth::token::TokenKeys, store::UserStore};
-use axum::extract::FromRef;
+use crate::{
+    auth::{password::HashingPool, throttle::LoginThrottle, token::TokenKeys},
+    store::UserStore,
+};
+use axum::{extract::FromRef, http::HeaderName};
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
 
@@ -8,7 +11,11 @@ use std::sync::Arc;
 pub struct AppState {
     pub users: UserStore,
     pub tokens: Arc<TokenKeys>,
+    pub hashing: HashingPool,
+    pub throttle: Arc<LoginThrottle>,
     pub min_password_chars: usize,
+    /// `CLIENT_IP_HEADER`: where a trusted proxy puts the client's address.
+    pub client_ip_header: Option<HeaderName>,
     pub leptos: LeptosOptions,
 }
 

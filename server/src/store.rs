@@ -13,6 +13,8 @@ pub struct User {
     pub id: i64,
     pub username: String,
     pub password_hash: String,
+    /// Tokens issued at another version are revoked.
+    pub token_version: i64,
 }
 
 #[derive(Clone)]
@@ -64,20 +66,41 @@ impl UserStore {
     }
 
     pub async fn find_by_id(&self, id: i64) -> Result<Option<User>, ApiError> {
-        Ok(
-            sqlx::query_as::<_, User>("SELECT id, username, password_hash FROM users WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?,
+        Ok(sqlx::query_as::<_, User>(
+            "SELECT id, username, password_hash, token_version FROM users WHERE id = ?",
         )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     pub async fn find_by_username(&self, username: &str) -> Result<Option<User>, ApiError> {
         Ok(sqlx::query_as::<_, User>(
-            "SELECT id, username, password_hash FROM users WHERE username = ?",
+            "SELECT id, username, password_hash, token_version FROM users WHERE username = ?",
         )
         .bind(username)
         .fetch_optional(&self.pool)
         .await?)
+    }
+
+    /// Revokes every token issued to the user so far.
+    pub async fn revoke_tokens(&self, id: i64) -> Result<(), ApiError> {
+        sqlx::query("UPDATE users SET token_version = token_version + 1 WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Replaces the password hash and, in the same statement, revokes every token.
+    pub async fn set_password(&self, id: i64, password_hash: &str) -> Result<(), ApiError> {
+        sqlx::query(
+            "UPDATE users SET password_hash = ?, token_version = token_version + 1 WHERE id = ?",
+        )
+        .bind(password_hash)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 }

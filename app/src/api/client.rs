@@ -69,6 +69,18 @@ pub async fn resource(token: &str) -> Result<ResourceBody, ApiFailure> {
     read(request.send().await.map_err(transport)?).await
 }
 
+/// `POST /api/logout` with `Authorization: Bearer <token>`: revokes every token of the user,
+/// on every device.
+pub async fn log_out_everywhere(token: &str) -> Result<(), ApiFailure> {
+    let request = omit_credentials(Request::post("/api/logout"))
+        .header("Authorization", &format!("Bearer {token}"));
+    let response = request.send().await.map_err(transport)?;
+    if response.ok() {
+        return Ok(());
+    }
+    Err(failure(response).await)
+}
+
 fn omit_credentials(request: RequestBuilder) -> RequestBuilder {
     request.credentials(RequestCredentials::Omit)
 }
@@ -77,12 +89,18 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure> 
     if response.ok() {
         return response.json::<T>().await.map_err(transport);
     }
+    Err(failure(response).await)
+}
+
+/// The API's error answer as an `ApiFailure`, with its `{"error"}` message (for a 429 that is
+/// "Too many attempts, try again in N seconds.").
+async fn failure(response: Response) -> ApiFailure {
     let status = response.status();
     let message = match response.json::<ErrorBody>().await {
         Ok(body) => body.error,
         Err(_) => format!("The server answered {status}."),
     };
-    Err(ApiFailure::Status { status, message })
+    ApiFailure::Status { status, message }
 }
 
 fn transport(error: gloo_net::Error) -> ApiFailure {

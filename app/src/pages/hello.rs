@@ -1,6 +1,7 @@
 use crate::{api::client, session::Session};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
+use leptos_router::hooks::use_navigate;
 
 /// Shows what `GET /api/resource` says to the signed-in user: "Hello, <username>!".
 #[component]
@@ -29,10 +30,50 @@ pub fn HelloPage() -> impl IntoView {
         });
     });
 
+    // Revokes every token of the user (other browsers, curl scripts), then forgets ours.
+    let navigate = use_navigate();
+    let revoking = RwSignal::new(false);
+    let log_out_everywhere = move |_| {
+        let Some(token) = session.token() else {
+            return;
+        };
+        revoking.set(true);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match client::log_out_everywhere(&token).await {
+                // 401: the token was already revoked or expired; the outcome is the same.
+                Ok(()) | Err(client::ApiFailure::Status { status: 401, .. }) => {
+                    session.sign_out();
+                    navigate("/login", Default::default());
+                }
+                Err(failure) => {
+                    problem.set(Some(failure.to_string()));
+                    revoking.set(false);
+                }
+            }
+        });
+    };
+
     let status = move || {
         if greeting.with(Option::is_some) {
-            view! { <p>"You are signed in. The API greeted you with the text above."</p> }
-                .into_any()
+            let log_out_everywhere = log_out_everywhere.clone();
+            view! {
+                <p>"You are signed in. The API greeted you with the text above."</p>
+                <p>
+                    <button
+                        type="button"
+                        class="secondary"
+                        on:click=log_out_everywhere
+                        disabled=move || revoking.get()
+                    >
+                        "Log out everywhere"
+                    </button>
+                    <span class="muted">
+                        " Ends every session of this account, on every device."
+                    </span>
+                </p>
+            }
+            .into_any()
         } else if !session.is_loaded() || session.is_signed_in() {
             view! { <p class="muted">"Checking your session…"</p> }.into_any()
         } else {

@@ -22,6 +22,11 @@ impl JsonBody for app::api::NewUser {
         r#"Expected a JSON object with string fields "username" and "password"."#;
 }
 
+impl JsonBody for app::api::PasswordChange {
+    const EXPECTED: &'static str =
+        r#"Expected a JSON object with string fields "current_password" and "new_password"."#;
+}
+
 impl<S, T> FromRequest<S> for ApiJson<T>
 where
     S: Send + Sync,

@@ -3,13 +3,15 @@
 //! methods here get JSON errors, not the HTML 404 page.
 
 mod json;
+pub mod openapi;
 mod resource;
+mod session;
 mod token;
 mod users;
 
 use crate::{error::ApiError, state::AppState};
 use axum::{
-    routing::{get, post},
+    routing::{get, post, put},
     Router,
 };
 
@@ -17,8 +19,11 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/users", post(users::register))
         .route("/users/{id}", get(users::get_user))
+        .route("/users/me/password", put(users::change_password))
         .route("/token", get(token::issue_token))
+        .route("/logout", post(session::logout))
         .route("/resource", get(resource::get_resource))
+        .route("/openapi.json", get(openapi::openapi_json))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }

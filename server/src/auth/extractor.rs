@@ -1,32 +1,63 @@
 use super::{
     header::{parse_authorization, Credentials},
-    password,
+    token::unix_now,
 };
-use crate::{error::ApiError, state::AppState, store::User};
+use crate::{
+    audit::{self, LoginOutcome},
+    client_addr::client_ip,
+    error::ApiError,
+    state::AppState,
+    store::User,
+};
 use app::api::{MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS};
 use axum::{extract::FromRequestParts, http::header::AUTHORIZATION, http::request::Parts};
+use std::net::IpAddr;
 
 /// The caller of a protected endpoint, authenticated by any of:
 /// `Authorization: Bearer <token>`, Basic `<username>:<password>`, or Basic `<token>:<anything>`
 /// (the original's way of sending a token through curl's `-u`). Anything else is a 401 with
-/// the Basic challenge.
+/// the Basic challenge; a password attempt while the username or address is locked is a 429.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
     pub id: i64,
     pub username: String,
+    /// The user's token version when the request was authenticated.
+    pub token_version: i64,
+    pub method: AuthMethod,
+    pub address: IpAddr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    Password,
+    /// A token, from a chain of refreshes begun by a password login at `auth_time`.
+    Token {
+        auth_time: u64,
+    },
+}
+
+impl AuthUser {
+    /// When the password login behind this request happened: now, or the token chain's start.
+    pub fn auth_time(&self) -> u64 {
+        match self.method {
+            AuthMethod::Password => unix_now(),
+            AuthMethod::Token { auth_time } => auth_time,
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let address = client_ip(parts, state.client_ip_header.as_ref());
         let header = parts
             .headers
             .get(AUTHORIZATION)
             .ok_or(ApiError::Unauthorized)?;
         let credentials =
             parse_authorization(header.as_bytes()).map_err(|_| ApiError::Unauthorized)?;
-        let user = match credentials {
+        let (user, method) = match credentials {
             Credentials::Bearer(token) => user_for_token(state, &token).await?,
             // A username has at most 32 characters and every token is longer (its header alone
             // is 36), so the user-id is one or the other, never ambiguous, and a failed token
@@ -36,48 +67,83 @@ impl FromRequestParts<AppState> for AuthUser {
             {
                 user_for_token(state, &username).await?
             }
-            Credentials::Basic { username, password } => {
-                user_for_password(state, &username, password).await?
-            }
+            Credentials::Basic { username, password } => (
+                check_password(state, &username, password, address).await?,
+                AuthMethod::Password,
+            ),
         };
         Ok(AuthUser {
             id: user.id,
             username: user.username,
+            token_version: user.token_version,
+            method,
+            address,
         })
     }
 }
 
-async fn user_for_token(state: &AppState, token: &str) -> Result<User, ApiError> {
-    let id = state
+async fn user_for_token(state: &AppState, token: &str) -> Result<(User, AuthMethod), ApiError> {
+    let verified = state
         .tokens
         .verify(token)
         .map_err(|_| ApiError::Unauthorized)?;
-    // The account may have been deleted since the token was issued.
-    state
+    // One indexed read, which the hot path needs anyway: the account may have been deleted,
+    // and the token may have been revoked (logout, password change) since it was issued.
+    let user = state
         .users
-        .find_by_id(id)
+        .find_by_id(verified.user_id)
         .await?
-        .ok_or(ApiError::Unauthorized)
+        .filter(|user| user.token_version == verified.token_version)
+        .ok_or(ApiError::Unauthorized)?;
+    Ok((
+        user,
+        AuthMethod::Token {
+            auth_time: verified.auth_time,
+        },
+    ))
 }
 
-async fn user_for_password(
+/// Checks `password` for `username`, within the brute-force limits. Every check of a password
+/// goes through here (logins and password changes alike). An unknown username costs the same
+/// hash as a wrong password and counts as a failure in the same way, so neither the answer,
+/// its timing nor the lock tells whether an account exists.
+pub async fn check_password(
     state: &AppState,
     username: &str,
     password: String,
+    address: IpAddr,
 ) -> Result<User, ApiError> {
-    // No account can have such a password, and hashing a megabyte would be a cheap way to
-    // make the server work hard.
-    if password.len() > MAX_PASSWORD_BYTES {
-        return Err(ApiError::Unauthorized);
+    if let Err(lock) = state.throttle.check(username, address) {
+        let retry_after = lock.retry_after_secs();
+        audit::login(
+            LoginOutcome::RefusedLocked { retry_after },
+            username,
+            address,
+        );
+        return Err(ApiError::TooManyAttempts { retry_after });
     }
-    let user = state
-        .users
-        .find_by_username(username)
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
-    if password::verify_off_runtime(password, user.password_hash.clone()).await? {
-        Ok(user)
+    // No account can have such a password, and hashing a megabyte would be a cheap way to
+    // make the server work hard; it still counts as a failed attempt.
+    let user = if password.len() > MAX_PASSWORD_BYTES {
+        None
     } else {
-        Err(ApiError::Unauthorized)
+        let user = state.users.find_by_username(username).await?;
+        let stored = user.as_ref().map(|user| user.password_hash.clone());
+        let matches = state.hashing.verify(password, stored).await?;
+        user.filter(|_| matches)
+    };
+    match user {
+        Some(user) => {
+            audit::login(LoginOutcome::Success, username, address);
+            Ok(user)
+        }
+        None => {
+            audit::login(LoginOutcome::Failure, username, address);
+            if let Some(lock) = state.throttle.record_failure(username, address) {
+                let retry_after = lock.retry_after_secs();
+                audit::login(LoginOutcome::LockStarted { retry_after }, username, address);
+            }
+            Err(ApiError::Unauthorized)
+        }
     }
 }

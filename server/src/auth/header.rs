@@ -190,4 +190,59 @@ mod tests {
             Err(HeaderError::UnsupportedScheme)
         );
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+
+            /// Any bytes at all: an answer, never a panic.
+            #[test]
+            fn arbitrary_bytes_never_panic(value in proptest::collection::vec(any::<u8>(), 0..512)) {
+                let _ = parse_authorization(&value);
+            }
+
+            /// Whatever is accepted came from a Basic or Bearer header with a non-empty user-id
+            /// or token; every other scheme is refused.
+            #[test]
+            fn only_basic_and_bearer_are_accepted(value in proptest::collection::vec(any::<u8>(), 0..256)) {
+                if let Ok(credentials) = parse_authorization(&value) {
+                    let text = std::str::from_utf8(&value).unwrap().trim_start().to_ascii_lowercase();
+                    match credentials {
+                        Credentials::Bearer(token) => {
+                            prop_assert!(text.starts_with("bearer "));
+                            prop_assert!(!token.is_empty());
+                        }
+                        Credentials::Basic { username, .. } => {
+                            prop_assert!(text.starts_with("basic "));
+                            prop_assert!(!username.is_empty() && !username.contains(':'));
+                        }
+                    }
+                }
+            }
+
+            /// Basic credentials round-trip exactly: the user-id up to the first colon, the
+            /// password (colons and all) after it.
+            #[test]
+            fn basic_round_trips(username in "[^:\\x00]{1,40}", password in ".{0,80}") {
+                let header = basic(format!("{username}:{password}").as_bytes());
+                prop_assert_eq!(
+                    parse_authorization(&header),
+                    Ok(Credentials::Basic { username, password })
+                );
+            }
+
+            /// A bearer token comes back as sent (surrounding blanks trimmed).
+            #[test]
+            fn bearer_round_trips(token in "[A-Za-z0-9._~+/=-]{1,200}") {
+                let header = format!("Bearer {token}");
+                prop_assert_eq!(
+                    parse_authorization(header.as_bytes()),
+                    Ok(Credentials::Bearer(token))
+                );
+            }
+        }
+    }
 }

@@ -2,10 +2,19 @@
 //! (m = 19 MiB, t = 2, p = 1), stored as PHC strings so parameters can be raised later without
 //! breaking existing hashes (verification reads them from the string).
 
+use crate::error::ApiError;
 use argon2::{
-    password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
+    password_hash::{
+        rand_core::{OsRng, RngCore},
+        PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+    },
     Algorithm, Argon2, Params, Version,
 };
+use std::sync::{
+    atomic::{AtomicU64, AtomicUsize, Ordering},
+    Arc,
+};
+use tokio::sync::Semaphore;
 
 fn hasher() -> Argon2<'static> {
     let params = Params::new(19 * 1024, 2, 1, None).expect("OWASP argon2 parameters are valid");
@@ -13,7 +22,7 @@ fn hasher() -> Argon2<'static> {
 }
 
 /// Hashes a password into a PHC string. CPU-bound for tens of milliseconds: call it through
-/// [`hash_off_runtime`] from async code.
+/// [`HashingPool`] from async code.
 pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
     Ok(hasher()
@@ -35,22 +44,87 @@ pub fn verify(password: &str, phc: &str) -> bool {
     }
 }
 
-/// [`hash`] on the blocking pool, so the async workers keep serving other requests.
-pub async fn hash_off_runtime(password: String) -> Result<String, crate::error::ApiError> {
-    tokio::task::spawn_blocking(move || hash(&password))
-        .await
-        .map_err(crate::error::ApiError::internal)?
-        .map_err(|e| crate::error::ApiError::internal(e.to_string()))
+/// Runs argon2 off the async workers, at most `permits` hashes at a time.
+///
+/// Each argon2id hash holds 19 MiB and a core for its whole run, so a flood of password logins
+/// must queue here (waiting costs a few bytes) instead of growing memory and pushing every
+/// core into hashing. Token checks never come here, so they keep being served during a flood.
+#[derive(Clone)]
+pub struct HashingPool {
+    permits: Arc<Semaphore>,
+    /// A real hash of a random password: unknown usernames are checked against it, so they
+    /// cost the same time as a known name with a wrong password.
+    dummy_hash: Arc<str>,
+    stats: Arc<Stats>,
 }
 
-/// [`verify`] on the blocking pool.
-pub async fn verify_off_runtime(
-    password: String,
-    phc: String,
-) -> Result<bool, crate::error::ApiError> {
-    tokio::task::spawn_blocking(move || verify(&password, &phc))
+#[derive(Default)]
+struct Stats {
+    runs: AtomicU64,
+    running: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl HashingPool {
+    /// `permits`: how many hashes may run at once; one per core is the most that helps.
+    pub fn new(permits: usize) -> Self {
+        let mut random = [0u8; 32];
+        OsRng.fill_bytes(&mut random);
+        let dummy = hash(&hex::encode(random)).expect("hashing a random password");
+        HashingPool {
+            permits: Arc::new(Semaphore::new(permits.max(1))),
+            dummy_hash: dummy.into(),
+            stats: Arc::default(),
+        }
+    }
+
+    /// One permit per available core.
+    pub fn per_core() -> Self {
+        Self::new(std::thread::available_parallelism().map_or(1, |n| n.get()))
+    }
+
+    pub async fn hash(&self, password: String) -> Result<String, ApiError> {
+        self.run(move || hash(&password))
+            .await?
+            .map_err(|e| ApiError::internal(e.to_string()))
+    }
+
+    /// Checks `password` against a stored hash, or against the dummy hash when there is no
+    /// account (`None`), which always fails but takes just as long.
+    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, ApiError> {
+        let known = stored.is_some();
+        let phc = stored.unwrap_or_else(|| self.dummy_hash.to_string());
+        let matches = self.run(move || verify(&password, &phc)).await?;
+        Ok(known && matches)
+    }
+
+    /// How many hashes or verifications have run since start.
+    pub fn runs(&self) -> u64 {
+        self.stats.runs.load(Ordering::Relaxed)
+    }
+
+    /// The most that have run at the same time.
+    pub fn peak_concurrency(&self) -> usize {
+        self.stats.peak.load(Ordering::Relaxed)
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+        let stats = self.stats.clone();
+        tokio::task::spawn_blocking(move || {
+            let running = stats.running.fetch_add(1, Ordering::SeqCst) + 1;
+            stats.peak.fetch_max(running, Ordering::SeqCst);
+            stats.runs.fetch_add(1, Ordering::Relaxed);
+            let result = work();
+            stats.running.fetch_sub(1, Ordering::SeqCst);
+            result
+        })
         .await
-        .map_err(crate::error::ApiError::internal)
+        .map_err(ApiError::internal)
+    }
 }
 
 #[cfg(test)]
@@ -82,5 +156,37 @@ mod tests {
     fn malformed_stored_hash_is_a_mismatch() {
         assert!(!verify("python", "not a phc string"));
         assert!(!verify("python", ""));
+    }
+}
+
+#[cfg(test)]
+mod pool_tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn pool_never_runs_more_than_its_permits() {
+        let pool = HashingPool::new(2);
+        let runs_before = pool.runs();
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let pool = pool.clone();
+                tokio::spawn(async move { pool.hash(format!("password{i}")).await.unwrap() })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(pool.runs() - runs_before, 8);
+        assert!(pool.peak_concurrency() <= 2, "{}", pool.peak_concurrency());
+    }
+
+    #[tokio::test]
+    async fn unknown_account_costs_a_hash_and_never_matches() {
+        let pool = HashingPool::new(1);
+        let before = pool.runs();
+        assert!(!pool.verify("python".into(), None).await.unwrap());
+        assert_eq!(pool.runs(), before + 1);
+        let stored = pool.hash("python".into()).await.unwrap();
+        assert!(pool.verify("python".into(), Some(stored)).await.unwrap());
     }
 }

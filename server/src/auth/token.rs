@@ -1,10 +1,20 @@
-//! Access tokens: HS256 JWTs carrying the user id (`sub`), issue time (`iat`) and expiry
-//! (`exp`). Verification pins the algorithm, so a token signed any other way (including
-//! `alg: none` or another HMAC size) is refused.
+//! Access tokens: HS256 JWTs (RFC 8725 practice). The header names the type (`typ: at+jwt`,
+//! RFC 9068), and the claims carry the user id (`sub`), issue and expiry times (`iat`, `exp`),
+//! a unique id (`jti`), the user's token version at issue (`ver`; logging out or changing the
+//! password bumps it, revoking every earlier token), and when the password login that began
+//! this chain of refreshes happened (`auth_time`), which caps every refresh.
+//!
+//! Verification pins the algorithm, requires every claim and the type, and allows no leeway,
+//! so a token signed any other way (`alg: none`, another HMAC size, another key) or of another
+//! type is refused.
 
+use argon2::password_hash::rand_core::{OsRng, RngCore};
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The JWT header `typ` of our access tokens.
+const TOKEN_TYPE: &str = "at+jwt";
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
@@ -12,6 +22,25 @@ struct Claims {
     sub: String,
     iat: u64,
     exp: u64,
+    jti: String,
+    ver: i64,
+    auth_time: u64,
+}
+
+/// What a valid token says about its bearer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VerifiedToken {
+    pub user_id: i64,
+    /// Must equal the user's current token version, or the token was revoked.
+    pub token_version: i64,
+    /// Unix time of the password login that started the chain.
+    pub auth_time: u64,
+}
+
+/// A freshly signed token and the seconds it has to live.
+pub struct IssuedToken {
+    pub token: String,
+    pub expires_in: u64,
 }
 
 /// Signs and checks tokens with the server's secret key.
@@ -21,19 +50,30 @@ pub struct TokenKeys {
     decoding: DecodingKey,
     validation: Validation,
     ttl: Duration,
+    max_session: Duration,
 }
 
-/// Why a token was refused. All end as the same 401 for the caller.
+/// Why a token was refused, or could not be issued. All end as the same 401 for the caller.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
     #[error("invalid token: {0}")]
     Invalid(#[from] jsonwebtoken::errors::Error),
+    #[error("token is not an access token")]
+    WrongType,
     #[error("token subject is not a user id")]
     BadSubject,
+    #[error("the session has reached its absolute lifetime")]
+    SessionOver,
 }
 
 impl TokenKeys {
-    pub fn new(secret: &[u8], ttl: Duration) -> Result<Self, jsonwebtoken::errors::Error> {
+    /// `ttl`: lifetime of one token. `max_session`: no token outlives its chain's password
+    /// login by more than this, however often it is refreshed.
+    pub fn new(
+        secret: &[u8],
+        ttl: Duration,
+        max_session: Duration,
+    ) -> Result<Self, jsonwebtoken::errors::Error> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_required_spec_claims(&["exp", "iat", "sub"]);
         // Expiry is exact: a token is refused from its `exp` second on, as the API promises
@@ -44,35 +84,64 @@ impl TokenKeys {
             decoding: DecodingKey::from_secret(secret)?,
             validation,
             ttl,
+            max_session,
         })
     }
 
-    /// Lifetime of the tokens this issues.
-    pub fn ttl(&self) -> Duration {
-        self.ttl
-    }
-
-    pub fn issue(&self, user_id: i64) -> Result<String, jsonwebtoken::errors::Error> {
+    /// Signs a token for `user_id` at its current `token_version`, in the chain begun by the
+    /// password login at `auth_time`.
+    pub fn issue(
+        &self,
+        user_id: i64,
+        token_version: i64,
+        auth_time: u64,
+    ) -> Result<IssuedToken, TokenError> {
         let now = unix_now();
-        self.sign(&Claims {
+        let exp = (now + self.ttl.as_secs()).min(auth_time + self.max_session.as_secs());
+        if exp <= now {
+            return Err(TokenError::SessionOver);
+        }
+        let mut jti = [0u8; 16];
+        OsRng.fill_bytes(&mut jti);
+        let token = self.sign(&Claims {
             sub: user_id.to_string(),
             iat: now,
-            exp: now + self.ttl.as_secs(),
+            exp,
+            jti: hex::encode(jti),
+            ver: token_version,
+            auth_time,
+        })?;
+        Ok(IssuedToken {
+            token,
+            expires_in: exp - now,
         })
     }
 
     fn sign(&self, claims: &Claims) -> Result<String, jsonwebtoken::errors::Error> {
-        encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+        let mut header = Header::new(Algorithm::HS256);
+        header.typ = Some(TOKEN_TYPE.into());
+        encode(&header, claims, &self.encoding)
     }
 
-    /// Returns the user id of a valid, unexpired token signed with our key.
-    pub fn verify(&self, token: &str) -> Result<i64, TokenError> {
+    /// Checks signature, algorithm, type and expiry, and returns what the token says.
+    pub fn verify(&self, token: &str) -> Result<VerifiedToken, TokenError> {
         let data = decode::<Claims>(token, &self.decoding, &self.validation)?;
-        data.claims.sub.parse().map_err(|_| TokenError::BadSubject)
+        if data.header.typ.as_deref() != Some(TOKEN_TYPE) {
+            return Err(TokenError::WrongType);
+        }
+        Ok(VerifiedToken {
+            user_id: data
+                .claims
+                .sub
+                .parse()
+                .map_err(|_| TokenError::BadSubject)?,
+            token_version: data.claims.ver,
+            auth_time: data.claims.auth_time,
+        })
     }
 }
 
-fn unix_now() -> u64 {
+pub fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .expect("system clock is after 1970")
@@ -83,65 +152,106 @@ fn unix_now() -> u64 {
 mod tests {
     use super::*;
     use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+    use proptest::prelude::*;
 
     const KEY: &[u8] = b"0123456789abcdef0123456789abcdef";
+    const DAY: Duration = Duration::from_secs(24 * 3600);
 
     fn keys() -> TokenKeys {
-        TokenKeys::new(KEY, Duration::from_secs(600)).unwrap()
+        TokenKeys::new(KEY, Duration::from_secs(600), DAY).unwrap()
+    }
+
+    fn claims(now: u64) -> Claims {
+        Claims {
+            sub: "1".into(),
+            iat: now,
+            exp: now + 600,
+            jti: "00".into(),
+            ver: 0,
+            auth_time: now,
+        }
+    }
+
+    fn b64json(value: &serde_json::Value) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(value).unwrap())
     }
 
     #[test]
     fn issued_token_verifies_to_its_user() {
         let keys = keys();
-        let token = keys.issue(42).unwrap();
-        assert_eq!(keys.verify(&token).unwrap(), 42);
-        let header: serde_json::Value = serde_json::from_slice(
-            &URL_SAFE_NO_PAD
-                .decode(token.split('.').next().unwrap())
-                .unwrap(),
-        )
-        .unwrap();
+        let now = unix_now();
+        let issued = keys.issue(42, 7, now).unwrap();
+        assert_eq!(issued.expires_in, 600);
+        let verified = keys.verify(&issued.token).unwrap();
+        assert_eq!(
+            verified,
+            VerifiedToken {
+                user_id: 42,
+                token_version: 7,
+                auth_time: now
+            }
+        );
+        let segments: Vec<_> = issued.token.split('.').collect();
+        let header: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(segments[0]).unwrap()).unwrap();
         assert_eq!(header["alg"], "HS256");
+        assert_eq!(header["typ"], "at+jwt");
+        let payload: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(segments[1]).unwrap()).unwrap();
+        for claim in ["sub", "iat", "exp", "jti", "ver", "auth_time"] {
+            assert!(payload.get(claim).is_some(), "{claim} in {payload}");
+        }
+        let other = keys.issue(42, 7, now).unwrap();
+        assert_ne!(
+            verify_jti(&issued.token),
+            verify_jti(&other.token),
+            "unique jti"
+        );
+    }
+
+    fn verify_jti(token: &str) -> String {
+        let payload = token.split('.').nth(1).unwrap();
+        let payload: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+        payload["jti"].as_str().unwrap().to_owned()
+    }
+
+    #[test]
+    fn refreshes_never_pass_the_absolute_lifetime() {
+        let keys = keys();
+        let now = unix_now();
+        // A chain begun 23 h 55 min ago: 5 minutes left, not the usual 10.
+        let late = keys.issue(1, 0, now - DAY.as_secs() + 300).unwrap();
+        assert_eq!(late.expires_in, 300);
+        assert!(matches!(
+            keys.issue(1, 0, now - DAY.as_secs()),
+            Err(TokenError::SessionOver)
+        ));
     }
 
     #[test]
     fn expired_token_is_refused() {
         let keys = keys();
         let now = unix_now();
-        let token = keys
-            .sign(&Claims {
-                sub: "1".into(),
-                iat: now - 700,
-                exp: now - 100,
-            })
-            .unwrap();
-        assert!(keys.verify(&token).is_err());
+        let mut old = claims(now - 700);
+        old.exp = now - 100;
+        assert!(keys.verify(&keys.sign(&old).unwrap()).is_err());
         // One second past `exp` is already too late: no leeway.
-        let token = keys
-            .sign(&Claims {
-                sub: "1".into(),
-                iat: now - 601,
-                exp: now - 1,
-            })
-            .unwrap();
-        assert!(keys.verify(&token).is_err());
+        let mut just = claims(now - 601);
+        just.exp = now - 1;
+        assert!(keys.verify(&keys.sign(&just).unwrap()).is_err());
     }
 
     #[test]
     fn tampered_token_is_refused() {
         let keys = keys();
-        let token = keys.issue(1).unwrap();
+        let token = keys.issue(1, 0, unix_now()).unwrap().token;
         let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
         // Swap the payload for one that claims user 2, keeping the old signature.
-        let now = unix_now();
-        parts[1] =
-            URL_SAFE_NO_PAD.encode(format!(r#"{{"sub":"2","iat":{now},"exp":{}}}"#, now + 600));
+        let mut forged = claims(unix_now());
+        forged.sub = "2".into();
+        parts[1] = b64json(&serde_json::to_value(&forged).unwrap());
         assert!(keys.verify(&parts.join(".")).is_err());
-        // Flip one character of the signature.
-        let mut sig = token.clone().into_bytes();
-        let last = sig.len() - 2;
-        sig[last] = if sig[last] == b'A' { b'B' } else { b'A' };
-        assert!(keys.verify(std::str::from_utf8(&sig).unwrap()).is_err());
         assert!(keys.verify("not-a-token").is_err());
         assert!(keys.verify("").is_err());
     }
@@ -149,24 +259,30 @@ mod tests {
     #[test]
     fn wrong_algorithm_is_refused() {
         let keys = keys();
-        let now = unix_now();
-        let claims = Claims {
-            sub: "1".into(),
-            iat: now,
-            exp: now + 600,
-        };
-        // Same key, other HMAC size.
-        let hs512 = encode(
-            &Header::new(Algorithm::HS512),
-            &claims,
-            &EncodingKey::from_secret(KEY).unwrap(),
-        )
-        .unwrap();
+        let claims = claims(unix_now());
+        let mut header = Header::new(Algorithm::HS512);
+        header.typ = Some(TOKEN_TYPE.into());
+        let hs512 = encode(&header, &claims, &EncodingKey::from_secret(KEY).unwrap()).unwrap();
         assert!(keys.verify(&hs512).is_err());
         // Unsigned token (`alg: none`).
-        let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
-        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap());
+        let header = b64json(&serde_json::json!({"alg": "none", "typ": TOKEN_TYPE}));
+        let payload = b64json(&serde_json::to_value(&claims).unwrap());
         assert!(keys.verify(&format!("{header}.{payload}.")).is_err());
+    }
+
+    #[test]
+    fn other_token_types_are_refused() {
+        let keys = keys();
+        let claims = claims(unix_now());
+        for typ in [None, Some("JWT"), Some("refresh+jwt"), Some("AT+JWT ")] {
+            let mut header = Header::new(Algorithm::HS256);
+            header.typ = typ.map(str::to_owned);
+            let token = encode(&header, &claims, &EncodingKey::from_secret(KEY).unwrap()).unwrap();
+            assert!(
+                matches!(keys.verify(&token), Err(TokenError::WrongType)),
+                "{typ:?}"
+            );
+        }
     }
 
     #[test]
@@ -174,28 +290,78 @@ mod tests {
         let other = TokenKeys::new(
             b"another-key-another-key-another!",
             Duration::from_secs(600),
+            DAY,
         )
         .unwrap();
-        assert!(keys().verify(&other.issue(1).unwrap()).is_err());
+        let token = other.issue(1, 0, unix_now()).unwrap().token;
+        assert!(keys().verify(&token).is_err());
     }
 
     #[test]
     fn missing_claims_are_refused() {
         let keys = keys();
-        #[derive(Serialize)]
-        struct NoExp {
-            sub: String,
-            iat: u64,
+        let full = serde_json::to_value(claims(unix_now())).unwrap();
+        for claim in ["sub", "iat", "exp", "jti", "ver", "auth_time"] {
+            let mut partial = full.clone();
+            partial.as_object_mut().unwrap().remove(claim);
+            let mut header = Header::new(Algorithm::HS256);
+            header.typ = Some(TOKEN_TYPE.into());
+            let token = encode(&header, &partial, &EncodingKey::from_secret(KEY).unwrap()).unwrap();
+            assert!(keys.verify(&token).is_err(), "without {claim}");
         }
-        let token = encode(
-            &Header::new(Algorithm::HS256),
-            &NoExp {
-                sub: "1".into(),
-                iat: unix_now(),
-            },
-            &EncodingKey::from_secret(KEY).unwrap(),
-        )
-        .unwrap();
-        assert!(keys.verify(&token).is_err());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Arbitrary input never panics the verifier and is never accepted.
+        #[test]
+        fn arbitrary_strings_are_refused(input in ".{0,400}") {
+            prop_assert!(keys().verify(&input).is_err());
+        }
+
+        /// Three dot-separated base64url segments (the shape of a JWT) with arbitrary bytes.
+        #[test]
+        fn arbitrary_jwt_shaped_input_is_refused(
+            header in proptest::collection::vec(any::<u8>(), 0..80),
+            payload in proptest::collection::vec(any::<u8>(), 0..200),
+            signature in proptest::collection::vec(any::<u8>(), 0..64),
+        ) {
+            let token = format!(
+                "{}.{}.{}",
+                URL_SAFE_NO_PAD.encode(header),
+                URL_SAFE_NO_PAD.encode(payload),
+                URL_SAFE_NO_PAD.encode(signature)
+            );
+            prop_assert!(keys().verify(&token).is_err());
+        }
+
+        /// Changing any one character of a valid token makes it invalid.
+        #[test]
+        fn any_single_change_to_a_valid_token_is_refused(
+            position in any::<prop::sample::Index>(),
+            replacement in prop::char::range('-', 'z'),
+        ) {
+            let keys = keys();
+            let token = keys.issue(1, 0, unix_now()).unwrap().token;
+            let mut chars: Vec<char> = token.chars().collect();
+            let i = position.index(chars.len());
+            prop_assume!(chars[i] != replacement);
+            chars[i] = replacement;
+            let changed: String = chars.into_iter().collect();
+            prop_assert!(keys.verify(&changed).is_err(), "accepted {}", changed);
+        }
+
+        /// Well-formed, correctly signed claims from another key never verify.
+        #[test]
+        fn claims_signed_with_any_other_key_are_refused(
+            key in proptest::collection::vec(any::<u8>(), 32..64),
+            sub in any::<i64>(),
+        ) {
+            prop_assume!(key != KEY);
+            let other = TokenKeys::new(&key, Duration::from_secs(600), DAY).unwrap();
+            let token = other.issue(sub, 0, unix_now()).unwrap().token;
+            prop_assert!(keys().verify(&token).is_err());
+        }
     }
 }

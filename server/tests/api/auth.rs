@@ -136,65 +136,63 @@ async fn forged_expired_and_foreign_tokens_are_refused() {
     .unwrap();
     let sub = user_id["sub"].as_str().unwrap().to_owned();
 
-    let sign = |alg: Algorithm, key: &[u8], claims: Value| {
-        encode(
-            &Header::new(alg),
-            &claims,
-            &EncodingKey::from_secret(key).unwrap(),
-        )
-        .unwrap()
+    let sign_typed = |typ: &str, alg: Algorithm, key: &[u8], claims: Value| {
+        let mut header = Header::new(alg);
+        header.typ = Some(typ.into());
+        encode(&header, &claims, &EncodingKey::from_secret(key).unwrap()).unwrap()
     };
+    let sign = |alg: Algorithm, key: &[u8], claims: Value| sign_typed("at+jwt", alg, key, claims);
     let t = now();
-    // Sanity check of the forging helper: the server's own key and algorithm work.
-    let genuine = sign(
-        Algorithm::HS256,
-        &app.secret,
-        json!({ "sub": sub, "iat": t, "exp": t + 60 }),
-    );
+    let claims = |sub: &str, iat: u64, exp: u64| json!({ "sub": sub, "iat": iat, "exp": exp, "jti": "0f", "ver": 0, "auth_time": iat });
+    // Sanity check of the forging helper: the server's own key, algorithm and type work.
+    let genuine = sign(Algorithm::HS256, &app.secret, claims(&sub, t, t + 60));
     assert_eq!(
         app.get_bearer("/api/resource", &genuine).await.status(),
         200
     );
+    let without = |claim: &str| {
+        let mut partial = claims(&sub, t, t + 60);
+        partial.as_object_mut().unwrap().remove(claim);
+        sign(Algorithm::HS256, &app.secret, partial)
+    };
+    let mut revoked = claims(&sub, t, t + 60);
+    revoked["ver"] = json!(-1);
 
     let refused = [
         // Expired.
         sign(
             Algorithm::HS256,
             &app.secret,
-            json!({ "sub": sub, "iat": t - 700, "exp": t - 100 }),
+            claims(&sub, t - 700, t - 100),
         ),
         // Another key.
-        sign(
-            Algorithm::HS256,
-            &[9u8; 32],
-            json!({ "sub": sub, "iat": t, "exp": t + 60 }),
-        ),
+        sign(Algorithm::HS256, &[9u8; 32], claims(&sub, t, t + 60)),
         // Our key, another algorithm.
-        sign(
-            Algorithm::HS512,
-            &app.secret,
-            json!({ "sub": sub, "iat": t, "exp": t + 60 }),
-        ),
-        // No expiry.
-        sign(
+        sign(Algorithm::HS512, &app.secret, claims(&sub, t, t + 60)),
+        // Our key, another token type.
+        sign_typed(
+            "JWT",
             Algorithm::HS256,
             &app.secret,
-            json!({ "sub": sub, "iat": t }),
+            claims(&sub, t, t + 60),
         ),
+        // A missing claim.
+        without("exp"),
+        without("jti"),
+        without("ver"),
+        without("auth_time"),
+        // Another token version than the user's (as after a logout).
+        sign(Algorithm::HS256, &app.secret, revoked),
         // A user that does not exist.
-        sign(
-            Algorithm::HS256,
-            &app.secret,
-            json!({ "sub": "424242", "iat": t, "exp": t + 60 }),
-        ),
+        sign(Algorithm::HS256, &app.secret, claims("424242", t, t + 60)),
         // Unsigned.
         format!(
             "{}.{}.",
             STANDARD
-                .encode(r#"{"alg":"none","typ":"JWT"}"#)
+                .encode(r#"{"alg":"none","typ":"at+jwt"}"#)
                 .trim_end_matches('='),
             STANDARD
-                .encode(json!({ "sub": sub, "iat": t, "exp": t + 60 }).to_string())
+                .encode(claims(&sub, t, t + 60).to_string())
                 .trim_end_matches('=')
         ),
         // Tampered: our token with the last signature character changed.

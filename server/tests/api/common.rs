@@ -3,7 +3,11 @@
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use leptos::config::Env;
-use server::config::{leptos_options, Config, SecretKey};
+use server::{
+    auth::throttle::LoginLimits,
+    config::{leptos_options, Config, SecretKey},
+    state::AppState,
+};
 use std::{net::SocketAddr, time::Duration};
 use tempfile::TempDir;
 
@@ -11,6 +15,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub secret: Vec<u8>,
+    /// The running server's shared state, for what HTTP cannot show (how many hashes ran).
+    pub state: AppState,
     _data: TempDir,
 }
 
@@ -30,11 +36,16 @@ impl TestApp {
             database_url: format!("sqlite:{}", data.path().join("test.db").display()),
             secret_key: SecretKey::new(secret.clone()).unwrap(),
             token_ttl: Duration::from_secs(600),
+            max_session: Duration::from_secs(86_400),
             min_password_chars: 6,
+            login_limits: LoginLimits::default(),
+            hash_concurrency: 2,
+            client_ip_header: None,
             leptos: leptos_options(addr, "target/site", Env::PROD),
         };
         adjust(&mut config);
-        let router = server::build(&config).await.expect("server builds");
+        let state = server::build_state(&config).await.expect("server builds");
+        let router = server::router(state.clone());
         tokio::spawn(server::serve(listener, router, std::future::pending()));
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -44,6 +55,7 @@ impl TestApp {
             addr,
             client,
             secret,
+            state,
             _data: data,
         }
     }

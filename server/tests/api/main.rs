@@ -1,7 +1,11 @@
 //! HTTP tests of the whole server. One test binary (modules below) so the server links once.
 
+mod abuse;
 mod auth;
 mod common;
+mod headers;
+mod mixed_load;
 mod pages;
 mod registration;
+mod revocation;
 mod transcript;

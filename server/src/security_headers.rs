@@ -1,0 +1,59 @@
+//! Response headers that tell browsers to keep our pages to themselves: no framing, no MIME
+//! sniffing, no referrer leaks, and a Content-Security-Policy under which only our own script
+//! runs.
+//!
+//! Pages need inline scripts (Leptos's hydration bootstrap and resource data), so their policy
+//! allows exactly the scripts that carry this response's nonce, which Leptos generates per
+//! request and writes into each of them; `'wasm-unsafe-eval'` lets the WASM compile. Every
+//! other response (JSON, files) gets a policy that allows nothing.
+
+use app::shell;
+use axum::http::{header, HeaderName, HeaderValue};
+use leptos::{config::LeptosOptions, prelude::*};
+use leptos_axum::ResponseOptions;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// The CSP of a server-rendered page whose inline scripts carry `nonce`.
+pub fn page_policy(nonce: &str, dev_reload: bool) -> String {
+    // `cargo leptos watch` reloads the page over a websocket on another port.
+    let connect = if dev_reload { "'self' ws:" } else { "'self'" };
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src {connect}; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// For everything that is not a page: nothing may run, nothing may frame it.
+const NON_PAGE_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// The document shell, with this response's page policy set on the response.
+pub fn shell_with_policy(options: LeptosOptions) -> impl IntoView {
+    if let (Some(nonce), Some(response)) =
+        (leptos::nonce::use_nonce(), use_context::<ResponseOptions>())
+    {
+        let dev = options.env == leptos::config::Env::DEV;
+        if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce, dev)) {
+            response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    shell(options)
+}
+
+/// Layers for every response; a policy already set (by a page) is kept.
+pub fn layers() -> [SetResponseHeaderLayer<HeaderValue>; 5] {
+    let set = |name: HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+    };
+    [
+        set(header::CONTENT_SECURITY_POLICY, NON_PAGE_POLICY),
+        set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        set(header::REFERRER_POLICY, "no-referrer"),
+        // For browsers that predate `frame-ancestors`.
+        set(header::X_FRAME_OPTIONS, "DENY"),
+        set(
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+    ]
+}

@@ -1,0 +1,93 @@
+//! Security headers, and the published OpenAPI document.
+
+use crate::common::TestApp;
+use serde_json::Value;
+
+#[tokio::test]
+async fn pages_get_a_nonce_policy_that_matches_their_scripts() {
+    let app = TestApp::spawn().await;
+    for path in ["/", "/login", "/register", "/hello", "/no-such-page"] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        let headers = response.headers().clone();
+        let html = response.text().await.unwrap();
+        let policy = headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+
+        let nonce = policy
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .unwrap_or_else(|| panic!("{path}: no nonce in {policy}"));
+        assert!(nonce.len() >= 16, "{path}: nonce {nonce:?} is too short");
+        assert!(policy.contains("'wasm-unsafe-eval'"), "{policy}");
+        assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+        assert!(!policy.contains("unsafe-inline"), "{policy}");
+        // Every inline script of the page carries the nonce.
+        let scripts = html.matches("<script").count();
+        assert!(scripts > 0, "{path}: no script");
+        assert_eq!(
+            html.matches(&format!("nonce=\"{nonce}\"")).count(),
+            scripts,
+            "{path}: every script carries the response's nonce"
+        );
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["referrer-policy"], "no-referrer");
+        assert_eq!(headers["x-frame-options"], "DENY");
+    }
+    // A fresh nonce each response.
+    let a = app.client.get(app.url("/")).send().await.unwrap();
+    let b = app.client.get(app.url("/")).send().await.unwrap();
+    assert_ne!(
+        a.headers()["content-security-policy"],
+        b.headers()["content-security-policy"]
+    );
+}
+
+#[tokio::test]
+async fn api_responses_get_a_policy_that_allows_nothing() {
+    let app = TestApp::spawn().await;
+    let response = app.register("miguel", "python").await;
+    assert_eq!(
+        response.headers()["content-security-policy"],
+        "default-src 'none'; frame-ancestors 'none'"
+    );
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+}
+
+#[tokio::test]
+async fn openapi_document_describes_every_endpoint() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let doc: Value = response.json().await.unwrap();
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/api/users", "post"),
+        ("/api/users/{id}", "get"),
+        ("/api/users/me/password", "put"),
+        ("/api/token", "get"),
+        ("/api/logout", "post"),
+        ("/api/resource", "get"),
+    ] {
+        assert!(paths[path][method].is_object(), "{method} {path} missing");
+    }
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["basic"]["scheme"], "basic");
+    assert_eq!(schemes["bearer"]["scheme"], "bearer");
+    assert_eq!(
+        doc["components"]["schemas"]["NewUser"]["properties"]["username"]["pattern"],
+        "^[A-Za-z0-9._-]{1,32}$"
+    );
+}

@@ -1,0 +1,73 @@
+//! The audit trail in the server's log, and the secrets that must never reach it.
+
+use crate::harness::Running;
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn logins_locks_and_revocations_are_audited_without_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret_key = "audit-test-secret-key-0123456789abcdef";
+    let password = "correct-horse-battery-staple";
+    let wrong = "wrong-guess-tr0ub4dor";
+    let server = Running::start_with(
+        dir.path(),
+        &[
+            ("SECRET_KEY", secret_key),
+            ("LOGIN_FAILURES_PER_USERNAME", "2"),
+        ],
+    )
+    .await;
+    let base = &server.base;
+    let client = reqwest::Client::new();
+    let status = |r: reqwest::Response| r.status().as_u16();
+
+    let registered = client
+        .post(format!("{base}/api/users"))
+        .json(&json!({ "username": "miguel", "password": password }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(registered), 201);
+    let login = |user: &'static str, pass: &'static str| {
+        client
+            .get(format!("{base}/api/token"))
+            .basic_auth(user, Some(pass))
+            .send()
+    };
+    let token_response = login("miguel", password).await.unwrap();
+    assert_eq!(token_response.status(), 200);
+    let token: Value = token_response.json().await.unwrap();
+    let token = token["token"].as_str().unwrap().to_owned();
+    let logout = client
+        .post(format!("{base}/api/logout"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(logout), 204);
+    assert_eq!(status(login("miguel", wrong).await.unwrap()), 401);
+    assert_eq!(status(login("miguel", wrong).await.unwrap()), 401);
+    assert_eq!(status(login("miguel", password).await.unwrap()), 429);
+    assert!(server.terminate().success());
+
+    let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
+    let audit: Vec<&str> = log.lines().filter(|l| l.contains("audit")).collect();
+    let has = |outcome: &str| {
+        audit.iter().any(|line| {
+            line.contains(outcome)
+                && line.contains("username=\"miguel\"")
+                && line.contains("address=127.0.0.1")
+        })
+    };
+    assert!(has("outcome=\"success\""), "{log}");
+    assert!(has("outcome=\"failure\""), "{log}");
+    assert!(has("outcome=\"locked\""), "{log}");
+    assert!(has("outcome=\"refused_locked\""), "{log}");
+    assert!(has("event=\"tokens_revoked\""), "{log}");
+    for secret in [secret_key, password, wrong, token.as_str()] {
+        assert!(!log.contains(secret), "a secret reached the log: {log}");
+    }
+    // Nor any recognisable piece of the token (its signature).
+    let signature = token.rsplit('.').next().unwrap();
+    assert!(!log.contains(signature));
+}

@@ -1,0 +1,159 @@
+//! Runs the real `rest-auth` executable in a directory of its own, as an operator would.
+
+use std::{
+    path::Path,
+    process::{Child, Command, ExitStatus, Stdio},
+    time::{Duration, Instant},
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rest-auth");
+
+/// Settings that must come from the test alone, not from whoever runs it.
+const SETTINGS: [&str; 16] = [
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "DATA_DIR",
+    "TOKEN_TTL_SECONDS",
+    "SESSION_MAX_SECONDS",
+    "MIN_PASSWORD_LENGTH",
+    "LOGIN_FAILURES_PER_USERNAME",
+    "LOGIN_FAILURE_WINDOW_USERNAME_SECONDS",
+    "LOGIN_FAILURES_PER_ADDRESS",
+    "LOGIN_FAILURE_WINDOW_ADDRESS_SECONDS",
+    "HASH_CONCURRENCY",
+    "CLIENT_IP_HEADER",
+    "LEPTOS_SITE_ADDR",
+    "LEPTOS_SITE_ROOT",
+    "LEPTOS_ENV",
+    "RUST_LOG",
+];
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The binary, run in `dir` on `port` with none of the test runner's settings.
+pub fn command(dir: &Path, port: u16) -> Command {
+    let mut command = Command::new(BIN);
+    for name in SETTINGS {
+        command.env_remove(name);
+    }
+    command
+        .current_dir(dir)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"));
+    command
+}
+
+pub struct Running {
+    child: Child,
+    pub base: String,
+}
+
+impl Running {
+    /// Starts the binary in `dir` with only `LEPTOS_SITE_ADDR` set, and waits for /healthz.
+    pub async fn start(dir: &Path) -> Running {
+        Self::start_with(dir, &[]).await
+    }
+
+    /// As [`Running::start`], with extra environment variables. Output goes to `server.log`
+    /// in `dir`.
+    pub async fn start_with(dir: &Path, env: &[(&str, &str)]) -> Running {
+        let port = free_port();
+        let log = dir.join("server.log");
+        let output = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .unwrap();
+        let child = command(dir, port)
+            .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
+            .stdout(output.try_clone().unwrap())
+            .stderr(output)
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(response) = reqwest::get(format!("{base}/healthz")).await {
+                if response.status() == 200 {
+                    break;
+                }
+            }
+            assert!(Instant::now() < deadline, "server did not come up");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Running { child, base }
+    }
+
+    /// Sends SIGTERM and returns at once.
+    pub fn send_sigterm(&self) {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success());
+    }
+
+    /// SIGTERM, then the exit status.
+    pub fn terminate(mut self) -> ExitStatus {
+        self.send_sigterm();
+        self.child.wait().unwrap()
+    }
+
+    /// Waits for the process to exit by itself.
+    pub fn wait(mut self) -> ExitStatus {
+        self.child.wait().unwrap()
+    }
+
+    /// SIGKILL: the process gets no chance to finish anything.
+    pub fn kill_hard(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub async fn register_and_get_token(base: &str) -> String {
+    let client = reqwest::Client::new();
+    let response = client
+        .post(format!("{base}/api/users"))
+        .json(&serde_json::json!({ "username": "miguel", "password": "python" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let body: serde_json::Value = client
+        .get(format!("{base}/api/token"))
+        .basic_auth("miguel", Some("python"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["token"].as_str().unwrap().to_owned()
+}
+
+pub async fn resource_status(base: &str, token: &str) -> u16 {
+    reqwest::Client::new()
+        .get(format!("{base}/api/resource"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
