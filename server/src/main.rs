@@ -2,6 +2,11 @@ use server::config::Config;
 use std::{io::IsTerminal, process::ExitCode};
 use tracing_subscriber::EnvFilter;
 
+// glibc's malloc took about a sixth of the CPU of a server-rendered page in the profile (see
+// BENCHMARKS.md); mimalloc serves Leptos's many small allocations much faster.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()

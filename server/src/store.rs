@@ -1,11 +1,14 @@
 //! Persistence of user accounts (SQLite through sqlx; migrations in `migrations/sqlite`).
 
-use crate::error::ApiError;
+use crate::{
+    error::ApiError,
+    user_cache::{TokenHolder, UserCache},
+};
 use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
     SqlitePool,
 };
-use std::{str::FromStr, time::Duration};
+use std::{str::FromStr, sync::Arc, time::Duration};
 
 /// A stored account.
 #[derive(Clone, sqlx::FromRow)]
@@ -20,7 +23,12 @@ pub struct User {
 #[derive(Clone)]
 pub struct UserStore {
     pool: SqlitePool,
+    /// This process is the only writer of its SQLite file, so it may cache (see user_cache).
+    cache: Arc<UserCache>,
 }
+
+/// Users kept in memory for the token path; about 100 bytes each.
+const CACHED_USERS: usize = 100_000;
 
 impl UserStore {
     /// Opens (creating if needed) the database at `url` and applies pending migrations.
@@ -43,7 +51,10 @@ impl UserStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
-        Ok(UserStore { pool })
+        Ok(UserStore {
+            pool,
+            cache: Arc::new(UserCache::new(CACHED_USERS)),
+        })
     }
 
     /// Inserts a new account and returns its id. A taken name (compared without case) is
@@ -83,24 +94,57 @@ impl UserStore {
         .await?)
     }
 
+    /// What the token path needs to know about user `id`: from memory when it can be.
+    pub async fn token_holder(&self, id: i64) -> Result<Option<TokenHolder>, ApiError> {
+        if let Some(holder) = self.cache.get(id) {
+            return Ok(Some(holder));
+        }
+        let ticket = self.cache.ticket();
+        let holder = self.find_by_id(id).await?.map(|user| TokenHolder {
+            id: user.id,
+            username: user.username,
+            token_version: user.token_version,
+        });
+        if let Some(holder) = &holder {
+            self.cache.store_read(ticket, holder.clone());
+        }
+        Ok(holder)
+    }
+
     /// Revokes every token issued to the user so far.
     pub async fn revoke_tokens(&self, id: i64) -> Result<(), ApiError> {
-        sqlx::query("UPDATE users SET token_version = token_version + 1 WHERE id = ?")
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        let holder = sqlx::query_as::<_, (i64, String, i64)>(
+            "UPDATE users SET token_version = token_version + 1 WHERE id = ? \
+             RETURNING id, username, token_version",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        self.revoked(holder);
         Ok(())
     }
 
     /// Replaces the password hash and, in the same statement, revokes every token.
     pub async fn set_password(&self, id: i64, password_hash: &str) -> Result<(), ApiError> {
-        sqlx::query(
-            "UPDATE users SET password_hash = ?, token_version = token_version + 1 WHERE id = ?",
+        let holder = sqlx::query_as::<_, (i64, String, i64)>(
+            "UPDATE users SET password_hash = ?, token_version = token_version + 1 WHERE id = ? \
+             RETURNING id, username, token_version",
         )
         .bind(password_hash)
         .bind(id)
-        .execute(&self.pool)
+        .fetch_optional(&self.pool)
         .await?;
+        self.revoked(holder);
         Ok(())
+    }
+
+    fn revoked(&self, row: Option<(i64, String, i64)>) {
+        if let Some((id, username, token_version)) = row {
+            self.cache.revoked(TokenHolder {
+                id,
+                username,
+                token_version,
+            });
+        }
     }
 }

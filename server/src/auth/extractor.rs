@@ -8,6 +8,7 @@ use crate::{
     error::ApiError,
     state::AppState,
     store::User,
+    user_cache::TokenHolder,
 };
 use app::api::{MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS};
 use axum::{extract::FromRequestParts, http::header::AUTHORIZATION, http::request::Parts};
@@ -58,19 +59,24 @@ impl FromRequestParts<AppState> for AuthUser {
         let credentials =
             parse_authorization(header.as_bytes()).map_err(|_| ApiError::Unauthorized)?;
         let (user, method) = match credentials {
-            Credentials::Bearer(token) => user_for_token(state, &token).await?,
+            Credentials::Bearer(token) => holder_of_token(state, &token).await?,
             // A username has at most 32 characters and every token is longer (its header alone
             // is 36), so the user-id is one or the other, never ambiguous, and a failed token
             // check never falls through to an argon2 run.
             Credentials::Basic { username, .. }
                 if username.chars().count() > MAX_USERNAME_CHARS =>
             {
-                user_for_token(state, &username).await?
+                holder_of_token(state, &username).await?
             }
-            Credentials::Basic { username, password } => (
-                check_password(state, &username, password, address).await?,
-                AuthMethod::Password,
-            ),
+            Credentials::Basic { username, password } => {
+                let user = check_password(state, &username, password, address).await?;
+                let holder = TokenHolder {
+                    id: user.id,
+                    username: user.username,
+                    token_version: user.token_version,
+                };
+                (holder, AuthMethod::Password)
+            }
         };
         Ok(AuthUser {
             id: user.id,
@@ -82,16 +88,19 @@ impl FromRequestParts<AppState> for AuthUser {
     }
 }
 
-async fn user_for_token(state: &AppState, token: &str) -> Result<(User, AuthMethod), ApiError> {
+async fn holder_of_token(
+    state: &AppState,
+    token: &str,
+) -> Result<(TokenHolder, AuthMethod), ApiError> {
     let verified = state
         .tokens
         .verify(token)
         .map_err(|_| ApiError::Unauthorized)?;
-    // One indexed read, which the hot path needs anyway: the account may have been deleted,
-    // and the token may have been revoked (logout, password change) since it was issued.
+    // The account may have been deleted, and the token may have been revoked (logout,
+    // password change) since it was issued. (Usually answered from memory: see user_cache.)
     let user = state
         .users
-        .find_by_id(verified.user_id)
+        .token_holder(verified.user_id)
         .await?
         .filter(|user| user.token_version == verified.token_version)
         .ok_or(ApiError::Unauthorized)?;

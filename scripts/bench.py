@@ -1,0 +1,381 @@
+#!/usr/bin/env python3
+"""Load benchmark of the release server; run through scripts/bench.sh, which builds it first.
+
+Starts target/release/rest-auth on a fresh SQLite database with one seeded user, drives it
+with wrk (64 connections per scenario, a fixed duration), repeats every scenario several times
+and reports medians, then writes BENCHMARKS.md and bench/chart.svg. Targets are ratios of
+figures measured in the same run, never absolute times.
+
+Environment: BENCH_SECONDS (per scenario and run, default 8), BENCH_RUNS (default 3),
+BENCH_CONNECTIONS (default 64).
+"""
+
+import base64
+import gzip
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / "target/release/rest-auth"
+SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "64"))
+CORES = os.cpu_count() or 1
+USER, PASSWORD = "bench", "bench-password"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def basic(user, password):
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+class Server:
+    """The release binary in its own data directory."""
+
+    def __init__(self, data_dir):
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = None
+
+    def start(self):
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("LOGIN_", "HASH_"))}
+        env.update(
+            DATA_DIR=str(self.data_dir),
+            LEPTOS_SITE_ADDR=f"127.0.0.1:{self.port}",
+            LEPTOS_SITE_ROOT=str(ROOT / "target/site"),
+            TOKEN_TTL_SECONDS="7200",
+            RUST_LOG="error",
+        )
+        env.pop("DATABASE_URL", None)
+        env.pop("SECRET_KEY", None)
+        started = time.perf_counter()
+        self.process = subprocess.Popen([str(BIN)], cwd=self.data_dir, env=env,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while True:
+            try:
+                with urllib.request.urlopen(self.base + "/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        return time.perf_counter() - started
+            except OSError:
+                pass
+            if self.process.poll() is not None:
+                sys.exit("server exited during start-up")
+            if time.perf_counter() - started > 30:
+                sys.exit("server did not start")
+            time.sleep(0.001)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+    def rss_kib(self):
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+
+class PeakRss:
+    """Samples the server's resident memory every 20 ms while in a `with` block."""
+
+    def __init__(self, server):
+        self.server, self.peak, self._stop = server, 0, threading.Event()
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._sample)
+        self._thread.start()
+        return self
+
+    def _sample(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.server.rss_kib())
+            time.sleep(0.02)
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def request(method, url, body=None, headers=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    if data:
+        req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req) as response:
+        return json.load(response)
+
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def wrk(url, headers=()):
+    """Runs wrk; returns requests/s, p50 and p99 in ms, and the count of failed requests."""
+    command = ["wrk", f"-t{min(CORES, 4)}", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency"]
+    for header in headers:
+        command += ["-H", header]
+    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    latency = {}
+    for percent, value, unit in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", output, re.M):
+        latency[percent] = float(value) * UNITS[unit]
+    failed = 0
+    match = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if match:
+        failed += int(match.group(1))
+    match = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    if match:
+        failed += sum(int(n) for n in match.groups())
+    return {"rps": rps, "p50": latency["50"], "p99": latency["99"], "failed": failed}
+
+
+def run_concurrently(jobs):
+    results = [None] * len(jobs)
+
+    def run(i, job):
+        results[i] = job()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def argon2_hash_ms():
+    """Median of criterion's argon2id/hash benchmark, run just before (scripts/bench.sh)."""
+    estimates = ROOT / "target/criterion/argon2id/hash/new/estimates.json"
+    return json.loads(estimates.read_text())["median"]["point_estimate"] / 1e6
+
+
+def wasm_sizes():
+    wasm = (ROOT / "target/site/pkg/rest-auth.wasm").read_bytes()
+    brotli = subprocess.run(
+        ["node", "-e",
+         "const z=require('zlib');const b=require('fs').readFileSync(0);"
+         "process.stdout.write(String(z.brotliCompressSync(b,{params:{"
+         "[z.constants.BROTLI_PARAM_QUALITY]:11}}).length))"],
+        input=wasm, capture_output=True, check=True).stdout
+    return {"raw": len(wasm), "gzip": len(gzip.compress(wasm, 9)), "brotli": int(brotli)}
+
+
+def median_of(samples, key):
+    return statistics.median(sample[key] for sample in samples)
+
+
+def main():
+    if not BIN.exists():
+        sys.exit(f"{BIN} is missing: run scripts/bench.sh")
+    work = Path(tempfile.mkdtemp(prefix="rest-auth-bench-"))
+    try:
+        report = measure(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    write_outputs(report)
+
+
+SCENARIOS = [
+    ("floor", "GET /healthz"),
+    ("bearer", "GET /api/resource, Bearer token"),
+    ("basic_token", "GET /api/resource, Basic token:x"),
+    ("password", "GET /api/token, Basic user:password"),
+    ("flood_bearer", "GET /api/resource, Bearer, during a password flood"),
+    ("ssr", "GET /login (server-rendered page)"),
+]
+
+
+def measure(work):
+    server = Server(work)
+    server.start()
+    request("POST", server.base + "/api/users", {"username": USER, "password": PASSWORD})
+    token = request("GET", server.base + "/api/token",
+                    headers={"Authorization": basic(USER, PASSWORD)})["token"]
+    bearer = f"Authorization: Bearer {token}"
+    password = f"Authorization: {basic(USER, PASSWORD)}"
+    samples = {name: [] for name, _ in SCENARIOS}
+    flood_password = []
+    peak_rss = 0
+    for run in range(RUNS):
+        print(f"run {run + 1}/{RUNS}", file=sys.stderr)
+        samples["floor"].append(wrk(server.base + "/healthz"))
+        samples["bearer"].append(wrk(server.base + "/api/resource", [bearer]))
+        samples["basic_token"].append(
+            wrk(server.base + "/api/resource", [f"Authorization: {basic(token, 'x')}"]))
+        with PeakRss(server) as rss:
+            samples["password"].append(wrk(server.base + "/api/token", [password]))
+            flood, during = run_concurrently([
+                lambda: wrk(server.base + "/api/token", [password]),
+                lambda: wrk(server.base + "/api/resource", [bearer]),
+            ])
+        peak_rss = max(peak_rss, rss.peak)
+        flood_password.append(flood)
+        samples["flood_bearer"].append(during)
+        samples["ssr"].append(wrk(server.base + "/login"))
+    server.stop()
+
+    # Start-up with the database now existing: process start to the first 200 on /healthz.
+    startups = []
+    for _ in range(5):
+        startups.append(server.start() * 1000)
+        server.stop()
+
+    results = {
+        name: {key: median_of(samples[name], key) for key in ("rps", "p50", "p99")}
+        | {"failed": sum(s["failed"] for s in samples[name])}
+        for name, _ in SCENARIOS
+    }
+    hash_ms = argon2_hash_ms()
+    return {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cores": CORES,
+        "cpu": cpu_model(),
+        "seconds": SECONDS,
+        "runs": RUNS,
+        "connections": CONNECTIONS,
+        "results": results,
+        "flood_password_rps": statistics.median(f["rps"] for f in flood_password),
+        "peak_rss_mib": peak_rss / 1024,
+        "startup_ms": statistics.median(startups),
+        "argon2_hash_ms": hash_ms,
+        "wasm": wasm_sizes(),
+    }
+
+
+def cpu_model():
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
+def targets(r):
+    res = r["results"]
+    floor = res["floor"]["rps"]
+    argon2_limit = r["cores"] * 1000 / r["argon2_hash_ms"]
+    rows = [
+        ("Hot path (Bearer) ≥ 60% of the floor in req/s",
+         f"{res['bearer']['rps'] / floor:.0%}", res["bearer"]["rps"] >= 0.6 * floor),
+        ("Hot path p99 < 5 ms", f"{res['bearer']['p99']:.2f} ms", res["bearer"]["p99"] < 5),
+        (f"Password path ≥ 80% of cores ÷ hash time ({argon2_limit:.0f}/s)",
+         f"{res['password']['rps'] / argon2_limit:.0%}",
+         res["password"]["rps"] >= 0.8 * argon2_limit),
+        ("During the flood, Bearer p99 < 20 ms", f"{res['flood_bearer']['p99']:.2f} ms",
+         res["flood_bearer"]["p99"] < 20),
+        ("During the flood, no Bearer request fails", str(res["flood_bearer"]["failed"]),
+         res["flood_bearer"]["failed"] == 0),
+        ("Peak RSS during password load and flood < 150 MiB", f"{r['peak_rss_mib']:.1f} MiB",
+         r["peak_rss_mib"] < 150),
+        ("Start to first 200 on /healthz < 300 ms", f"{r['startup_ms']:.0f} ms",
+         r["startup_ms"] < 300),
+        ("SSR page ≥ 25% of the floor in req/s", f"{res['ssr']['rps'] / floor:.0%}",
+         res["ssr"]["rps"] >= 0.25 * floor),
+        ("Release WASM ≤ 250 KiB gzip", f"{r['wasm']['gzip'] / 1024:.1f} KiB "
+         f"(brotli {r['wasm']['brotli'] / 1024:.1f} KiB, raw {r['wasm']['raw'] / 1024:.0f} KiB)",
+         r["wasm"]["gzip"] <= 250 * 1024),
+    ]
+    return rows
+
+
+def write_outputs(r):
+    res = r["results"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `./scripts/bench.sh` (see the README); do not edit by hand.",
+        "",
+        f"Latest run: {r['date']}, {r['cores']} cores ({r['cpu']}), SQLite, wrk with "
+        f"{r['connections']} connections per load generator, {r['seconds']} s per scenario, "
+        f"medians of {r['runs']} runs. The load generator runs on the same machine, so it "
+        "takes its share of the cores from the server in every scenario alike.",
+        "",
+        "| scenario | requests/s | p50 | p99 | failed |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, label in SCENARIOS:
+        s = res[name]
+        lines.append(f"| {label} | {s['rps']:,.0f} | {s['p50']:.2f} ms | {s['p99']:.2f} ms "
+                     f"| {s['failed']} |")
+    lines += [
+        "",
+        f"During the flood the password load generator got {r['flood_password_rps']:,.0f} "
+        "requests/s.",
+        f"One argon2id hash (criterion median): {r['argon2_hash_ms']:.1f} ms, so the password "
+        f"path can do at most {r['cores']} ÷ {r['argon2_hash_ms'] / 1000:.4f} s = "
+        f"{r['cores'] * 1000 / r['argon2_hash_ms']:.0f} logins/s here.",
+        "",
+        "## Targets",
+        "",
+        "| target | measured | met |",
+        "|---|---:|:---:|",
+    ]
+    rows = targets(r)
+    for label, value, met in rows:
+        lines.append(f"| {label} | {value} | {'yes' if met else '**no**'} |")
+    lines += ["", "![Requests per second and p99 latency per scenario](bench/chart.svg)", ""]
+    (ROOT / "BENCHMARKS.md").write_text("\n".join(lines))
+    (ROOT / "bench").mkdir(exist_ok=True)
+    (ROOT / "bench/chart.svg").write_text(chart(r))
+    (ROOT / "bench/latest.json").write_text(json.dumps(r, indent=2) + "\n")
+    print("\n".join(lines))
+    missed = [label for label, _, met in rows if not met]
+    if missed:
+        print("\nMissed targets:\n  " + "\n  ".join(missed), file=sys.stderr)
+
+
+def chart(r):
+    """Two horizontal bar charts side by side: requests/s and p99 per scenario."""
+    res = r["results"]
+    names = [label for _, label in SCENARIOS]
+    rps = [res[name]["rps"] for name, _ in SCENARIOS]
+    p99 = [res[name]["p99"] for name, _ in SCENARIOS]
+    row, label_w, bar_w, gap = 28, 330, 230, 150
+    width = label_w + 2 * bar_w + gap + 40
+    height = 60 + row * len(names) + 30
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'font-family="sans-serif" font-size="12">',
+           '<style>text{fill:#222}@media (prefers-color-scheme:dark){text{fill:#ddd}}</style>',
+           f'<text x="10" y="20" font-size="14" font-weight="bold">rest-auth, {r["cores"]} cores, '
+           f'{r["date"]} (medians of {r["runs"]} runs)</text>',
+           f'<text x="{label_w}" y="45" font-weight="bold">requests/s</text>',
+           f'<text x="{label_w + bar_w + gap}" y="45" font-weight="bold">p99 latency (ms)</text>']
+    for i, name in enumerate(names):
+        y = 60 + i * row
+        out.append(f'<text x="10" y="{y + 15}">{escape(name)}</text>')
+        for x0, values, colour, fmt in ((label_w, rps, "#3b6fd4", "{:,.0f}"),
+                                        (label_w + bar_w + gap, p99, "#d4803b", "{:.2f}")):
+            w = max(1, bar_w * values[i] / max(values))
+            out.append(f'<rect x="{x0}" y="{y + 3}" width="{w:.1f}" height="{row - 8}" '
+                       f'fill="{colour}"/>')
+            out.append(f'<text x="{x0 + w + 4:.1f}" y="{y + 15}">{fmt.format(values[i])}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def escape(text):
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+if __name__ == "__main__":
+    main()

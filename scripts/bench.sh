@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The benchmark: builds the release server, measures the auth building blocks with criterion
+# (argon2id hash, token issue and verify, header parse), then load-tests the server with wrk
+# (scripts/bench.py) and writes BENCHMARKS.md and bench/chart.svg.
+#
+#   BENCH_SECONDS=8 BENCH_RUNS=3 ./scripts/bench.sh
+source "$(dirname "$0")/tools.sh"
+ensure_build_tools
+command -v wrk >/dev/null || { say "installing wrk"; apt_install wrk; }
+cd "$ROOT"
+
+say "release build"
+cargo leptos build --release
+
+say "micro-benchmarks (criterion)"
+cargo bench -p server --bench auth -- --warm-up-time 1 --measurement-time 3
+
+say "load (wrk)"
+python3 scripts/bench.py

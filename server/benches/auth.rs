@@ -1,0 +1,56 @@
+//! The cost of each building block of authentication, on this machine: one argon2id hash (the
+//! password path's whole budget: cores / this time is the most password logins per second the
+//! machine can do), one token issue, one token verification, one header parse.
+
+use base64::{engine::general_purpose::STANDARD, Engine};
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use server::auth::{header::parse_authorization, password, token::TokenKeys};
+use std::time::Duration;
+
+fn argon2(c: &mut Criterion) {
+    let mut group = c.benchmark_group("argon2id");
+    // Tens of milliseconds each: few samples are enough for a stable median.
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(4));
+    group.bench_function("hash", |b| {
+        b.iter(|| password::hash(black_box("correct horse battery staple")).unwrap())
+    });
+    let stored = password::hash("correct horse battery staple").unwrap();
+    group.bench_function("verify", |b| {
+        b.iter(|| password::verify(black_box("correct horse battery staple"), &stored))
+    });
+    group.finish();
+}
+
+fn tokens(c: &mut Criterion) {
+    let keys = TokenKeys::new(
+        b"benchmark-key-benchmark-key-0123",
+        Duration::from_secs(600),
+        Duration::from_secs(86_400),
+    )
+    .unwrap();
+    let now = server::auth::token::unix_now();
+    let mut group = c.benchmark_group("token");
+    group.bench_function("issue", |b| {
+        b.iter(|| keys.issue(black_box(42), 0, now).unwrap())
+    });
+    let token = keys.issue(42, 0, now).unwrap().token;
+    group.bench_function("verify", |b| {
+        b.iter(|| keys.verify(black_box(&token)).unwrap())
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("header");
+    let basic = format!("Basic {}", STANDARD.encode("miguel:python"));
+    group.bench_function("parse_basic", |b| {
+        b.iter(|| parse_authorization(black_box(basic.as_bytes())).unwrap())
+    });
+    let bearer = format!("Bearer {token}");
+    group.bench_function("parse_bearer", |b| {
+        b.iter(|| parse_authorization(black_box(bearer.as_bytes())).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, argon2, tokens);
+criterion_main!(benches);
