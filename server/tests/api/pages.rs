@@ -36,6 +36,12 @@ async fn pages_are_server_rendered_with_real_content() {
         html.contains("/pkg/rest-auth.js"),
         "hydration script is linked"
     );
+    // The WASM the hydration script loads is the file the build writes (however this binary
+    // was built; see .cargo/config.toml).
+    assert!(
+        html.contains(r#"href="/pkg/rest-auth.wasm""#) && !html.contains("rest-auth_bg"),
+        "{html}"
+    );
 
     for (path, heading, button) in [
         ("/login", "Log in", "Log in"),
