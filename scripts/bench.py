@@ -3,11 +3,13 @@
 
 Starts target/release/rest-auth on a fresh SQLite database with one seeded user, drives it
 with wrk (64 connections per scenario, a fixed duration), repeats every scenario several times
-and reports medians, then writes BENCHMARKS.md and bench/chart.svg. Targets are ratios of
-figures measured in the same run, never absolute times.
+and reports medians; then the same on a fresh PostgreSQL database when one is reachable. Writes
+BENCHMARKS.md and bench/chart.svg. Targets are ratios of figures measured in the same run,
+never absolute times.
 
-Environment: BENCH_SECONDS (per scenario and run, default 8), BENCH_RUNS (default 3),
-BENCH_CONNECTIONS (default 64).
+Environment: BENCH_SECONDS (per scenario and run, default 5), BENCH_RUNS (default 3),
+BENCH_CONNECTIONS (default 64), BENCH_POSTGRES_URL (an administrative URL, default
+postgres://postgres@127.0.0.1:5432/postgres; the benchmark creates and drops its database).
 """
 
 import base64
@@ -29,11 +31,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / "target/release/rest-auth"
-SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "64"))
 CORES = os.cpu_count() or 1
 USER, PASSWORD = "bench", "bench-password"
+POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
 
 def free_port():
@@ -49,8 +52,9 @@ def basic(user, password):
 class Server:
     """The release binary in its own data directory."""
 
-    def __init__(self, data_dir):
+    def __init__(self, data_dir, database_url=None):
         self.data_dir = data_dir
+        self.database_url = database_url
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process = None
@@ -66,6 +70,8 @@ class Server:
         )
         env.pop("DATABASE_URL", None)
         env.pop("SECRET_KEY", None)
+        if self.database_url:
+            env["DATABASE_URL"] = self.database_url
         started = time.perf_counter()
         self.process = subprocess.Popen([str(BIN)], cwd=self.data_dir, env=env,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -185,12 +191,40 @@ def median_of(samples, key):
 def main():
     if not BIN.exists():
         sys.exit(f"{BIN} is missing: run scripts/bench.sh")
+    engines = {}
     work = Path(tempfile.mkdtemp(prefix="rest-auth-bench-"))
     try:
-        report = measure(work)
+        print("SQLite", file=sys.stderr)
+        engines["sqlite"] = measure(work / "sqlite", None)
+        database = postgres_database()
+        if database:
+            print("PostgreSQL", file=sys.stderr)
+            try:
+                engines["postgres"] = measure(work / "postgres", database)
+            finally:
+                psql(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
+        else:
+            print("no PostgreSQL reachable: its table is left out", file=sys.stderr)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    write_outputs(report)
+    write_outputs(engines)
+
+
+BENCH_DATABASE = f"rest_auth_bench_{os.getpid()}"
+
+
+def psql(sql):
+    return subprocess.run(["psql", POSTGRES_ADMIN, "-v", "ON_ERROR_STOP=1", "-qc", sql],
+                          capture_output=True, text=True)
+
+
+def postgres_database():
+    """A fresh database on the PostgreSQL server, or None when there is none to use."""
+    if shutil.which("psql") is None or psql("SELECT 1").returncode != 0:
+        return None
+    if psql(f"CREATE DATABASE {BENCH_DATABASE}").returncode != 0:
+        return None
+    return POSTGRES_ADMIN.rsplit("/", 1)[0] + "/" + BENCH_DATABASE
 
 
 SCENARIOS = [
@@ -203,8 +237,9 @@ SCENARIOS = [
 ]
 
 
-def measure(work):
-    server = Server(work)
+def measure(work, database_url):
+    work.mkdir(parents=True)
+    server = Server(work, database_url)
     server.start()
     request("POST", server.base + "/api/users", {"username": USER, "password": PASSWORD})
     token = request("GET", server.base + "/api/token",
@@ -298,75 +333,89 @@ def targets(r):
     return rows
 
 
-def write_outputs(r):
-    res = r["results"]
+ENGINE_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+
+
+def write_outputs(engines):
+    first = next(iter(engines.values()))
     lines = [
         "# Benchmarks",
         "",
         "Written by `./scripts/bench.sh` (see the README); do not edit by hand.",
         "",
-        f"Latest run: {r['date']}, {r['cores']} cores ({r['cpu']}), SQLite, wrk with "
-        f"{r['connections']} connections per load generator, {r['seconds']} s per scenario, "
-        f"medians of {r['runs']} runs. The load generator runs on the same machine, so it "
-        "takes its share of the cores from the server in every scenario alike.",
+        f"Latest run: {first['date']}, {first['cores']} cores ({first['cpu']}), wrk with "
+        f"{first['connections']} connections per load generator, {first['seconds']} s per "
+        f"scenario, medians of {first['runs']} runs. The load generator runs on the same "
+        "machine, so it takes its share of the cores from the server in every scenario alike. "
+        "PostgreSQL, when present, is the local server on the same machine too.",
         "",
-        "| scenario | requests/s | p50 | p99 | failed |",
-        "|---|---:|---:|---:|---:|",
     ]
-    for name, label in SCENARIOS:
-        s = res[name]
-        lines.append(f"| {label} | {s['rps']:,.0f} | {s['p50']:.2f} ms | {s['p99']:.2f} ms "
-                     f"| {s['failed']} |")
-    lines += [
-        "",
-        f"During the flood the password load generator got {r['flood_password_rps']:,.0f} "
-        "requests/s.",
-        f"One argon2id hash (criterion median): {r['argon2_hash_ms']:.1f} ms, so the password "
-        f"path can do at most {r['cores']} ÷ {r['argon2_hash_ms'] / 1000:.4f} s = "
-        f"{r['cores'] * 1000 / r['argon2_hash_ms']:.0f} logins/s here.",
-        "",
-        "## Targets",
-        "",
-        "| target | measured | met |",
-        "|---|---:|:---:|",
-    ]
-    rows = targets(r)
-    for label, value, met in rows:
-        lines.append(f"| {label} | {value} | {'yes' if met else '**no**'} |")
-    lines += ["", "![Requests per second and p99 latency per scenario](bench/chart.svg)", ""]
+    missed = []
+    for engine, r in engines.items():
+        name = ENGINE_NAMES[engine]
+        res = r["results"]
+        lines += [
+            f"## {name}",
+            "",
+            "| scenario | requests/s | p50 | p99 | failed |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for key, label in SCENARIOS:
+            s = res[key]
+            lines.append(f"| {label} | {s['rps']:,.0f} | {s['p50']:.2f} ms | "
+                         f"{s['p99']:.2f} ms | {s['failed']} |")
+        lines += [
+            "",
+            f"During the flood the password load generator got {r['flood_password_rps']:,.0f} "
+            "requests/s.",
+            f"One argon2id hash (criterion median): {r['argon2_hash_ms']:.1f} ms, so the "
+            f"password path can do at most {r['cores']} ÷ {r['argon2_hash_ms'] / 1000:.4f} s = "
+            f"{r['cores'] * 1000 / r['argon2_hash_ms']:.0f} logins/s here.",
+            "",
+            f"### Targets ({name})",
+            "",
+            "| target | measured | met |",
+            "|---|---:|:---:|",
+        ]
+        for label, value, met in targets(r):
+            lines.append(f"| {label} | {value} | {'yes' if met else '**no**'} |")
+            if not met:
+                missed.append(f"{name}: {label}")
+        lines.append("")
+    lines += ["![Requests per second and p99 latency per scenario](bench/chart.svg)", ""]
     (ROOT / "BENCHMARKS.md").write_text("\n".join(lines))
     (ROOT / "bench").mkdir(exist_ok=True)
-    (ROOT / "bench/chart.svg").write_text(chart(r))
-    (ROOT / "bench/latest.json").write_text(json.dumps(r, indent=2) + "\n")
+    (ROOT / "bench/chart.svg").write_text(chart(engines))
+    (ROOT / "bench/latest.json").write_text(json.dumps(engines, indent=2) + "\n")
     print("\n".join(lines))
-    missed = [label for label, _, met in rows if not met]
     if missed:
         print("\nMissed targets:\n  " + "\n  ".join(missed), file=sys.stderr)
 
 
-def chart(r):
-    """Two horizontal bar charts side by side: requests/s and p99 per scenario."""
-    res = r["results"]
-    names = [label for _, label in SCENARIOS]
-    rps = [res[name]["rps"] for name, _ in SCENARIOS]
-    p99 = [res[name]["p99"] for name, _ in SCENARIOS]
-    row, label_w, bar_w, gap = 28, 330, 230, 150
+def chart(engines):
+    """Two horizontal bar charts side by side: requests/s and p99 per scenario and engine."""
+    first = next(iter(engines.values()))
+    rows = [(f"{ENGINE_NAMES[engine]}: {label}", r["results"][key])
+            for engine, r in engines.items() for key, label in SCENARIOS]
+    rps = [row["rps"] for _, row in rows]
+    p99 = [row["p99"] for _, row in rows]
+    row_h, label_w, bar_w, gap = 26, 420, 230, 150
     width = label_w + 2 * bar_w + gap + 40
-    height = 60 + row * len(names) + 30
+    height = 60 + row_h * len(rows) + 20
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'font-family="sans-serif" font-size="12">',
            '<style>text{fill:#222}@media (prefers-color-scheme:dark){text{fill:#ddd}}</style>',
-           f'<text x="10" y="20" font-size="14" font-weight="bold">rest-auth, {r["cores"]} cores, '
-           f'{r["date"]} (medians of {r["runs"]} runs)</text>',
+           f'<text x="10" y="20" font-size="14" font-weight="bold">rest-auth, '
+           f'{first["cores"]} cores, {first["date"]} (medians of {first["runs"]} runs)</text>',
            f'<text x="{label_w}" y="45" font-weight="bold">requests/s</text>',
            f'<text x="{label_w + bar_w + gap}" y="45" font-weight="bold">p99 latency (ms)</text>']
-    for i, name in enumerate(names):
-        y = 60 + i * row
+    for i, (name, _) in enumerate(rows):
+        y = 60 + i * row_h
         out.append(f'<text x="10" y="{y + 15}">{escape(name)}</text>')
         for x0, values, colour, fmt in ((label_w, rps, "#3b6fd4", "{:,.0f}"),
                                         (label_w + bar_w + gap, p99, "#d4803b", "{:.2f}")):
             w = max(1, bar_w * values[i] / max(values))
-            out.append(f'<rect x="{x0}" y="{y + 3}" width="{w:.1f}" height="{row - 8}" '
+            out.append(f'<rect x="{x0}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}" '
                        f'fill="{colour}"/>')
             out.append(f'<text x="{x0 + w + 4:.1f}" y="{y + 15}">{fmt.format(values[i])}</text>')
     out.append("</svg>")

@@ -11,9 +11,25 @@ say "cargo clippy"
 cargo clippy -p server -p app --all-targets --features app/ssr -- -D warnings
 cargo clippy -p frontend -p app --target wasm32-unknown-unknown --features app/hydrate -- -D warnings
 
-say "unit and API tests"
+say "unit and API tests (SQLite)"
 # `cargo leptos test` would skip the app crate's own tests; run both crates here.
 cargo test -p server -p app --features app/ssr
+
+# The API and binary tests again, on PostgreSQL: each test creates and drops its own database
+# on this server. Without one, they are skipped loudly; REQUIRE_POSTGRES=1 (CI sets it) makes
+# that a failure instead.
+export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+if postgres_reachable "$TEST_POSTGRES_URL"; then
+  say "API and binary tests (PostgreSQL)"
+  cargo test -p server --features app/ssr --test api --test binary
+elif [ "${REQUIRE_POSTGRES:-0}" = 1 ]; then
+  say "FAILED: no PostgreSQL at $TEST_POSTGRES_URL, and REQUIRE_POSTGRES=1"
+  exit 1
+else
+  printf '\n\033[1;33m%s\n%s\033[0m\n\n' \
+    "!!! SKIPPED: the PostgreSQL tests (no server at $TEST_POSTGRES_URL)." \
+    "!!! Start one, or set TEST_POSTGRES_URL; REQUIRE_POSTGRES=1 makes this a failure." >&2
+fi
 
 say "release build"
 cargo leptos build --release

@@ -108,6 +108,19 @@ ensure_schemathesis() {
   "$ROOT/target/tools/schemathesis/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
 }
 
+# Whether a PostgreSQL server answers at the URL's host and port (a TCP connect; the tests
+# themselves report anything else).
+postgres_reachable() {
+  python3 - "$1" <<'PY'
+import socket, sys, urllib.parse
+url = urllib.parse.urlparse(sys.argv[1])
+try:
+    socket.create_connection((url.hostname or "127.0.0.1", url.port or 5432), timeout=2).close()
+except OSError:
+    sys.exit(1)
+PY
+}
+
 ensure_build_tools() {
   ensure_wasm_target
   ensure_cargo_leptos

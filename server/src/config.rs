@@ -10,15 +10,25 @@ use std::{
     time::Duration,
 };
 
-use crate::auth::throttle::{Limit, LoginLimits};
+use crate::{
+    auth::throttle::{Limit, LoginLimits},
+    store::PoolSettings,
+};
 use app::api::MIN_PASSWORD_CHARS_DEFAULT;
 use axum::http::HeaderName;
 
 /// Everything the server needs to run.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// `DATABASE_URL`; defaults to a SQLite file in the data directory.
+    /// `DATABASE_URL`: `postgres://...` for PostgreSQL; otherwise (and by default, a file in
+    /// the data directory) SQLite.
     pub database_url: String,
+    /// `DATABASE_MAX_CONNECTIONS` (8), `DATABASE_ACQUIRE_TIMEOUT_SECONDS` (5),
+    /// `DATABASE_STATEMENT_TIMEOUT_SECONDS` (5).
+    pub pool: PoolSettings,
+    /// `DATABASE_START_TIMEOUT_SECONDS` (60): how long start-up keeps retrying a database that
+    /// cannot be reached before giving up.
+    pub database_start_timeout: Duration,
     /// `SECRET_KEY`, or a generated key kept in the data directory.
     pub secret_key: SecretKey,
     /// `TOKEN_TTL_SECONDS`, default 600 (the original's `duration`).
@@ -111,6 +121,23 @@ impl Config {
             Some(key) => SecretKey::new(key.into_bytes())?,
             None => load_or_create_secret(&data_dir)?,
         };
+        let pool_defaults = PoolSettings::default();
+        let pool = PoolSettings {
+            max_connections: positive_var(
+                "DATABASE_MAX_CONNECTIONS",
+                pool_defaults.max_connections.into(),
+            )? as u32,
+            acquire_timeout: Duration::from_secs(positive_var(
+                "DATABASE_ACQUIRE_TIMEOUT_SECONDS",
+                pool_defaults.acquire_timeout.as_secs(),
+            )?),
+            statement_timeout: Duration::from_secs(positive_var(
+                "DATABASE_STATEMENT_TIMEOUT_SECONDS",
+                pool_defaults.statement_timeout.as_secs(),
+            )?),
+        };
+        let database_start_timeout =
+            Duration::from_secs(parse_var("DATABASE_START_TIMEOUT_SECONDS", 60u64)?);
         let token_ttl = Duration::from_secs(parse_var("TOKEN_TTL_SECONDS", 600u64)?);
         if token_ttl.is_zero() {
             return Err(ConfigError("TOKEN_TTL_SECONDS must be at least 1".into()));
@@ -152,6 +179,8 @@ impl Config {
 
         Ok(Config {
             database_url,
+            pool,
+            database_start_timeout,
             secret_key,
             token_ttl,
             max_session,
@@ -184,6 +213,18 @@ fn var(name: &str) -> Result<Option<String>, ConfigError> {
         Err(env::VarError::NotPresent) => Ok(None),
         Err(env::VarError::NotUnicode(_)) => Err(ConfigError(format!("{name} is not valid UTF-8"))),
     }
+}
+
+/// A whole number of at least 1 (and at most u32::MAX).
+fn positive_var(name: &str, default: u64) -> Result<u64, ConfigError> {
+    let value = parse_var(name, default)?;
+    if value == 0 || value > u64::from(u32::MAX) {
+        return Err(ConfigError(format!(
+            "{name} must be between 1 and {}",
+            u32::MAX
+        )));
+    }
+    Ok(value)
 }
 
 /// `LOGIN_FAILURES_PER_<which>` within `LOGIN_FAILURE_WINDOW_<which>_SECONDS`.

@@ -11,6 +11,9 @@ use axum::{
 /// The challenge curl users expect on a 401, word for word as the original sends it.
 pub const BASIC_CHALLENGE: &str = r#"Basic realm="Authentication Required""#;
 
+/// `Retry-After` of a 503: about one connection attempt's wait.
+const SERVICE_UNAVAILABLE_RETRY_SECS: u64 = 5;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// Missing, malformed or wrong credentials. One message for every cause, so a caller
@@ -36,6 +39,9 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("Expected a JSON body (Content-Type: application/json).")]
     UnsupportedMediaType,
+    /// The database cannot be reached; worth retrying shortly.
+    #[error("The service is temporarily unavailable, try again shortly.")]
+    ServiceUnavailable,
     /// Anything else. The cause is logged; the caller learns nothing about internals.
     #[error("Internal server error.")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -57,6 +63,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -64,7 +71,12 @@ impl ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
-        ApiError::internal(error)
+        if crate::store::is_unavailable(&error) {
+            tracing::warn!(%error, "database unavailable");
+            ApiError::ServiceUnavailable
+        } else {
+            ApiError::internal(error)
+        }
     }
 }
 
@@ -76,6 +88,7 @@ impl IntoResponse for ApiError {
         let status = self.status();
         let retry_after = match self {
             ApiError::TooManyAttempts { retry_after } => Some(retry_after),
+            ApiError::ServiceUnavailable => Some(SERVICE_UNAVAILABLE_RETRY_SECS),
             _ => None,
         };
         let body = Json(ErrorBody {

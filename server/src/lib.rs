@@ -29,7 +29,7 @@ use axum::{
     Json, Router,
 };
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use std::{future::Future, net::SocketAddr, sync::Arc};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
@@ -64,12 +64,8 @@ pub async fn build(config: &Config) -> Result<Router, StartError> {
 
 /// Everything the handlers share, ready to serve: the database connected and migrated.
 pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
-    let users = UserStore::connect(&config.database_url)
-        .await
-        .map_err(|source| StartError::Database {
-            url: redact_url(&config.database_url),
-            source,
-        })?;
+    let users = connect_with_retries(config).await?;
+    tracing::info!(engine = users.engine(), "database ready");
     let tokens = TokenKeys::new(
         config.secret_key.as_bytes(),
         config.token_ttl,
@@ -84,6 +80,38 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
         client_ip_header: config.client_ip_header.clone(),
         leptos: config.leptos.clone(),
     })
+}
+
+/// Connects to the database, retrying with backoff (and saying so in the log) while it cannot
+/// be reached, for up to `DATABASE_START_TIMEOUT_SECONDS`: a server started together with its
+/// database, or before it, waits for it instead of failing.
+async fn connect_with_retries(config: &Config) -> Result<UserStore, StartError> {
+    let started = std::time::Instant::now();
+    let mut delay = Duration::from_millis(250);
+    loop {
+        match UserStore::connect(&config.database_url, config.pool).await {
+            Ok(users) => return Ok(users),
+            Err(error)
+                if store::is_unavailable(&error)
+                    && started.elapsed() + delay < config.database_start_timeout =>
+            {
+                tracing::warn!(
+                    url = %redact_url(&config.database_url),
+                    %error,
+                    "database unreachable; retrying in {:.1} s",
+                    delay.as_secs_f32()
+                );
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(8));
+            }
+            Err(source) => {
+                return Err(StartError::Database {
+                    url: redact_url(&config.database_url),
+                    source,
+                })
+            }
+        }
+    }
 }
 
 /// The whole application: `/api`, `/healthz`, the pages and the site's files.

@@ -1,5 +1,7 @@
-//! Test harness: each test starts the real router on a random port with its own SQLite
-//! database in a temporary directory, and talks to it over HTTP.
+//! Test harness: each test starts the real router on a random port with its own database, and
+//! talks to it over HTTP. The database is a SQLite file in a temporary directory, or, when
+//! `TEST_POSTGRES_URL` names a PostgreSQL server (scripts/test.sh sets it for a second pass), a
+//! fresh PostgreSQL database created for the test and dropped after it.
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use leptos::config::Env;
@@ -11,6 +13,10 @@ use server::{
 use std::{net::SocketAddr, time::Duration};
 use tempfile::TempDir;
 
+#[path = "../support/postgres.rs"]
+mod postgres;
+pub use postgres::TestDatabase;
+
 pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
@@ -18,6 +24,7 @@ pub struct TestApp {
     /// The running server's shared state, for what HTTP cannot show (how many hashes ran).
     pub state: AppState,
     _data: TempDir,
+    _postgres: Option<TestDatabase>,
 }
 
 impl TestApp {
@@ -32,8 +39,18 @@ impl TestApp {
         OsRng.fill_bytes(&mut secret);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let postgres = match postgres::admin_url() {
+            Some(admin_url) => Some(TestDatabase::create(&admin_url).await),
+            None => None,
+        };
+        let database_url = match &postgres {
+            Some(db) => db.url.clone(),
+            None => format!("sqlite:{}", data.path().join("test.db").display()),
+        };
         let mut config = Config {
-            database_url: format!("sqlite:{}", data.path().join("test.db").display()),
+            database_url,
+            pool: Default::default(),
+            database_start_timeout: Duration::from_secs(10),
             secret_key: SecretKey::new(secret.clone()).unwrap(),
             token_ttl: Duration::from_secs(600),
             max_session: Duration::from_secs(86_400),
@@ -57,6 +74,7 @@ impl TestApp {
             secret,
             state,
             _data: data,
+            _postgres: postgres,
         }
     }
 

@@ -3,6 +3,7 @@
 mod abuse;
 mod auth;
 mod common;
+mod database;
 mod headers;
 mod mixed_load;
 mod pages;

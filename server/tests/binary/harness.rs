@@ -9,8 +9,13 @@ use std::{
 const BIN: &str = env!("CARGO_BIN_EXE_rest-auth");
 
 /// Settings that must come from the test alone, not from whoever runs it.
-const SETTINGS: [&str; 16] = [
+const SETTINGS: [&str; 21] = [
     "DATABASE_URL",
+    "DATABASE_MAX_CONNECTIONS",
+    "DATABASE_ACQUIRE_TIMEOUT_SECONDS",
+    "DATABASE_STATEMENT_TIMEOUT_SECONDS",
+    "DATABASE_START_TIMEOUT_SECONDS",
+    "TEST_POSTGRES_URL",
     "SECRET_KEY",
     "DATA_DIR",
     "TOKEN_TTL_SECONDS",
