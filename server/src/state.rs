@@ -1,5 +1,6 @@
 use crate::{
     auth::{password::HashingPool, throttle::LoginThrottle, token::TokenKeys},
+    metrics::Metrics,
     store::UserStore,
 };
 use axum::{extract::FromRef, http::HeaderName};
@@ -13,6 +14,7 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     pub hashing: HashingPool,
     pub throttle: Arc<LoginThrottle>,
+    pub metrics: Arc<Metrics>,
     pub min_password_chars: usize,
     /// `CLIENT_IP_HEADER`: where a trusted proxy puts the client's address.
     pub client_ip_header: Option<HeaderName>,

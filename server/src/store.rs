@@ -7,12 +7,16 @@ use crate::{
     error::ApiError,
     user_cache::{TokenHolder, UserCache},
 };
+use sqlx::migrate::Migrator;
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
     PgPool, SqlitePool,
 };
 use std::{str::FromStr, sync::Arc, time::Duration};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
 
 /// A stored account.
 #[derive(Clone, sqlx::FromRow)]
@@ -86,7 +90,7 @@ impl UserStore {
                 .acquire_timeout(settings.acquire_timeout)
                 .connect_with(options)
                 .await?;
-            sqlx::migrate!("../migrations/postgres").run(&pool).await?;
+            POSTGRES_MIGRATIONS.run(&pool).await?;
             return Ok(UserStore {
                 pool: Pool::Postgres(pool),
                 cache: None,
@@ -110,11 +114,19 @@ impl UserStore {
             .acquire_timeout(settings.acquire_timeout)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
+        SQLITE_MIGRATIONS.run(&pool).await?;
         Ok(UserStore {
             pool: Pool::Sqlite(pool),
             cache: Some(Arc::new(UserCache::new(CACHED_USERS))),
         })
+    }
+
+    /// Connections currently handed out by the pool (for `/metrics`).
+    pub fn connections_in_use(&self) -> u32 {
+        match &self.pool {
+            Pool::Sqlite(pool) => pool.size().saturating_sub(pool.num_idle() as u32),
+            Pool::Postgres(pool) => pool.size().saturating_sub(pool.num_idle() as u32),
+        }
     }
 
     /// "sqlite" or "postgres", for logs.
@@ -123,6 +135,26 @@ impl UserStore {
             Pool::Sqlite(_) => "sqlite",
             Pool::Postgres(_) => "postgres",
         }
+    }
+
+    /// Whether the database answers and has every migration this build knows applied
+    /// (`GET /readyz`).
+    pub async fn ready(&self) -> Result<bool, ApiError> {
+        let (applied, known) = match &self.pool {
+            Pool::Sqlite(pool) => (
+                sqlx::query_scalar::<_, i64>("SELECT count(*) FROM _sqlx_migrations WHERE success")
+                    .fetch_one(pool)
+                    .await?,
+                SQLITE_MIGRATIONS.iter().count(),
+            ),
+            Pool::Postgres(pool) => (
+                sqlx::query_scalar::<_, i64>("SELECT count(*) FROM _sqlx_migrations WHERE success")
+                    .fetch_one(pool)
+                    .await?,
+                POSTGRES_MIGRATIONS.iter().count(),
+            ),
+        };
+        Ok(usize::try_from(applied).is_ok_and(|applied| applied >= known))
     }
 
     /// Inserts a new account and returns its id. A taken name (compared without case) is

@@ -124,7 +124,8 @@ pub async fn check_password(
 ) -> Result<User, ApiError> {
     if let Err(lock) = state.throttle.check(username, address) {
         let retry_after = lock.retry_after_secs();
-        audit::login(
+        record_login(
+            state,
             LoginOutcome::RefusedLocked { retry_after },
             username,
             address,
@@ -143,16 +144,27 @@ pub async fn check_password(
     };
     match user {
         Some(user) => {
-            audit::login(LoginOutcome::Success, username, address);
+            record_login(state, LoginOutcome::Success, username, address);
             Ok(user)
         }
         None => {
-            audit::login(LoginOutcome::Failure, username, address);
+            record_login(state, LoginOutcome::Failure, username, address);
             if let Some(lock) = state.throttle.record_failure(username, address) {
                 let retry_after = lock.retry_after_secs();
-                audit::login(LoginOutcome::LockStarted { retry_after }, username, address);
+                record_login(
+                    state,
+                    LoginOutcome::LockStarted { retry_after },
+                    username,
+                    address,
+                );
             }
             Err(ApiError::Unauthorized)
         }
     }
+}
+
+/// The audit line and the `/metrics` counter of one password check.
+fn record_login(state: &AppState, outcome: LoginOutcome, username: &str, address: IpAddr) {
+    audit::login(outcome, username, address);
+    state.metrics.login(outcome);
 }

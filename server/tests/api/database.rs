@@ -46,9 +46,11 @@ async fn a_database_that_goes_away_gives_503_until_it_comes_back() {
         assert!(response.headers().contains_key("retry-after"));
         assert_json_error(response).await;
     }
-    // The process is alive meanwhile.
+    // The process is alive meanwhile, and says it is not ready.
     let health = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);
+    let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 503);
 
     link.restore();
     let deadline = Instant::now() + Duration::from_secs(15);

@@ -91,3 +91,91 @@ async fn openapi_document_describes_every_endpoint() {
         "^[A-Za-z0-9._-]{1,32}$"
     );
 }
+
+#[tokio::test]
+async fn every_response_carries_a_request_id_and_keeps_a_proxys() {
+    let app = TestApp::spawn().await;
+    let response = app.client.get(app.url("/healthz")).send().await.unwrap();
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    let again = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_ne!(again.headers()["x-request-id"], id.as_str());
+    let from_proxy = app
+        .client
+        .get(app.url("/api/users/1"))
+        .header("x-request-id", "proxy-7f3a")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(from_proxy.headers()["x-request-id"], "proxy-7f3a");
+}
+
+#[tokio::test]
+async fn pages_and_json_are_compressed_for_clients_that_ask() {
+    let app = TestApp::spawn().await;
+    for (encoding, path) in [
+        ("br", "/login"),
+        ("gzip", "/login"),
+        ("gzip", "/api/openapi.json"),
+    ] {
+        let response = app
+            .client
+            .get(app.url(path))
+            .header("accept-encoding", encoding)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-encoding"], encoding, "{path}");
+    }
+    let plain = app.client.get(app.url("/login")).send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+}
+
+#[tokio::test]
+async fn metrics_count_requests_logins_and_locks() {
+    let app = TestApp::spawn_with(|config| {
+        config.login_limits.per_username =
+            server::auth::throttle::Limit::new(1, std::time::Duration::from_secs(900)).unwrap();
+    })
+    .await;
+    let token = app.token_for("miguel", "python").await;
+    assert_eq!(app.get_bearer("/api/resource", &token).await.status(), 200);
+    assert_eq!(
+        app.get_basic("/api/token", "miguel", "wrong!")
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        app.get_basic("/api/token", "miguel", "python")
+            .await
+            .status(),
+        429
+    );
+
+    let response = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/openmetrics-text"));
+    let text = response.text().await.unwrap();
+    for expected in [
+        r#"http_requests_total{route="/api/resource",method="GET",status="200"} 1"#,
+        r#"http_requests_total{route="/api/users",method="POST",status="201"} 1"#,
+        r#"http_requests_total{route="/api/token",method="GET",status="429"} 1"#,
+        r#"http_request_duration_seconds_count{route="/api/resource",method="GET",status="200"} 1"#,
+        r#"logins_total{outcome="success"} 1"#,
+        r#"logins_total{outcome="failure"} 1"#,
+        r#"logins_total{outcome="locked"} 1"#,
+        r#"logins_total{outcome="refused_locked"} 1"#,
+        "db_connections_active ",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    assert!(!text.contains("python"), "no secrets in metrics");
+}

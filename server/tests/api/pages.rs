@@ -15,6 +15,16 @@ async fn healthz_is_tiny_json() {
     );
 }
 
+#[tokio::test]
+async fn readyz_checks_the_database_and_migrations() {
+    let app = TestApp::spawn().await;
+    let response = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+    assert_eq!(body["database"], app.state.users.engine());
+}
+
 async fn page(app: &TestApp, path: &str) -> (u16, String) {
     let response = app.client.get(app.url(path)).send().await.unwrap();
     let status = response.status().as_u16();

@@ -71,3 +71,32 @@ async fn logins_locks_and_revocations_are_audited_without_secrets() {
     let signature = token.rsplit('.').next().unwrap();
     assert!(!log.contains(signature));
 }
+
+#[tokio::test]
+async fn log_format_json_gives_one_object_per_line_with_request_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start_with(dir.path(), &[("LOG_FORMAT", "json")]).await;
+    let response = reqwest::get(format!("{}/api/users/42", server.base))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(server.terminate().success());
+
+    let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
+    let lines: Vec<Value> = log
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    let request_line = lines
+        .iter()
+        .find(|line| line["span"]["request_id"] == request_id.as_str())
+        .unwrap_or_else(|| panic!("no line for {request_id}: {log}"));
+    assert_eq!(request_line["span"]["method"], "GET");
+    assert_eq!(request_line["span"]["route"], "/api/users/{id}");
+    assert_eq!(request_line["fields"]["status"], 404);
+    assert!(request_line["fields"]["latency"].is_string());
+}

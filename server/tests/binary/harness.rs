@@ -9,7 +9,7 @@ use std::{
 const BIN: &str = env!("CARGO_BIN_EXE_rest-auth");
 
 /// Settings that must come from the test alone, not from whoever runs it.
-const SETTINGS: [&str; 21] = [
+const SETTINGS: [&str; 22] = [
     "DATABASE_URL",
     "DATABASE_MAX_CONNECTIONS",
     "DATABASE_ACQUIRE_TIMEOUT_SECONDS",
@@ -31,6 +31,7 @@ const SETTINGS: [&str; 21] = [
     "LEPTOS_SITE_ROOT",
     "LEPTOS_ENV",
     "RUST_LOG",
+    "LOG_FORMAT",
 ];
 
 pub fn free_port() -> u16 {
