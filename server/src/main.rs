@@ -1,4 +1,4 @@
-use server::config::Config;
+use server::config::{Config, Invocation};
 use std::{io::IsTerminal, process::ExitCode};
 use tracing_subscriber::EnvFilter;
 
@@ -28,8 +28,12 @@ async fn main() -> ExitCode {
         }
     }
 
-    let result = match Config::from_env() {
-        Ok(config) => server::run(config, shutdown_signal())
+    let result = match Config::from_args(std::env::args_os()) {
+        Ok(Invocation::Help(text)) => {
+            print!("{text}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Invocation::Run(config)) => server::run(*config, shutdown_signal())
             .await
             .map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),

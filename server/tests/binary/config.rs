@@ -103,3 +103,123 @@ fn a_malformed_dot_env_stops_start_up_without_echoing_it() {
         "the line is not logged: {log}"
     );
 }
+
+#[test]
+fn help_lists_every_setting_with_its_variable_and_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = command(dir.path(), free_port())
+        .arg("--help")
+        .env("SECRET_KEY", "a-secret-that-help-must-not-print-0123456789")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for variable in [
+        "DATABASE_URL",
+        "DATABASE_MAX_CONNECTIONS",
+        "DATABASE_ACQUIRE_TIMEOUT_SECONDS",
+        "DATABASE_STATEMENT_TIMEOUT_SECONDS",
+        "DATABASE_START_TIMEOUT_SECONDS",
+        "DATA_DIR",
+        "SECRET_KEY",
+        "TOKEN_TTL_SECONDS",
+        "SESSION_MAX_SECONDS",
+        "MIN_PASSWORD_LENGTH",
+        "LOGIN_FAILURES_PER_USERNAME",
+        "LOGIN_FAILURE_WINDOW_USERNAME_SECONDS",
+        "LOGIN_FAILURES_PER_ADDRESS",
+        "LOGIN_FAILURE_WINDOW_ADDRESS_SECONDS",
+        "HASH_CONCURRENCY",
+        "CLIENT_IP_HEADER",
+        "LEPTOS_SITE_ADDR",
+        "LEPTOS_SITE_ROOT",
+        "LEPTOS_ENV",
+        "RUST_LOG",
+        "LOG_FORMAT",
+    ] {
+        assert!(
+            help.contains(variable),
+            "{variable} missing from --help:\n{help}"
+        );
+    }
+    assert!(help.contains("--token-ttl-seconds <SECONDS>"), "{help}");
+    assert!(help.contains("[default: 600]"), "{help}");
+    assert!(
+        !help.contains("a-secret-that-help"),
+        "--help printed the key"
+    );
+    assert!(!dir.path().join("data").exists(), "--help starts nothing");
+}
+
+#[tokio::test]
+async fn flags_win_over_the_environment_which_wins_over_dot_env() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        "TOKEN_TTL_SECONDS=100\nMIN_PASSWORD_LENGTH=12\n",
+    )
+    .unwrap();
+    let port = free_port();
+    let mut child = command(dir.path(), port)
+        .env("TOKEN_TTL_SECONDS", "200")
+        .args(["--token-ttl-seconds", "300"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let mut registered = None;
+    for _ in 0..200 {
+        if let Ok(response) = client
+            .post(format!("{base}/api/users"))
+            .json(&serde_json::json!({ "username": "miguel", "password": "short-pw" }))
+            .send()
+            .await
+        {
+            registered = Some(response.status().as_u16());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // .env's MIN_PASSWORD_LENGTH=12 applies (nothing overrides it).
+    assert_eq!(registered, Some(400));
+    let response = client
+        .post(format!("{base}/api/users"))
+        .json(&serde_json::json!({ "username": "miguel", "password": "long-enough-pw" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let body: serde_json::Value = client
+        .get(format!("{base}/api/token"))
+        .basic_auth("miguel", Some("long-enough-pw"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["duration"], 300, "the flag wins");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn an_invalid_setting_stops_start_up_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["--token-ttl-seconds", "soon"],
+        vec!["--no-such-flag"],
+        vec!["--login-failures-per-username", "0"],
+    ] {
+        let output = command(dir.path(), free_port())
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{args:?}");
+        let log = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
+        let lines: Vec<_> = log.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "{args:?}: {log}");
+    }
+}
