@@ -34,6 +34,7 @@ pub fn NavBar() -> impl IntoView {
                         }
                     }
                 >
+                    <span class="who" title="Signed in">{move || session.username()}</span>
                     <a href="/hello">"Greeting"</a>
                     <button type="button" class="link-button" on:click=log_out.clone()>
                         "Log out"

@@ -52,5 +52,5 @@ export async function open(page: Page, path: string): Promise<void> {
 
 export async function fillCredentials(page: Page, username: string, password: string) {
   await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
+  await page.getByLabel('Password', { exact: true }).fill(password);
 }

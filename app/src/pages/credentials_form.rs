@@ -23,6 +23,16 @@ pub fn CredentialsForm(
 ) -> impl IntoView {
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
+    let show_password = RwSignal::new(false);
+    // Focus follows a new message, so keyboard and screen-reader users land on it.
+    let message = NodeRef::<leptos::html::P>::new();
+    Effect::new(move |_| {
+        if error.with(Option::is_some) {
+            if let Some(node) = message.get() {
+                let _ = node.focus();
+            }
+        }
+    });
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         if !pending.get_untracked() {
@@ -46,11 +56,17 @@ pub fn CredentialsForm(
             <input
                 id="password"
                 name="password"
-                type="password"
+                type=move || if show_password.get() { "text" } else { "password" }
                 autocomplete=password_autocomplete
                 bind:value=password
             />
-            <p class="error" role="alert">{move || error.get()}</p>
+            <label class="inline">
+                <input type="checkbox" bind:checked=show_password/>
+                " Show password"
+            </label>
+            <p class="error" role="alert" tabindex="-1" node_ref=message>
+                {move || error.get()}
+            </p>
             <button type="submit" disabled=move || pending.get()>{submit_label}</button>
         </form>
     }

@@ -30,6 +30,19 @@ pub fn HelloPage() -> impl IntoView {
         });
     });
 
+    // Signed out (known only once the stored token has been read): to the log-in page, which
+    // sends the user back here afterwards. A session that just ended stays to say so.
+    let to_login = use_navigate();
+    // Only on arrival: tracks `is_loaded` alone, so a log-out on this page (which goes to the
+    // log-in page by itself) does not trigger it.
+    Effect::new(move |_| {
+        let arrived_signed_out =
+            untrack(move || !session.is_signed_in() && problem.with(Option::is_none));
+        if session.is_loaded() && arrived_signed_out {
+            to_login("/login?next=/hello", Default::default());
+        }
+    });
+
     // Revokes every token of the user (other browsers, curl scripts), then forgets ours.
     let navigate = use_navigate();
     let revoking = RwSignal::new(false);

@@ -5,12 +5,13 @@ use crate::{
 };
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let session = Session::get();
     let navigate = use_navigate();
+    let query = use_query_map();
     let (pending, set_pending) = signal(false);
     let (error, set_error) = signal(None::<String>);
 
@@ -22,9 +23,11 @@ pub fn LoginPage() -> impl IntoView {
         set_pending.set(true);
         set_error.set(None);
         let navigate = navigate.clone();
+        // Back where the user was sent from (`/login?next=/hello`), or the greeting.
+        let next = safe_next(query.get_untracked().get("next").as_deref());
         spawn_local(async move {
             match sign_in_with_password(session, &username, &password).await {
-                Ok(()) => navigate("/hello", Default::default()),
+                Ok(()) => navigate(&next, Default::default()),
                 Err(message) => {
                     set_error.set(Some(message));
                     set_pending.set(false);
@@ -57,8 +60,34 @@ pub(super) async fn sign_in_with_password(
     let body = client::token_for_password(username, password)
         .await
         .map_err(|failure| login_failure_message(&failure))?;
-    session.sign_in(body.token);
+    session.sign_in(body.token, username.to_owned());
     Ok(())
+}
+
+/// Only a path on this site: `next` comes from the URL, and an absolute or protocol-relative
+/// URL there would send a freshly signed-in user to someone else's page.
+pub(crate) fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_owned()
+        }
+        _ => "/hello".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_a_local_path_or_the_greeting() {
+        assert_eq!(safe_next(Some("/hello")), "/hello");
+        assert_eq!(safe_next(None), "/hello");
+        assert_eq!(safe_next(Some("https://evil.example/")), "/hello");
+        assert_eq!(safe_next(Some("//evil.example/")), "/hello");
+        assert_eq!(safe_next(Some("/\\evil.example/")), "/hello");
+        assert_eq!(safe_next(Some("hello")), "/hello");
+    }
 }
 
 /// The API's 401 says "Unauthorized Access" (the original's words, meant for curl); a person
