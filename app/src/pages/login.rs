@@ -75,6 +75,15 @@ pub(crate) fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// The API's 401 says "Unauthorized Access" (the original's words, meant for curl); a person
+/// at a log-in form needs to hear which thing to retry.
+fn login_failure_message(failure: &ApiFailure) -> String {
+    match failure.status() {
+        Some(401) => "Wrong username or password.".into(),
+        _ => failure.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::safe_next;
@@ -87,14 +96,5 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example/")), "/hello");
         assert_eq!(safe_next(Some("/\\evil.example/")), "/hello");
         assert_eq!(safe_next(Some("hello")), "/hello");
-    }
-}
-
-/// The API's 401 says "Unauthorized Access" (the original's words, meant for curl); a person
-/// at a log-in form needs to hear which thing to retry.
-fn login_failure_message(failure: &ApiFailure) -> String {
-    match failure.status() {
-        Some(401) => "Wrong username or password.".into(),
-        _ => failure.to_string(),
     }
 }
