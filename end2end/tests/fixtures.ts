@@ -13,7 +13,8 @@ export function basic(user: string, password: string): string {
 /**
  * Every test fails on a console error, an uncaught exception or a hydration warning.
  * 4xx answers of /api are expected in the tests that provoke them (Chromium logs each one as
- * "Failed to load resource"), so those alone are not counted.
+ * "Failed to load resource"), as is the 404 of a page the tests call /no-such-…; those alone
+ * are not counted.
  */
 export const test = base.extend<{ problems: string[] }>({
   problems: [
@@ -22,9 +23,10 @@ export const test = base.extend<{ problems: string[] }>({
       page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
       page.on('console', (message) => {
         const text = message.text();
+        const path = new URL(message.location().url, 'http://x').pathname;
         const expectedApiAnswer =
           /Failed to load resource: the server responded with a status of 4\d\d/.test(text) &&
-          new URL(message.location().url, 'http://x').pathname.startsWith('/api/');
+          (path.startsWith('/api/') || path.startsWith('/no-such-'));
         if (message.type() === 'error' && !expectedApiAnswer) {
           problems.push(`console.error: ${text}`);
         } else if (/hydrat/i.test(text) && message.type() !== 'log') {

@@ -1,0 +1,41 @@
+import AxeBuilder from '@axe-core/playwright';
+import { test, expect, uniqueName, open, fillCredentials } from './fixtures';
+
+// Every page, signed out and signed in, in light and dark: no serious or critical axe-core
+// violation (WCAG 2.x A and AA rules, colour contrast included).
+const PAGES = ['/', '/login', '/register', '/no-such-page'];
+
+async function seriousViolations(page: import('@playwright/test').Page) {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+for (const scheme of ['light', 'dark'] as const) {
+  test(`no serious accessibility violations, ${scheme} theme`, async ({ page }) => {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const path of PAGES) {
+      await open(page, path);
+      expect(await seriousViolations(page), `${path} (${scheme})`).toEqual([]);
+    }
+    // Signed in: the greeting page and the signed-in navigation bar.
+    const name = uniqueName(`a11y-${scheme}`);
+    await open(page, '/register');
+    await fillCredentials(page, name, 'correct horse battery');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expect(page.getByRole('heading', { name: `Hello, ${name}!` })).toBeVisible();
+    expect(await seriousViolations(page), `/hello (${scheme})`).toEqual([]);
+    // An error message on a form.
+    await open(page, '/login');
+    await fillCredentials(page, name, 'wrong password!');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect(page.getByRole('alert')).toHaveText('Wrong username or password.');
+    expect(await seriousViolations(page), `/login with an error (${scheme})`).toEqual([]);
+    // The check can fail: an unlabelled image is reported.
+    await page.evaluate(() => document.querySelector('main')!.append(document.createElement('img')));
+    expect(await seriousViolations(page)).toContainEqual(expect.stringMatching(/^image-alt/));
+  });
+}
