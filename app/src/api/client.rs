@@ -62,6 +62,13 @@ pub async fn token_for_password(username: &str, password: &str) -> Result<TokenB
     read(request.send().await.map_err(transport)?).await
 }
 
+/// `GET /api/token` with `Authorization: Bearer <token>`: a fresh token for a valid one.
+pub async fn refresh(token: &str) -> Result<TokenBody, ApiFailure> {
+    let request = omit_credentials(Request::get("/api/token"))
+        .header("Authorization", &format!("Bearer {token}"));
+    read(request.send().await.map_err(transport)?).await
+}
+
 /// `GET /api/resource` with `Authorization: Bearer <token>`.
 pub async fn resource(token: &str) -> Result<ResourceBody, ApiFailure> {
     let request = omit_credentials(Request::get("/api/resource"))

@@ -20,8 +20,18 @@ pub fn CredentialsForm(
     error: ReadSignal<Option<String>>,
     /// Called with `(username, password)` when the form is submitted.
     on_submit: impl Fn(String, String) + 'static,
+    /// A username to put in the field when it becomes known (after a session ended).
+    #[prop(optional, into)]
+    prefill_username: Option<Signal<Option<String>>>,
 ) -> impl IntoView {
     let username = RwSignal::new(String::new());
+    if let Some(prefill) = prefill_username {
+        Effect::new(move |_| {
+            if let Some(name) = prefill.get() {
+                username.set(name);
+            }
+        });
+    }
     let password = RwSignal::new(String::new());
     let show_password = RwSignal::new(false);
     // Focus follows a new message, so keyboard and screen-reader users land on it.

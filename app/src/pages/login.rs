@@ -14,6 +14,13 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let (pending, set_pending) = signal(false);
     let (error, set_error) = signal(None::<String>);
+    // Sent here because the session ended in the background: say so, keep the name.
+    Effect::new(move |_| {
+        if session.ended_for().is_some() {
+            set_error.set(Some("Your session has ended. Please log in again.".into()));
+        }
+    });
+    let prefill = Signal::derive(move || session.ended_for());
 
     let log_in = move |username: String, password: String| {
         if username.is_empty() || password.is_empty() {
@@ -40,6 +47,7 @@ pub fn LoginPage() -> impl IntoView {
         <Title text="Log in · rest-auth"/>
         <h1>"Log in"</h1>
         <CredentialsForm
+            prefill_username=prefill
             submit_label="Log in"
             password_autocomplete="current-password"
             pending
@@ -60,7 +68,7 @@ pub(super) async fn sign_in_with_password(
     let body = client::token_for_password(username, password)
         .await
         .map_err(|failure| login_failure_message(&failure))?;
-    session.sign_in(body.token, username.to_owned());
+    session.sign_in(body.token, username.to_owned(), body.duration);
     Ok(())
 }
 
