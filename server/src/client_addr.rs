@@ -1,32 +1,14 @@
 //! The address a request came from, for rate limits and the audit log.
 
-use crate::state::AppState;
 use axum::{
-    extract::{ConnectInfo, FromRequestParts},
+    extract::ConnectInfo,
     http::{request::Parts, HeaderName},
 };
-use std::{
-    convert::Infallible,
-    net::{IpAddr, Ipv4Addr, SocketAddr},
-};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 /// The client's IP address: the TCP peer, or, when `CLIENT_IP_HEADER` names a header that a
 /// trusted reverse proxy sets (such as `X-Real-IP`), that header's address. Only set it behind
 /// such a proxy: anyone can send the header to a server reached directly.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ClientAddr(pub IpAddr);
-
-impl FromRequestParts<AppState> for ClientAddr {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
-        Ok(ClientAddr(client_ip(
-            parts,
-            state.client_ip_header.as_ref(),
-        )))
-    }
-}
-
 pub fn client_ip(parts: &Parts, header: Option<&HeaderName>) -> IpAddr {
     let from_proxy = header
         .and_then(|name| parts.headers.get(name))

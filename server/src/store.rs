@@ -140,19 +140,14 @@ impl UserStore {
     /// Whether the database answers and has every migration this build knows applied
     /// (`GET /readyz`).
     pub async fn ready(&self) -> Result<bool, ApiError> {
-        let (applied, known) = match &self.pool {
-            Pool::Sqlite(pool) => (
-                sqlx::query_scalar::<_, i64>("SELECT count(*) FROM _sqlx_migrations WHERE success")
-                    .fetch_one(pool)
-                    .await?,
-                SQLITE_MIGRATIONS.iter().count(),
-            ),
-            Pool::Postgres(pool) => (
-                sqlx::query_scalar::<_, i64>("SELECT count(*) FROM _sqlx_migrations WHERE success")
-                    .fetch_one(pool)
-                    .await?,
-                POSTGRES_MIGRATIONS.iter().count(),
-            ),
+        let applied = on_pool!(self, |pool| {
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM _sqlx_migrations WHERE success")
+                .fetch_one(pool)
+                .await?
+        });
+        let known = match self.pool {
+            Pool::Sqlite(_) => SQLITE_MIGRATIONS.iter().count(),
+            Pool::Postgres(_) => POSTGRES_MIGRATIONS.iter().count(),
         };
         Ok(usize::try_from(applied).is_ok_and(|applied| applied >= known))
     }

@@ -56,7 +56,7 @@ pub fn verify(password: &str, phc: &str) -> bool {
 /// with a token still get the CPU first.
 #[derive(Clone)]
 pub struct HashingPool {
-    jobs: Arc<Mutex<mpsc::Sender<Job>>>,
+    jobs: mpsc::Sender<Job>,
     /// One per thread: a request waits here (asynchronously) until a thread is free, so the
     /// queue of jobs handed to the threads never grows past their number.
     permits: Arc<Semaphore>,
@@ -106,7 +106,7 @@ impl HashingPool {
         OsRng.fill_bytes(&mut random);
         let dummy = hash(&hex::encode(random)).expect("hashing a random password");
         HashingPool {
-            jobs: Arc::new(Mutex::new(sender)),
+            jobs: sender,
             permits: Arc::new(Semaphore::new(threads)),
             dummy_hash: dummy.into(),
             stats: Arc::default(),
@@ -155,8 +155,6 @@ impl HashingPool {
             let _ = done.send(output);
         });
         self.jobs
-            .lock()
-            .map_err(|_| ApiError::internal("hashing pool lock poisoned"))?
             .send(job)
             .map_err(|_| ApiError::internal("hashing threads have stopped"))?;
         result.await.map_err(ApiError::internal)
