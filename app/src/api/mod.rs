@@ -8,6 +8,6 @@ mod validation;
 
 pub use types::{ErrorBody, NewUser, PasswordChange, ResourceBody, TokenBody, UserBody};
 pub use validation::{
-    validate_password, validate_username, MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS,
+    validate_password, validate_username, MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS,
     MIN_PASSWORD_CHARS_DEFAULT,
 };

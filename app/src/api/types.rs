@@ -14,8 +14,7 @@ pub struct NewUser {
         schema(pattern = r"^[A-Za-z0-9._-]{1,32}$", example = "miguel")
     )]
     pub username: String,
-    /// At least 6 characters (the server's `MIN_PASSWORD_LENGTH`) and at most 1024 bytes of
-    /// UTF-8; 256 characters always fit.
+    /// 6 (the server's `MIN_PASSWORD_LENGTH`) to 256 characters.
     #[cfg_attr(
         feature = "ssr",
         schema(min_length = 6, max_length = 256, example = "python")

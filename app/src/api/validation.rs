@@ -5,8 +5,9 @@
 pub const MAX_USERNAME_CHARS: usize = 32;
 /// The original README registers with the password "python"; the server can raise this.
 pub const MIN_PASSWORD_CHARS_DEFAULT: usize = 6;
-/// Bounds the argon2 input and the request size; far above any real passphrase.
-pub const MAX_PASSWORD_BYTES: usize = 1024;
+/// Far above any real passphrase, and at most 1 KiB of UTF-8 for argon2 to hash. The OpenAPI
+/// document states the same number (`schema(max_length = 256)` in `types.rs`; a test compares).
+pub const MAX_PASSWORD_CHARS: usize = 256;
 
 /// Usernames are 1 to 32 of `A-Z a-z 0-9 . _ -`. The set keeps names unambiguous (no look-alike
 /// Unicode, no spaces) and free of `:`, which HTTP Basic auth uses as its separator.
@@ -30,14 +31,16 @@ pub fn validate_username(username: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Passwords are at least `min_chars` characters and at most 1024 bytes of UTF-8.
+/// Passwords are `min_chars` to 256 characters (Unicode scalar values, as JSON Schema's
+/// `minLength`/`maxLength` count them).
 pub fn validate_password(password: &str, min_chars: usize) -> Result<(), String> {
-    if password.chars().count() < min_chars {
+    let chars = password.chars().count();
+    if chars < min_chars {
         return Err(format!("Password must be at least {min_chars} characters."));
     }
-    if password.len() > MAX_PASSWORD_BYTES {
+    if chars > MAX_PASSWORD_CHARS {
         return Err(format!(
-            "Password must be at most {MAX_PASSWORD_BYTES} bytes."
+            "Password must be at most {MAX_PASSWORD_CHARS} characters."
         ));
     }
     Ok(())
@@ -65,7 +68,10 @@ mod tests {
         assert!(validate_password("ruby", 6).is_err());
         // Counted in characters, not bytes: six two-byte characters pass.
         assert!(validate_password("éééééé", 6).is_ok());
-        assert!(validate_password(&"p".repeat(1024), 6).is_ok());
-        assert!(validate_password(&"p".repeat(1025), 6).is_err());
+        assert!(validate_password(&"p".repeat(256), 6).is_ok());
+        assert!(validate_password(&"p".repeat(257), 6).is_err());
+        // Four-byte characters: 256 of them (1 KiB) pass, 257 do not.
+        assert!(validate_password(&"\u{1F511}".repeat(256), 6).is_ok());
+        assert!(validate_password(&"\u{1F511}".repeat(257), 6).is_err());
     }
 }

@@ -10,7 +10,7 @@ use crate::{
     store::User,
     user_cache::TokenHolder,
 };
-use app::api::{MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS};
+use app::api::{MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS};
 use axum::{extract::FromRequestParts, http::header::AUTHORIZATION, http::request::Parts};
 use std::net::IpAddr;
 
@@ -134,7 +134,7 @@ pub async fn check_password(
     }
     // No account can have such a password, and hashing a megabyte would be a cheap way to
     // make the server work hard; it still counts as a failed attempt.
-    let user = if password.len() > MAX_PASSWORD_BYTES {
+    let user = if password.chars().count() > MAX_PASSWORD_CHARS {
         None
     } else {
         let user = state.users.find_by_username(username).await?;

@@ -90,6 +90,19 @@ async fn openapi_document_describes_every_endpoint() {
         doc["components"]["schemas"]["NewUser"]["properties"]["username"]["pattern"],
         "^[A-Za-z0-9._-]{1,32}$"
     );
+    // The published limits are the ones the server enforces (a fuzzer found them apart once).
+    let schemas = &doc["components"]["schemas"];
+    for (schema, field) in [
+        ("NewUser", "password"),
+        ("PasswordChange", "new_password"),
+        ("PasswordChange", "current_password"),
+    ] {
+        assert_eq!(
+            schemas[schema]["properties"][field]["maxLength"],
+            app::api::MAX_PASSWORD_CHARS,
+            "{schema}.{field}"
+        );
+    }
 }
 
 #[tokio::test]
