@@ -6,7 +6,7 @@ mod pages;
 mod session;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path,
@@ -23,6 +23,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                // `site_pkg_dir` names the build's version on a production server, so the
+                // file may be cached for a year (server/src/assets.rs).
+                <link
+                    id="leptos"
+                    rel="stylesheet"
+                    href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name)
+                />
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -40,7 +47,6 @@ pub fn App() -> impl IntoView {
     Session::provide();
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/rest-auth.css"/>
         <Title text="rest-auth"/>
         <Router>
             <nav::NavBar/>

@@ -2,6 +2,7 @@
 //! files of the hydrated front end, in one axum router.
 
 pub mod api;
+pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod client_addr;
@@ -56,6 +57,12 @@ pub enum StartError {
         #[source]
         source: std::io::Error,
     },
+    #[error("front-end files in {dir}: {source}")]
+    Assets {
+        dir: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("server stopped: {0}")]
     Serve(#[source] std::io::Error),
 }
@@ -74,6 +81,15 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
         config.token_ttl,
         config.max_session,
     )?;
+    let mut leptos = config.leptos.clone();
+    let assets = assets::version_site(&mut leptos).map_err(|source| StartError::Assets {
+        dir: format!("{}/{}", leptos.site_root, leptos.site_pkg_dir),
+        source,
+    })?;
+    match &assets {
+        Some(files) => tracing::info!(version = %files.version, "front-end files versioned"),
+        None => tracing::info!("front-end files served unversioned"),
+    }
     Ok(AppState {
         users,
         tokens: Arc::new(tokens),
@@ -82,7 +98,8 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartError> {
         metrics: metrics::Metrics::new(),
         min_password_chars: config.min_password_chars,
         client_ip_header: config.client_ip_header.clone(),
-        leptos: config.leptos.clone(),
+        leptos,
+        assets: assets.map(Arc::new),
     })
 }
 
@@ -123,8 +140,13 @@ pub fn router(state: AppState) -> Router {
     let [csp, nosniff, referrer, frame_options, opener] = security_headers::layers();
     let routes = generate_route_list(App);
     let leptos = state.leptos.clone();
+    let versioned_files = match &state.assets {
+        Some(files) => assets::router(files),
+        None => Router::new(),
+    };
     Router::new()
         .nest("/api", api::router())
+        .merge(versioned_files)
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))

@@ -1,4 +1,5 @@
 use crate::{
+    assets::VersionedFiles,
     auth::{password::HashingPool, throttle::LoginThrottle, token::TokenKeys},
     metrics::Metrics,
     store::UserStore,
@@ -18,7 +19,10 @@ pub struct AppState {
     pub min_password_chars: usize,
     /// `CLIENT_IP_HEADER`: where a trusted proxy puts the client's address.
     pub client_ip_header: Option<HeaderName>,
+    /// Pages link the front end's files through `leptos.site_pkg_dir`, which names their
+    /// version when `assets` is set (see `assets.rs`).
     pub leptos: LeptosOptions,
+    pub assets: Option<Arc<VersionedFiles>>,
 }
 
 // leptos_axum's handlers find their options in the router state through this.
