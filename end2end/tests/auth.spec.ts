@@ -75,21 +75,36 @@ test('a taken username is reported on the page', async ({ page, request }) => {
   await expect(page).toHaveURL(/\/register$/);
 });
 
-test('invalid input is reported on the page', async ({ page }) => {
+test('invalid input is reported at its field and nothing is sent', async ({ page }) => {
+  const sent: string[] = [];
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname.startsWith('/api/')) sent.push(request.url());
+  });
   await open(page, '/register');
+  const username = page.getByLabel('Username');
+  const password = page.getByLabel('Password', { exact: true });
   await fillCredentials(page, 'has space', PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.getByRole('alert')).toHaveText(
+  await expect(username).toHaveAccessibleDescription(
     'Username may only contain letters, digits, dots, dashes and underscores.',
   );
+  await expect(username).toHaveAttribute('aria-invalid', 'true');
+  await expect(username).toBeFocused();
 
   await fillCredentials(page, uniqueName('short'), 'abc');
   await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.getByRole('alert')).toHaveText('Password must be at least 6 characters.');
+  await expect(username).toHaveAccessibleDescription('');
+  await expect(password).toHaveAccessibleDescription('Password must be at least 6 characters.');
+  await expect(password).toBeFocused();
 
   await open(page, '/login');
   await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page.getByRole('alert')).toHaveText('Enter your username and password.');
+  await expect(page.getByLabel('Username')).toHaveAccessibleDescription('Enter your username.');
+  await expect(page.getByLabel('Password', { exact: true })).toHaveAccessibleDescription(
+    'Enter your password.',
+  );
+  await expect(page.getByLabel('Username')).toBeFocused();
+  expect(sent, 'no request for a form that breaks the rules').toEqual([]);
 });
 
 test('a user created in the UI gets a token with curl-style Basic auth', async ({ page, request }) => {

@@ -30,20 +30,54 @@ test('show password reveals what was typed', async ({ page }) => {
 
 test('an error takes the focus, and the keyboard alone can fix it', async ({ page }) => {
   await open(page, '/register');
-  await page.getByLabel('Username').fill('has space');
+  const username = page.getByLabel('Username');
+  await username.fill('has space');
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.keyboard.press('Enter');
-  const alert = page.getByRole('alert');
-  await expect(alert).toHaveText(/Username may only contain/);
-  await expect(alert).toBeFocused();
-  // Shift+Tab back through the form to the username field, fix it, submit with Enter.
+  await expect(username).toBeFocused();
+  await expect(username).toHaveAccessibleDescription(/Username may only contain/);
+  // Fix it from the keyboard and submit with Enter.
   const name = uniqueName('keys');
-  await page.getByLabel('Username').focus();
   await page.keyboard.press('ControlOrMeta+a');
   await page.keyboard.type(name);
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/\/hello$/);
   await expect(page.getByRole('heading', { name: `Hello, ${name}!` })).toBeVisible();
+});
+
+test('fields are checked as the user types, after leaving them once', async ({ page }) => {
+  await open(page, '/register');
+  const username = page.getByLabel('Username');
+  const password = page.getByLabel('Password', { exact: true });
+  // Tabbing through empty fields says nothing.
+  await username.focus();
+  await page.keyboard.press('Tab');
+  await expect(username).toHaveAccessibleDescription('');
+
+  await username.fill('x'.repeat(33));
+  await expect(username).toHaveAccessibleDescription('', { timeout: 1_000 });
+  await password.focus(); // leaving the field judges it
+  await expect(username).toHaveAccessibleDescription('Username must be at most 32 characters.');
+  await expect(username).toHaveAttribute('aria-invalid', 'true');
+  // From now on each keystroke re-checks it: one Backspace makes it valid, with no submit.
+  await username.focus();
+  await page.keyboard.press('End');
+  await page.keyboard.press('Backspace');
+  await expect(username).toHaveAccessibleDescription('');
+  await expect(username).not.toHaveAttribute('aria-invalid', 'true');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.type('é');
+  await expect(username).toHaveAccessibleDescription(/may only contain letters/);
+  await page.keyboard.press('Backspace');
+  await expect(username).toHaveAccessibleDescription('');
+
+  await password.fill('abc');
+  await username.focus();
+  await expect(password).toHaveAccessibleDescription('Password must be at least 6 characters.');
+  await password.fill('abcdef');
+  await expect(password).toHaveAccessibleDescription('');
+  await password.fill('p'.repeat(257));
+  await expect(password).toHaveAccessibleDescription('Password must be at most 256 characters.');
 });
 
 test('a log-in link from elsewhere never leaves the site', async ({ page, request }) => {

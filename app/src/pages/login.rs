@@ -1,6 +1,9 @@
 use super::credentials_form::CredentialsForm;
 use crate::{
-    api::client::{self, ApiFailure},
+    api::{
+        client::{self, ApiFailure},
+        validate_username,
+    },
     session::Session,
 };
 use leptos::{prelude::*, task::spawn_local};
@@ -23,10 +26,6 @@ pub fn LoginPage() -> impl IntoView {
     let prefill = Signal::derive(move || session.ended_for());
 
     let log_in = move |username: String, password: String| {
-        if username.is_empty() || password.is_empty() {
-            set_error.set(Some("Enter your username and password.".into()));
-            return;
-        }
         set_pending.set(true);
         set_error.set(None);
         let navigate = navigate.clone();
@@ -52,10 +51,24 @@ pub fn LoginPage() -> impl IntoView {
             password_autocomplete="current-password"
             pending
             error
+            check_username=check_login_username
+            // Only presence: an account may predate a higher minimum length.
+            check_password=|password| {
+                if password.is_empty() { Err("Enter your password.".into()) } else { Ok(()) }
+            }
             on_submit=log_in
         />
         <p>"No account yet? " <a href="/register">"Create one"</a> "."</p>
     }
+}
+
+/// Every account's name follows the registration rules, so a name that breaks them is a typo
+/// worth pointing out before the server says "wrong username or password".
+fn check_login_username(username: &str) -> Result<(), String> {
+    if username.is_empty() {
+        return Err("Enter your username.".into());
+    }
+    validate_username(username)
 }
 
 /// Exchanges a password for a token, as curl's `-u user:password /api/token` does, and keeps

@@ -15,14 +15,6 @@ pub fn RegisterPage() -> impl IntoView {
     let (error, set_error) = signal(None::<String>);
 
     let create_account = move |username: String, password: String| {
-        // The same rules the API enforces, checked here to save a round trip. The server may be
-        // configured with a longer minimum password; its 400 message is shown in that case.
-        let invalid = validate_username(&username)
-            .and_then(|()| validate_password(&password, MIN_PASSWORD_CHARS_DEFAULT));
-        if let Err(message) = invalid {
-            set_error.set(Some(message));
-            return;
-        }
         set_pending.set(true);
         set_error.set(None);
         let navigate = navigate.clone();
@@ -55,6 +47,10 @@ pub fn RegisterPage() -> impl IntoView {
             password_autocomplete="new-password"
             pending
             error
+            check_username=validate_username
+            // The server may be configured with a longer minimum; its 400 message is shown
+            // in that case.
+            check_password=|password| validate_password(password, MIN_PASSWORD_CHARS_DEFAULT)
             on_submit=create_account
         />
         <p>"Already registered? " <a href="/login">"Log in instead"</a> "."</p>
