@@ -31,7 +31,8 @@ curl -sf -X POST -H 'Content-Type: application/json' \
   --max-examples 200 \
   --auth fuzzer:fuzzer-password \
   --no-color \
-  --report har --report-har-path "$work/requests.har"
+  --report har --report-har-path "$work/requests.har" \
+  "$@" # e.g. --seed N, to replay the run whose seed a failure printed
 
 # Count what was really sent, rather than trust a number of "test cases".
 sent="$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["log"]["entries"]))' "$work/requests.har")"
