@@ -34,6 +34,13 @@ for (const scheme of ['light', 'dark'] as const) {
     await page.getByRole('button', { name: 'Log in' }).click();
     await expect(page.getByRole('alert')).toHaveText('Wrong username or password.');
     expect(await seriousViolations(page), `/login with an error (${scheme})`).toEqual([]);
+    // Messages at the fields (the error colour on the page background must pass too).
+    await open(page, '/register');
+    await fillCredentials(page, 'has space', 'abc');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expect(page.getByLabel('Username')).toHaveAttribute('aria-invalid', 'true');
+    await expect(page.getByLabel('Password', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+    expect(await seriousViolations(page), `/register with field errors (${scheme})`).toEqual([]);
     // The check can fail: an unlabelled image is reported.
     await page.evaluate(() => document.querySelector('main')!.append(document.createElement('img')));
     expect(await seriousViolations(page)).toContainEqual(expect.stringMatching(/^image-alt/));
