@@ -73,6 +73,11 @@ test('a taken username is reported on the page', async ({ page, request }) => {
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page.getByRole('alert')).toHaveText('That username is already taken.');
   await expect(page).toHaveURL(/\/register$/);
+  // A submit stopped at a field replaces that answer, which was about the earlier attempt.
+  await page.getByLabel('Username').fill('has space');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByLabel('Username')).toHaveAccessibleDescription(/may only contain/);
+  await expect(page.getByRole('alert')).toHaveText('');
 });
 
 test('invalid input is reported at its field and nothing is sent', async ({ page }) => {

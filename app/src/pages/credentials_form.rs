@@ -24,8 +24,9 @@ pub fn CredentialsForm(
     password_autocomplete: &'static str,
     /// True while a request runs: the button is disabled so a double click sends one request.
     pending: ReadSignal<bool>,
-    /// The message to show under the fields, if any.
-    error: ReadSignal<Option<String>>,
+    /// The page's message about the last attempt (a taken name, wrong credentials), if any.
+    /// Cleared when a field's rule stops a submit: it would describe an earlier attempt.
+    error: RwSignal<Option<String>>,
     /// The page's rule for the username field: `Err(message)` when it cannot be sent.
     check_username: fn(&str) -> Result<(), String>,
     /// The page's rule for the password field.
@@ -75,6 +76,7 @@ pub fn CredentialsForm(
         };
         match first_problem {
             Some(input) => {
+                error.set(None);
                 if let Some(node) = input.get_untracked() {
                     let _ = node.focus();
                 }

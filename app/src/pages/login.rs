@@ -16,18 +16,18 @@ pub fn LoginPage() -> impl IntoView {
     let navigate = use_navigate();
     let query = use_query_map();
     let (pending, set_pending) = signal(false);
-    let (error, set_error) = signal(None::<String>);
+    let error = RwSignal::new(None::<String>);
     // Sent here because the session ended in the background: say so, keep the name.
     Effect::new(move |_| {
         if session.ended_for().is_some() {
-            set_error.set(Some("Your session has ended. Please log in again.".into()));
+            error.set(Some("Your session has ended. Please log in again.".into()));
         }
     });
     let prefill = Signal::derive(move || session.ended_for());
 
     let log_in = move |username: String, password: String| {
         set_pending.set(true);
-        set_error.set(None);
+        error.set(None);
         let navigate = navigate.clone();
         // Back where the user was sent from (`/login?next=/hello`), or the greeting.
         let next = safe_next(query.get_untracked().get("next").as_deref());
@@ -35,7 +35,7 @@ pub fn LoginPage() -> impl IntoView {
             match sign_in_with_password(session, &username, &password).await {
                 Ok(()) => navigate(&next, Default::default()),
                 Err(message) => {
-                    set_error.set(Some(message));
+                    error.set(Some(message));
                     set_pending.set(false);
                 }
             }

@@ -12,11 +12,11 @@ pub fn RegisterPage() -> impl IntoView {
     let session = Session::get();
     let navigate = use_navigate();
     let (pending, set_pending) = signal(false);
-    let (error, set_error) = signal(None::<String>);
+    let error = RwSignal::new(None::<String>);
 
     let create_account = move |username: String, password: String| {
         set_pending.set(true);
-        set_error.set(None);
+        error.set(None);
         let navigate = navigate.clone();
         spawn_local(async move {
             // Registering signs the user in: create the account, then get a token for it the
@@ -28,7 +28,7 @@ pub fn RegisterPage() -> impl IntoView {
             match signed_in {
                 Ok(()) => navigate("/hello", Default::default()),
                 Err(message) => {
-                    set_error.set(Some(message));
+                    error.set(Some(message));
                     set_pending.set(false);
                 }
             }
