@@ -6,7 +6,7 @@ mod pages;
 mod session;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path,
@@ -23,13 +23,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
-                // `site_pkg_dir` names the build's version on a production server, so the
-                // file may be cached for a year (server/src/assets.rs).
-                <link
-                    id="leptos"
-                    rel="stylesheet"
-                    href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name)
-                />
+                // `/{site_pkg_dir}/rest-auth.css`; on a production server `site_pkg_dir` names
+                // the build's version, so the file may be cached for a year
+                // (server/src/assets.rs). `hash_files` stays off, so this reads no file.
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>

@@ -4,7 +4,7 @@
 
 use crate::{audit::LoginOutcome, state::AppState};
 use axum::{
-    extract::{MatchedPath, Request, State},
+    extract::{Request, State},
     http::header,
     middleware::Next,
     response::{IntoResponse, Response},
@@ -94,10 +94,7 @@ impl Metrics {
 
 /// Middleware: counts and times every request.
 pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let route = request.extensions().get::<MatchedPath>().map_or_else(
-        || "(files or not found)".to_owned(),
-        |p| p.as_str().to_owned(),
-    );
+    let route = crate::request_log::route_label(&request).to_owned();
     let method = request.method().to_string();
     let started = Instant::now();
     let response = next.run(request).await;

@@ -34,12 +34,17 @@ pub fn trace(
         )
 }
 
-fn request_span(request: &Request<axum::body::Body>) -> Span {
-    // The route template (`/api/users/{id}`), not the path: bounded, and free of ids.
-    let route = request
+/// The route template (`/api/users/{id}`), not the path, for logs and metrics: bounded, and
+/// free of ids.
+pub fn route_label(request: &Request<axum::body::Body>) -> &str {
+    request
         .extensions()
         .get::<MatchedPath>()
-        .map_or("(files or not found)", MatchedPath::as_str);
+        .map_or("(files or not found)", MatchedPath::as_str)
+}
+
+fn request_span(request: &Request<axum::body::Body>) -> Span {
+    let route = route_label(request);
     let request_id = request
         .headers()
         .get("x-request-id")

@@ -123,10 +123,9 @@ impl UserStore {
 
     /// Connections currently handed out by the pool (for `/metrics`).
     pub fn connections_in_use(&self) -> u32 {
-        match &self.pool {
-            Pool::Sqlite(pool) => pool.size().saturating_sub(pool.num_idle() as u32),
-            Pool::Postgres(pool) => pool.size().saturating_sub(pool.num_idle() as u32),
-        }
+        on_pool!(self, |pool| pool
+            .size()
+            .saturating_sub(pool.num_idle() as u32))
     }
 
     /// "sqlite" or "postgres", for logs.

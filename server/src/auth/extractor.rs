@@ -68,15 +68,12 @@ impl FromRequestParts<AppState> for AuthUser {
             {
                 holder_of_token(state, &username).await?
             }
-            Credentials::Basic { username, password } => {
-                let user = check_password(state, &username, password, address).await?;
-                let holder = TokenHolder {
-                    id: user.id,
-                    username: user.username,
-                    token_version: user.token_version,
-                };
-                (holder, AuthMethod::Password)
-            }
+            Credentials::Basic { username, password } => (
+                check_password(state, &username, password, address)
+                    .await?
+                    .into(),
+                AuthMethod::Password,
+            ),
         };
         Ok(AuthUser {
             id: user.id,
