@@ -341,7 +341,7 @@ def write_outputs(engines):
     lines = [
         "# Benchmarks",
         "",
-        "Written by `./scripts/bench.sh` (see the README); do not edit by hand.",
+        "Written by `./scripts/bench.sh` (see docs/performance.md); do not edit by hand.",
         "",
         f"Latest run: {first['date']}, {first['cores']} cores ({first['cpu']}), wrk with "
         f"{first['connections']} connections per load generator, {first['seconds']} s per "

@@ -7,6 +7,8 @@ cd "$ROOT"
 
 say "cargo fmt --check"
 cargo fmt --all --check
+say "imports point one way (no module imports one that imports it back)"
+python3 "$ROOT/scripts/check_imports.py" server/src app/src
 say "cargo clippy"
 cargo clippy -p server -p app --all-targets --features app/ssr -- -D warnings
 cargo clippy -p frontend -p app --target wasm32-unknown-unknown --features app/hydrate -- -D warnings
@@ -16,12 +18,13 @@ say "unit and API tests (SQLite)"
 cargo test -p server -p app --features app/ssr
 
 # The API and binary tests again, on PostgreSQL: each test creates and drops its own database
-# on this server. Without one, they are skipped loudly; REQUIRE_POSTGRES=1 (CI sets it) makes
-# that a failure instead.
+# on this server, and the PostgreSQL-only tests (ignored above, "needs TEST_POSTGRES_URL") run
+# too. Without a server, they are skipped loudly; REQUIRE_POSTGRES=1 (CI sets it) makes that a
+# failure instead.
 export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 if postgres_reachable "$TEST_POSTGRES_URL"; then
   say "API and binary tests (PostgreSQL)"
-  cargo test -p server --features app/ssr --test api --test binary
+  cargo test -p server --features app/ssr --test api --test binary -- --include-ignored
 elif [ "${REQUIRE_POSTGRES:-0}" = 1 ]; then
   say "FAILED: no PostgreSQL at $TEST_POSTGRES_URL, and REQUIRE_POSTGRES=1"
   exit 1

@@ -8,7 +8,7 @@ mod session;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
-    components::{Route, Router, Routes},
+    components::{ProtectedRoute, Route, Router, Routes},
     path,
 };
 
@@ -41,20 +41,35 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    Session::provide();
-
     view! {
         <Title text="rest-auth"/>
         <Router>
-            <nav::NavBar/>
-            <main>
-                <Routes fallback=pages::NotFoundPage>
-                    <Route path=path!("/") view=pages::HomePage/>
-                    <Route path=path!("/register") view=pages::RegisterPage/>
-                    <Route path=path!("/login") view=pages::LoginPage/>
-                    <Route path=path!("/hello") view=pages::HelloPage/>
-                </Routes>
-            </main>
+            <Site/>
         </Router>
+    }
+}
+
+/// Everything inside the router: the session (its renewal may navigate), the navigation bar
+/// and the pages.
+#[component]
+fn Site() -> impl IntoView {
+    let session = Session::provide();
+    view! {
+        <nav::NavBar/>
+        <main>
+            <Routes fallback=pages::NotFoundPage>
+                <Route path=path!("/") view=pages::HomePage/>
+                <Route path=path!("/register") view=pages::RegisterPage/>
+                <Route path=path!("/login") view=pages::LoginPage/>
+                // Signed-out visitors are sent to log in, and back here after.
+                <ProtectedRoute
+                    path=path!("/hello")
+                    view=pages::HelloPage
+                    condition=move || session.may_see_private_pages()
+                    redirect_path=move || session.log_in_path("/hello")
+                    fallback=pages::checking_session
+                />
+            </Routes>
+        </main>
     }
 }

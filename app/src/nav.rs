@@ -8,20 +8,10 @@ use leptos_router::hooks::use_navigate;
 pub fn NavBar() -> impl IntoView {
     let session = Session::get();
     let navigate = use_navigate();
-    let log_out = {
-        let navigate = navigate.clone();
-        move |_| {
-            session.sign_out();
-            navigate("/login", Default::default());
-        }
+    let log_out = move |_| {
+        session.sign_out();
+        navigate("/login", Default::default());
     };
-    // A session that ended in the background (its refresh was refused): to the log-in page,
-    // which says so.
-    Effect::new(move |_| {
-        if session.ended_for().is_some() {
-            navigate("/login", Default::default());
-        }
-    });
 
     // "unknown" until the browser has read the stored token (always so in the server
     // render); scripts and styles can wait for or react to the real state.

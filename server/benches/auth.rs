@@ -4,7 +4,7 @@
 
 use base64::{engine::general_purpose::STANDARD, Engine};
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use server::auth::{header::parse_authorization, password, token::TokenKeys};
+use server::auth::{header::parse_authorization, jwt::TokenKeys, password};
 use std::time::Duration;
 
 fn argon2(c: &mut Criterion) {
@@ -29,7 +29,7 @@ fn tokens(c: &mut Criterion) {
         Duration::from_secs(86_400),
     )
     .unwrap();
-    let now = server::auth::token::unix_now();
+    let now = server::auth::jwt::unix_now();
     let mut group = c.benchmark_group("token");
     group.bench_function("issue", |b| {
         b.iter(|| keys.issue(black_box(42), 0, now).unwrap())

@@ -21,19 +21,29 @@ pub enum LoginOutcome {
     },
 }
 
+impl LoginOutcome {
+    /// The name in the audit line and the `/metrics` label.
+    pub fn label(self) -> &'static str {
+        match self {
+            LoginOutcome::Success => "success",
+            LoginOutcome::Failure => "failure",
+            LoginOutcome::LockStarted { .. } => "locked",
+            LoginOutcome::RefusedLocked { .. } => "refused_locked",
+        }
+    }
+}
+
 pub fn login(outcome: LoginOutcome, username: &str, address: IpAddr) {
+    let label = outcome.label();
     match outcome {
         LoginOutcome::Success => {
-            tracing::info!(target: "audit", event = "login", outcome = "success", username = ?username, %address)
+            tracing::info!(target: "audit", event = "login", outcome = label, username = ?username, %address)
         }
         LoginOutcome::Failure => {
-            tracing::warn!(target: "audit", event = "login", outcome = "failure", username = ?username, %address)
+            tracing::warn!(target: "audit", event = "login", outcome = label, username = ?username, %address)
         }
-        LoginOutcome::LockStarted { retry_after } => {
-            tracing::warn!(target: "audit", event = "login", outcome = "locked", username = ?username, %address, retry_after)
-        }
-        LoginOutcome::RefusedLocked { retry_after } => {
-            tracing::warn!(target: "audit", event = "login", outcome = "refused_locked", username = ?username, %address, retry_after)
+        LoginOutcome::LockStarted { retry_after } | LoginOutcome::RefusedLocked { retry_after } => {
+            tracing::warn!(target: "audit", event = "login", outcome = label, username = ?username, %address, retry_after)
         }
     }
 }

@@ -1,6 +1,11 @@
 //! The API's whole error vocabulary. Every handler returns `Result<_, ApiError>`, so every
 //! failure leaves as a status code plus `{"error": "..."}`.
 
+use crate::{
+    accounts::AccountError,
+    auth::{password::HashError, AuthError},
+    store::StoreError,
+};
 use app::api::ErrorBody;
 use axum::{
     http::{header, HeaderValue, StatusCode},
@@ -8,7 +13,7 @@ use axum::{
     Json,
 };
 
-/// The challenge curl users expect on a 401, word for word as the original sends it.
+/// The challenge curl users expect on a 401, word for word as the Flask original sends it.
 pub const BASIC_CHALLENGE: &str = r#"Basic realm="Authentication Required""#;
 
 /// `Retry-After` of a 503: about one connection attempt's wait.
@@ -69,13 +74,42 @@ impl ApiError {
     }
 }
 
-impl From<sqlx::Error> for ApiError {
-    fn from(error: sqlx::Error) -> Self {
-        if crate::store::is_unavailable(&error) {
-            tracing::warn!(%error, "database unavailable");
-            ApiError::ServiceUnavailable
-        } else {
-            ApiError::internal(error)
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::UsernameTaken => ApiError::UsernameTaken,
+            StoreError::Unavailable(error) => {
+                tracing::warn!(%error, "database unavailable");
+                ApiError::ServiceUnavailable
+            }
+            StoreError::Other(error) => ApiError::internal(error),
+        }
+    }
+}
+
+impl From<HashError> for ApiError {
+    fn from(error: HashError) -> Self {
+        ApiError::internal(error)
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::Unauthorized => ApiError::Unauthorized,
+            AuthError::Locked { retry_after } => ApiError::TooManyAttempts { retry_after },
+            AuthError::Store(error) => error.into(),
+            AuthError::Hashing(error) => error.into(),
+        }
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(error: AccountError) -> Self {
+        match error {
+            AccountError::Invalid(message) => ApiError::BadRequest(message),
+            AccountError::WrongPassword => ApiError::WrongCurrentPassword,
+            AccountError::Auth(error) => error.into(),
         }
     }
 }

@@ -2,8 +2,8 @@ use server::config::{Config, Invocation};
 use std::{io::IsTerminal, process::ExitCode};
 use tracing_subscriber::EnvFilter;
 
-// glibc's malloc took about a sixth of the CPU of a server-rendered page in the profile (see
-// BENCHMARKS.md); mimalloc serves Leptos's many small allocations much faster.
+// Leptos makes many small allocations per page; mimalloc serves them much faster than glibc's
+// malloc (see BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -1,14 +1,8 @@
-//! `GET /metrics` in the Prometheus text format: requests and their latency per route, method
-//! and status; login outcomes; active database connections. Kept per server instance (one
-//! registry in the app state), so each instance reports its own figures.
+//! The figures behind `GET /metrics` (Prometheus text format): requests and their latency per
+//! route, method and status; login outcomes; active database connections. Kept per server
+//! instance (one registry in the app state), so each instance reports its own figures.
 
-use crate::{audit::LoginOutcome, state::AppState};
-use axum::{
-    extract::{Request, State},
-    http::header,
-    middleware::Next,
-    response::{IntoResponse, Response},
-};
+use crate::audit::LoginOutcome;
 use prometheus_client::{
     encoding::{text::encode, EncodeLabelSet},
     metrics::{
@@ -19,7 +13,7 @@ use prometheus_client::{
     },
     registry::Registry,
 };
-use std::{sync::Arc, time::Instant};
+use std::{sync::Arc, time::Duration};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -81,52 +75,33 @@ impl Metrics {
         })
     }
 
-    pub fn login(&self, outcome: LoginOutcome) {
-        let outcome = match outcome {
-            LoginOutcome::Success => "success",
-            LoginOutcome::Failure => "failure",
-            LoginOutcome::LockStarted { .. } => "locked",
-            LoginOutcome::RefusedLocked { .. } => "refused_locked",
+    /// One answered request.
+    pub fn request(&self, route: String, method: String, status: u16, took: Duration) {
+        let labels = RequestLabels {
+            route,
+            method,
+            status,
         };
-        self.logins.get_or_create(&LoginLabels { outcome }).inc();
+        self.requests.get_or_create(&labels).inc();
+        self.latency
+            .get_or_create(&labels)
+            .observe(took.as_secs_f64());
     }
-}
 
-/// Middleware: counts and times every request.
-pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let route = crate::request_log::route_label(&request).to_owned();
-    let method = request.method().to_string();
-    let started = Instant::now();
-    let response = next.run(request).await;
-    let labels = RequestLabels {
-        route,
-        method,
-        status: response.status().as_u16(),
-    };
-    state.metrics.requests.get_or_create(&labels).inc();
-    state
-        .metrics
-        .latency
-        .get_or_create(&labels)
-        .observe(started.elapsed().as_secs_f64());
-    response
-}
-
-/// `GET /metrics`.
-pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
-    state
-        .metrics
-        .db_connections
-        .set(state.users.connections_in_use() as i64);
-    let mut text = String::new();
-    if let Err(error) = encode(&mut text, &state.metrics.registry) {
-        tracing::error!(%error, "encoding metrics failed");
+    pub fn login(&self, outcome: LoginOutcome) {
+        let labels = LoginLabels {
+            outcome: outcome.label(),
+        };
+        self.logins.get_or_create(&labels).inc();
     }
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        text,
-    )
+
+    /// Everything, in the text format, with the pool's connections in use as of now.
+    pub fn encode(&self, db_connections: u32) -> String {
+        self.db_connections.set(i64::from(db_connections));
+        let mut text = String::new();
+        if let Err(error) = encode(&mut text, &self.registry) {
+            tracing::error!(%error, "encoding metrics failed");
+        }
+        text
+    }
 }

@@ -1,33 +1,30 @@
+//! What the handlers share. Each handler and middleware takes only the parts it uses
+//! (`State<Store>`, `State<Authenticator>`, ...), which `FromRef` cuts out of [`AppState`].
+
 use crate::{
-    assets::VersionedFiles,
-    auth::{password::HashingPool, throttle::LoginThrottle, token::TokenKeys},
+    accounts::Accounts,
+    auth::{password::HashingPool, Authenticator},
     metrics::Metrics,
-    store::UserStore,
+    store::Store,
 };
 use axum::{extract::FromRef, http::HeaderName};
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
 
-/// What every handler can reach.
-#[derive(Clone)]
+#[derive(Clone, FromRef)]
 pub struct AppState {
-    pub users: UserStore,
-    pub tokens: Arc<TokenKeys>,
+    pub store: Store,
+    pub auth: Authenticator,
+    pub accounts: Accounts,
+    /// Also in `auth` and `accounts`; here for tests that count the hashes run.
     pub hashing: HashingPool,
-    pub throttle: Arc<LoginThrottle>,
     pub metrics: Arc<Metrics>,
-    pub min_password_chars: usize,
-    /// `CLIENT_IP_HEADER`: where a trusted proxy puts the client's address.
-    pub client_ip_header: Option<HeaderName>,
-    /// Pages link the front end's files through `leptos.site_pkg_dir`, which names their
-    /// version when `assets` is set (see `assets.rs`).
+    pub client_ip_header: ClientIpHeader,
+    /// leptos_axum's handlers find their options here. `site_pkg_dir` names the front end's
+    /// version when its files are versioned (see http/assets.rs).
     pub leptos: LeptosOptions,
-    pub assets: Option<Arc<VersionedFiles>>,
 }
 
-// leptos_axum's handlers find their options in the router state through this.
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        state.leptos.clone()
-    }
-}
+/// `CLIENT_IP_HEADER`: where a trusted proxy puts the client's address, if anywhere.
+#[derive(Clone, Debug, Default)]
+pub struct ClientIpHeader(pub Option<HeaderName>);

@@ -6,7 +6,7 @@
 //! native login prompt. With "omit" the 401 reaches our code at once and the page shows its
 //! own message. (No cookies are involved anywhere, so nothing is lost.)
 
-use super::{ErrorBody, NewUser, ResourceBody, TokenBody, UserBody};
+use super::{ErrorBody, NewUser, ResourceBody, Secret, TokenBody, UserBody};
 use base64::{engine::general_purpose::STANDARD, Engine};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -46,7 +46,7 @@ impl fmt::Display for ApiFailure {
 pub async fn register(username: &str, password: &str) -> Result<UserBody, ApiFailure> {
     let body = NewUser {
         username: username.to_owned(),
-        password: password.to_owned(),
+        password: Secret::new(password),
     };
     let request = omit_credentials(Request::post("/api/users"))
         .json(&body)

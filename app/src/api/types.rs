@@ -4,8 +4,34 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// A password or token: sent and received as a plain JSON string, but its `Debug` never shows
+/// it, so it cannot reach a log line through `{:?}`.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
 /// `POST /api/users` request body.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewUser {
     /// 1 to 32 of `A-Z a-z 0-9 . _ -`, unique without regard to case.
@@ -17,36 +43,23 @@ pub struct NewUser {
     /// 6 (the server's `MIN_PASSWORD_LENGTH`) to 256 characters.
     #[cfg_attr(
         feature = "ssr",
-        schema(min_length = 6, max_length = 256, example = "python")
+        schema(value_type = String, min_length = 6, max_length = 256, example = "python")
     )]
-    pub password: String,
-}
-
-// Written by hand so a password can never reach a log line through `{:?}`.
-impl fmt::Debug for NewUser {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NewUser")
-            .field("username", &self.username)
-            .field("password", &"<redacted>")
-            .finish()
-    }
+    pub password: Secret,
 }
 
 /// `PUT /api/users/me/password` request body.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PasswordChange {
-    #[cfg_attr(feature = "ssr", schema(max_length = 256))]
-    pub current_password: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, max_length = 256))]
+    pub current_password: Secret,
     /// The same rules as a new account's password.
-    #[cfg_attr(feature = "ssr", schema(min_length = 6, max_length = 256))]
-    pub new_password: String,
-}
-
-impl fmt::Debug for PasswordChange {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("PasswordChange(<redacted>)")
-    }
+    #[cfg_attr(
+        feature = "ssr",
+        schema(value_type = String, min_length = 6, max_length = 256)
+    )]
+    pub new_password: Secret,
 }
 
 /// `POST /api/users` (201) and `GET /api/users/{id}` response body.
@@ -56,24 +69,17 @@ pub struct UserBody {
     pub username: String,
 }
 
-/// `GET /api/token` response body. Field order follows the original (`duration`, then `token`).
-#[derive(Clone, Serialize, Deserialize)]
+/// `GET /api/token` response body. Field order follows the Flask original (`duration`, then
+/// `token`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TokenBody {
     /// Seconds until the token expires (less than the usual lifetime when the session's
     /// absolute limit comes first).
     #[cfg_attr(feature = "ssr", schema(minimum = 0))]
     pub duration: u64,
-    pub token: String,
-}
-
-impl fmt::Debug for TokenBody {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenBody")
-            .field("duration", &self.duration)
-            .field("token", &"<redacted>")
-            .finish()
-    }
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub token: Secret,
 }
 
 /// `GET /api/resource` response body: `{"data": "Hello, <username>!"}`.

@@ -1,9 +1,9 @@
 //! Input rules for accounts, shared by the API (which enforces them) and the pages (which
 //! check them before a round trip).
 
-/// The original Flask model's `String(32)` column.
+/// The Flask original's `String(32)` username column.
 pub const MAX_USERNAME_CHARS: usize = 32;
-/// The original README registers with the password "python"; the server can raise this.
+/// The Flask original's README registers with the password "python"; the server can raise this.
 pub const MIN_PASSWORD_CHARS_DEFAULT: usize = 6;
 /// Far above any real passphrase, and at most 1 KiB of UTF-8 for argon2 to hash. The OpenAPI
 /// document states the same number (`schema(max_length = 256)` in `types.rs`; a test compares).

@@ -1,109 +1,124 @@
-use crate::{api::client, session::Session};
-use leptos::{prelude::*, task::spawn_local};
+use crate::{
+    api::client::{self, ApiFailure},
+    session::{Session, SESSION_ENDED},
+};
+use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_navigate;
+
+/// What the page shows until the greeting is known; all the server can render, since only the
+/// browser knows the token.
+pub fn checking_session() -> impl IntoView {
+    view! {
+        <Title text="Hello · rest-auth"/>
+        <h1>"Hello!"</h1>
+        <p class="muted">"Checking your session…"</p>
+    }
+}
+
+/// What `GET /api/resource` said.
+#[derive(Clone)]
+enum Greeting {
+    Text(String),
+    /// No token, or the API refused it (which ends the session).
+    SignedOut,
+    Failed(String),
+}
 
 /// Shows what `GET /api/resource` says to the signed-in user: "Hello, <username>!".
 #[component]
 pub fn HelloPage() -> impl IntoView {
     let session = Session::get();
-    let greeting = RwSignal::new(None::<String>);
-    let problem = RwSignal::new(None::<String>);
-
-    // Runs in the browser only (effects never run during server rendering), once the stored
-    // token is known and again whenever it changes.
-    Effect::new(move |_| {
-        greeting.set(None);
-        let Some(token) = session.token() else {
-            return;
-        };
-        spawn_local(async move {
+    // Fetched in the browser, again whenever the token changes.
+    let greeting = LocalResource::new(move || {
+        let token = session.token();
+        async move {
+            let Some(token) = token else {
+                return Greeting::SignedOut;
+            };
             match client::resource(&token).await {
-                Ok(body) => greeting.set(Some(body.data)),
+                Ok(body) => Greeting::Text(body.data),
                 Err(failure) if failure.status() == Some(401) => {
-                    // Expired or revoked: forget it so the rest of the site agrees.
-                    session.sign_out();
-                    problem.set(Some("Your session has ended. Please log in again.".into()));
+                    session.end();
+                    Greeting::SignedOut
                 }
-                Err(failure) => problem.set(Some(failure.to_string())),
+                Err(failure) => Greeting::Failed(failure.to_string()),
             }
-        });
-    });
-
-    // Signed out (known only once the stored token has been read): to the log-in page, which
-    // sends the user back here afterwards. A session that just ended stays to say so.
-    let to_login = use_navigate();
-    // Only on arrival: tracks `is_loaded` alone, so a log-out on this page (which goes to the
-    // log-in page by itself) does not trigger it.
-    Effect::new(move |_| {
-        let arrived_signed_out =
-            untrack(move || !session.is_signed_in() && problem.with(Option::is_none));
-        if session.is_loaded() && arrived_signed_out {
-            to_login("/login?next=/hello", Default::default());
         }
     });
 
-    // Revokes every token of the user (other browsers, curl scripts), then forgets ours.
-    let navigate = use_navigate();
-    let revoking = RwSignal::new(false);
-    let log_out_everywhere = move |_| {
-        let Some(token) = session.token() else {
-            return;
-        };
-        revoking.set(true);
-        let navigate = navigate.clone();
-        spawn_local(async move {
+    // Revokes every token of the user (other browsers, curl scripts), then forgets ours, and
+    // the route sends the user to the log-in page.
+    let log_out_everywhere = Action::new_local(move |token: &String| {
+        let token = token.clone();
+        async move {
             match client::log_out_everywhere(&token).await {
                 // 401: the token was already revoked or expired; the outcome is the same.
-                Ok(()) | Err(client::ApiFailure::Status { status: 401, .. }) => {
-                    session.sign_out();
-                    navigate("/login", Default::default());
-                }
-                Err(failure) => {
-                    problem.set(Some(failure.to_string()));
-                    revoking.set(false);
-                }
+                Ok(()) | Err(ApiFailure::Status { status: 401, .. }) => Ok(()),
+                Err(failure) => Err(failure.to_string()),
             }
-        });
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = log_out_everywhere.value().get() {
+            session.sign_out();
+        }
+    });
+    let log_out_failure = move || match log_out_everywhere.value().get() {
+        Some(Err(message)) => Some(message),
+        _ => None,
     };
 
-    let status = move || {
-        if greeting.with(Option::is_some) {
-            let log_out_everywhere = log_out_everywhere.clone();
-            view! {
-                <p>"You are signed in. The API greeted you with the text above."</p>
-                <p>
-                    <button
-                        type="button"
-                        class="secondary"
-                        on:click=log_out_everywhere
-                        disabled=move || revoking.get()
-                    >
-                        "Log out everywhere"
-                    </button>
-                    <span class="muted">
-                        " Ends every session of this account, on every device."
-                    </span>
-                </p>
-            }
-            .into_any()
-        } else if !session.is_loaded() || session.is_signed_in() {
-            view! { <p class="muted">"Checking your session…"</p> }.into_any()
-        } else {
-            view! {
-                <p>
-                    "You are not signed in. " <a href="/login">"Log in"</a> " or "
-                    <a href="/register">"create an account"</a> " to see your greeting."
-                </p>
-            }
-            .into_any()
+    let signed_in = move |text: String| {
+        view! {
+            <h1>{text}</h1>
+            <p class="error" role="alert">{log_out_failure}</p>
+            <p>"You are signed in. The API greeted you with the text above."</p>
+            <p>
+                <button
+                    type="button"
+                    class="secondary"
+                    on:click=move |_| {
+                        if let Some(token) = session.token() {
+                            log_out_everywhere.dispatch_local(token);
+                        }
+                    }
+                    disabled=move || log_out_everywhere.pending().get()
+                >
+                    "Log out everywhere"
+                </button>
+                <span class="muted">" Ends every session of this account, on every device."</span>
+            </p>
+        }
+    };
+    let signed_out = move || {
+        view! {
+            <h1>"Hello!"</h1>
+            <p class="error" role="alert">
+                {move || session.ended_for().map(|_| SESSION_ENDED)}
+            </p>
+            <p>
+                "You are not signed in. " <a href="/login">"Log in"</a> " or "
+                <a href="/register">"create an account"</a> " to see your greeting."
+            </p>
         }
     };
 
     view! {
         <Title text="Hello · rest-auth"/>
-        <h1>{move || greeting.get().unwrap_or_else(|| "Hello!".into())}</h1>
-        <p class="error" role="alert">{move || problem.get()}</p>
-        {status}
+        <Transition fallback=checking_session>
+            {move || Suspend::new(async move {
+                match greeting.await {
+                    Greeting::Text(text) => signed_in(text).into_any(),
+                    Greeting::SignedOut => signed_out().into_any(),
+                    Greeting::Failed(message) => {
+                        view! {
+                            <h1>"Hello!"</h1>
+                            <p class="error" role="alert">{message}</p>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Transition>
     }
 }

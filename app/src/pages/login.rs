@@ -4,9 +4,9 @@ use crate::{
         client::{self, ApiFailure},
         validate_username,
     },
-    session::Session,
+    session::{Session, SESSION_ENDED},
 };
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
@@ -15,48 +15,47 @@ pub fn LoginPage() -> impl IntoView {
     let session = Session::get();
     let navigate = use_navigate();
     let query = use_query_map();
-    let (pending, set_pending) = signal(false);
-    let error = RwSignal::new(None::<String>);
-    // Sent here because the session ended in the background: say so, keep the name.
+
+    // Exchanges the password for a token (which signs the user in).
+    let log_in = Action::new_local(move |(username, password): &(String, String)| {
+        let (username, password) = (username.clone(), password.clone());
+        async move { sign_in_with_password(session, &username, &password).await }
+    });
+    // Signed in: back where the user was sent from (`/login?next=/hello`), or the greeting.
     Effect::new(move |_| {
-        if session.ended_for().is_some() {
-            error.set(Some("Your session has ended. Please log in again.".into()));
+        if let Some(Ok(())) = log_in.value().get() {
+            let next = safe_next(query.get_untracked().get("next").as_deref());
+            navigate(&next, Default::default());
         }
     });
-    let prefill = Signal::derive(move || session.ended_for());
-
-    let log_in = move |username: String, password: String| {
-        set_pending.set(true);
-        error.set(None);
-        let navigate = navigate.clone();
-        // Back where the user was sent from (`/login?next=/hello`), or the greeting.
-        let next = safe_next(query.get_untracked().get("next").as_deref());
-        spawn_local(async move {
-            match sign_in_with_password(session, &username, &password).await {
-                Ok(()) => navigate(&next, Default::default()),
-                Err(message) => {
-                    error.set(Some(message));
-                    set_pending.set(false);
-                }
-            }
-        });
-    };
+    // The last attempt's failure; before any, why the user is here if their session ended.
+    let message = Signal::derive(move || {
+        if log_in.pending().get() {
+            return None;
+        }
+        match log_in.value().get() {
+            Some(Err(message)) => Some(message),
+            _ => session.ended_for().map(|_| SESSION_ENDED.to_owned()),
+        }
+    });
 
     view! {
         <Title text="Log in · rest-auth"/>
         <h1>"Log in"</h1>
         <CredentialsForm
-            prefill_username=prefill
+            prefill_username=Signal::derive(move || session.ended_for())
             submit_label="Log in"
             password_autocomplete="current-password"
-            pending
-            error
+            pending=log_in.pending()
+            message
             check_username=check_login_username
             // Only presence: an account may predate a higher minimum length.
             check_password=|password| {
                 if password.is_empty() { Err("Enter your password.".into()) } else { Ok(()) }
             }
-            on_submit=log_in
+            on_submit=move |username, password| {
+                log_in.dispatch_local((username, password));
+            }
         />
         <p>"No account yet? " <a href="/register">"Create one"</a> "."</p>
     }
@@ -81,7 +80,7 @@ pub(super) async fn sign_in_with_password(
     let body = client::token_for_password(username, password)
         .await
         .map_err(|failure| login_failure_message(&failure))?;
-    session.sign_in(body.token, username.to_owned(), body.duration);
+    session.sign_in(body.token.into_inner(), username.to_owned(), body.duration);
     Ok(())
 }
 
@@ -96,7 +95,7 @@ pub(crate) fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-/// The API's 401 says "Unauthorized Access" (the original's words, meant for curl); a person
+/// The API's 401 says "Unauthorized Access" (the Flask original's words, meant for curl); a person
 /// at a log-in form needs to hear which thing to retry.
 fn login_failure_message(failure: &ApiFailure) -> String {
     match failure.status() {

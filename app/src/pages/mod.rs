@@ -1,13 +1,14 @@
 //! One module per page.
 
 mod credentials_form;
+mod field;
 mod hello;
 mod home;
 mod login;
 mod not_found;
 mod register;
 
-pub use hello::HelloPage;
+pub use hello::{checking_session, HelloPage};
 pub use home::HomePage;
 pub use login::LoginPage;
 pub use not_found::NotFoundPage;

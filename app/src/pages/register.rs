@@ -3,7 +3,7 @@ use crate::{
     api::{client, validate_password, validate_username, MIN_PASSWORD_CHARS_DEFAULT},
     session::Session,
 };
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
@@ -11,29 +11,27 @@ use leptos_router::hooks::use_navigate;
 pub fn RegisterPage() -> impl IntoView {
     let session = Session::get();
     let navigate = use_navigate();
-    let (pending, set_pending) = signal(false);
-    let error = RwSignal::new(None::<String>);
 
-    let create_account = move |username: String, password: String| {
-        set_pending.set(true);
-        error.set(None);
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            // Registering signs the user in: create the account, then get a token for it the
-            // same way curl would.
-            let signed_in = match client::register(&username, &password).await {
-                Ok(_) => sign_in_with_password(session, &username, &password).await,
-                Err(failure) => Err(failure.to_string()),
-            };
-            match signed_in {
-                Ok(()) => navigate("/hello", Default::default()),
-                Err(message) => {
-                    error.set(Some(message));
-                    set_pending.set(false);
-                }
-            }
-        });
-    };
+    // Registering signs the user in: create the account, then get a token for it the same
+    // way curl would.
+    let create_account = Action::new_local(move |(username, password): &(String, String)| {
+        let (username, password) = (username.clone(), password.clone());
+        async move {
+            client::register(&username, &password)
+                .await
+                .map_err(|failure| failure.to_string())?;
+            sign_in_with_password(session, &username, &password).await
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = create_account.value().get() {
+            navigate("/hello", Default::default());
+        }
+    });
+    let message = Signal::derive(move || match create_account.value().get() {
+        Some(Err(message)) if !create_account.pending().get() => Some(message),
+        _ => None,
+    });
 
     view! {
         <Title text="Create account · rest-auth"/>
@@ -45,13 +43,15 @@ pub fn RegisterPage() -> impl IntoView {
         <CredentialsForm
             submit_label="Create account"
             password_autocomplete="new-password"
-            pending
-            error
+            pending=create_account.pending()
+            message
             check_username=validate_username
             // The server may be configured with a longer minimum; its 400 message is shown
             // in that case.
             check_password=|password| validate_password(password, MIN_PASSWORD_CHARS_DEFAULT)
-            on_submit=create_account
+            on_submit=move |username, password| {
+                create_account.dispatch_local((username, password));
+            }
         />
         <p>"Already registered? " <a href="/login">"Log in instead"</a> "."</p>
     }

@@ -7,8 +7,9 @@ use axum::{
 use serde::de::DeserializeOwned;
 
 /// A JSON request body whose every rejection is an `ApiError` (axum's own are plain text, and
-/// a wrong shape would be a 422 where the original answers 400). Bodies must be JSON objects:
-/// serde would otherwise also accept a struct written as an array (`["miguel","python"]`).
+/// a wrong shape would be a 422 where the Flask original answers 400). Bodies must be JSON
+/// objects: serde would otherwise also accept a struct written as an array
+/// (`["miguel","python"]`).
 pub struct ApiJson<T>(pub T);
 
 /// Describes the expected body for the 400 message. The message is fixed rather than serde's,

@@ -2,10 +2,13 @@
 //! resource. Nothing else in the server registers paths under `/api`; unknown paths and
 //! methods here get JSON errors, not the HTML 404 page.
 
+mod auth_user;
+mod client_addr;
 mod json;
+mod logout;
 pub mod openapi;
 mod resource;
-mod session;
+mod responses;
 mod token;
 mod users;
 
@@ -21,7 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}", get(users::get_user))
         .route("/users/me/password", put(users::change_password))
         .route("/token", get(token::issue_token))
-        .route("/logout", post(session::logout))
+        .route("/logout", post(logout::logout))
         .route("/resource", get(resource::get_resource))
         .route("/openapi.json", get(openapi::openapi_json))
         .fallback(|| async { ApiError::NotFound })

@@ -1,7 +1,7 @@
 //! `GET /api/openapi.json`: the OpenAPI 3.1 description of `/api`, generated from the handlers'
 //! annotations and the shared body types, so it changes when the code does.
 
-use super::{resource, session, token, users};
+use super::{logout, resource, token, users};
 use axum::Json;
 use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
@@ -20,7 +20,7 @@ use utoipa::{
         users::get_user,
         users::change_password,
         token::issue_token,
-        session::logout,
+        logout::logout,
         resource::get_resource,
     ),
     modifiers(&SecuritySchemes),

@@ -1,5 +1,5 @@
-use crate::auth::AuthUser;
-use app::api::{ErrorBody, ResourceBody};
+use super::{auth_user::AuthUser, responses::AuthFailures};
+use app::api::ResourceBody;
 use axum::Json;
 
 /// `GET /api/resource`: the protected resource, `{"data": "Hello, <username>!"}`.
@@ -8,16 +8,10 @@ use axum::Json;
     path = "/api/resource",
     tag = "resource",
     security(("bearer" = []), ("basic" = [])),
-    responses(
-        (status = 200, description = "The greeting", body = ResourceBody),
-        (status = 401, description = "Missing or wrong credentials", body = ErrorBody,
-            headers(("WWW-Authenticate" = String))),
-        (status = 429, description = "Too many failed password checks", body = ErrorBody,
-            headers(("Retry-After" = u64))),
-    )
+    responses((status = 200, description = "The greeting", body = ResourceBody), AuthFailures)
 )]
-pub async fn get_resource(user: AuthUser) -> Json<ResourceBody> {
+pub async fn get_resource(AuthUser(caller): AuthUser) -> Json<ResourceBody> {
     Json(ResourceBody {
-        data: format!("Hello, {}!", user.username),
+        data: format!("Hello, {}!", caller.username),
     })
 }

@@ -1,5 +1,6 @@
-use crate::{auth::AuthUser, error::ApiError, state::AppState};
-use app::api::TokenBody;
+use super::{auth_user::AuthUser, responses::AuthFailures};
+use crate::{auth::Authenticator, error::ApiError};
+use app::api::{Secret, TokenBody};
 use axum::{extract::State, Json};
 
 /// `GET /api/token`: a fresh token for the caller, authenticated by password or by a still
@@ -10,24 +11,15 @@ use axum::{extract::State, Json};
     path = "/api/token",
     tag = "tokens",
     security(("basic" = []), ("bearer" = [])),
-    responses(
-        (status = 200, description = "A new token", body = TokenBody),
-        (status = 401, description = "Missing or wrong credentials", body = app::api::ErrorBody,
-            headers(("WWW-Authenticate" = String))),
-        (status = 429, description = "Too many failed password checks", body = app::api::ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds until the next attempt may run"))),
-    )
+    responses((status = 200, description = "A new token", body = TokenBody), AuthFailures)
 )]
 pub async fn issue_token(
-    State(state): State<AppState>,
-    user: AuthUser,
+    State(auth): State<Authenticator>,
+    AuthUser(caller): AuthUser,
 ) -> Result<Json<TokenBody>, ApiError> {
-    let issued = state
-        .tokens
-        .issue(user.id, user.token_version, user.auth_time())
-        .map_err(|_| ApiError::Unauthorized)?;
+    let issued = auth.issue_token(&caller)?;
     Ok(Json(TokenBody {
         duration: issued.expires_in,
-        token: issued.token,
+        token: Secret::new(issued.token),
     }))
 }

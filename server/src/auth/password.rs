@@ -2,7 +2,6 @@
 //! (m = 19 MiB, t = 2, p = 1), stored as PHC strings so parameters can be raised later without
 //! breaking existing hashes (verification reads them from the string).
 
-use crate::error::ApiError;
 use argon2::{
     password_hash::{
         rand_core::{OsRng, RngCore},
@@ -12,9 +11,18 @@ use argon2::{
 };
 use std::sync::{
     atomic::{AtomicU64, AtomicUsize, Ordering},
-    mpsc, Arc, Mutex,
+    Arc,
 };
 use tokio::sync::{oneshot, Semaphore};
+
+/// Why a hash could not be computed. (A wrong password is not an error: `verify` says false.)
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    #[error("argon2: {0}")]
+    Argon2(argon2::password_hash::Error),
+    #[error("the hashing threads have stopped")]
+    Stopped,
+}
 
 fn hasher() -> Argon2<'static> {
     let params = Params::new(19 * 1024, 2, 1, None).expect("OWASP argon2 parameters are valid");
@@ -44,19 +52,18 @@ pub fn verify(password: &str, phc: &str) -> bool {
     }
 }
 
-/// Runs argon2 on a few dedicated threads (one per core by default), never on the async
+/// Runs argon2 on a fixed set of threads (one per core by default), never on the async
 /// workers.
 ///
 /// Each argon2id hash holds 19 MiB and a core for its whole run, so a flood of password logins
 /// must queue here (a waiting request costs a few bytes) instead of growing memory and pushing
-/// every core into hashing. The threads are fixed, so at most that many 19 MiB blocks exist at
-/// once (on tokio's growing blocking pool, every thread that ever hashed kept its own malloc
-/// arena with a block in it: 665 MiB resident in the benchmark). They also run at a lower
-/// scheduling priority (nice 10): when the cores are busy hashing, requests that authenticate
-/// with a token still get the CPU first.
+/// every core into hashing. Fixed threads bound the 19 MiB blocks alive at once: each thread
+/// that ever hashed keeps its allocator's memory, so tokio's growing blocking pool would keep
+/// many (see BENCHMARKS.md). The threads also run at a lower scheduling priority (nice 10): when
+/// the cores are busy hashing, requests that authenticate with a token still get the CPU first.
 #[derive(Clone)]
 pub struct HashingPool {
-    jobs: mpsc::Sender<Job>,
+    threads: Arc<rayon::ThreadPool>,
     /// One per thread: a request waits here (asynchronously) until a thread is free, so the
     /// queue of jobs handed to the threads never grows past their number.
     permits: Arc<Semaphore>,
@@ -65,8 +72,6 @@ pub struct HashingPool {
     dummy_hash: Arc<str>,
     stats: Arc<Stats>,
 }
-
-type Job = Box<dyn FnOnce() + Send>;
 
 #[derive(Default)]
 struct Stats {
@@ -79,49 +84,38 @@ impl HashingPool {
     /// `threads`: how many hashes may run at once; one per core is the most that helps.
     pub fn new(threads: usize) -> Self {
         let threads = threads.max(1);
-        let (sender, receiver) = mpsc::channel::<Job>();
-        let receiver = Arc::new(Mutex::new(receiver));
-        for i in 0..threads {
-            let receiver = receiver.clone();
-            std::thread::Builder::new()
-                .name(format!("argon2-{i}"))
-                .spawn(move || {
-                    lower_own_priority();
-                    loop {
-                        // The lock is held only while waiting for the next job, not while
-                        // running it. The loop ends when every pool handle is dropped.
-                        let job = match receiver.lock() {
-                            Ok(receiver) => receiver.recv(),
-                            Err(_) => return,
-                        };
-                        match job {
-                            Ok(job) => job(),
-                            Err(_) => return,
-                        }
-                    }
-                })
-                .expect("spawning a hashing thread");
-        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("argon2-{i}"))
+            .start_handler(|_| lower_own_priority())
+            // The job's sender is dropped with it, so its request gets an error, not a hang.
+            .panic_handler(|_| tracing::error!("a hashing job panicked"))
+            .build()
+            .expect("starting the hashing threads");
         let mut random = [0u8; 32];
         OsRng.fill_bytes(&mut random);
         let dummy = hash(&hex::encode(random)).expect("hashing a random password");
         HashingPool {
-            jobs: sender,
+            threads: Arc::new(pool),
             permits: Arc::new(Semaphore::new(threads)),
             dummy_hash: dummy.into(),
             stats: Arc::default(),
         }
     }
 
-    pub async fn hash(&self, password: String) -> Result<String, ApiError> {
+    pub async fn hash(&self, password: String) -> Result<String, HashError> {
         self.run(move || hash(&password))
             .await?
-            .map_err(|e| ApiError::internal(e.to_string()))
+            .map_err(HashError::Argon2)
     }
 
     /// Checks `password` against a stored hash, or against the dummy hash when there is no
     /// account (`None`), which always fails but takes just as long.
-    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, ApiError> {
+    pub async fn verify(
+        &self,
+        password: String,
+        stored: Option<String>,
+    ) -> Result<bool, HashError> {
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| self.dummy_hash.to_string());
         let matches = self.run(move || verify(&password, &phc)).await?;
@@ -141,11 +135,15 @@ impl HashingPool {
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, ApiError> {
-        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+    ) -> Result<T, HashError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| HashError::Stopped)?;
         let stats = self.stats.clone();
         let (done, result) = oneshot::channel();
-        let job: Job = Box::new(move || {
+        self.threads.spawn(move || {
             let running = stats.running.fetch_add(1, Ordering::SeqCst) + 1;
             stats.peak.fetch_max(running, Ordering::SeqCst);
             stats.runs.fetch_add(1, Ordering::Relaxed);
@@ -154,10 +152,7 @@ impl HashingPool {
             // The request may have gone away meanwhile; nobody to tell.
             let _ = done.send(output);
         });
-        self.jobs
-            .send(job)
-            .map_err(|_| ApiError::internal("hashing threads have stopped"))?;
-        result.await.map_err(ApiError::internal)
+        result.await.map_err(|_| HashError::Stopped)
     }
 }
 

@@ -178,19 +178,15 @@ impl<K: Hash + Eq + Clone> Counter<K> {
 
     /// How long until `key` may try again; `None` when it may now.
     fn wait(&self, key: &K) -> Option<Duration> {
-        let probe = Attempt {
-            key: key.clone(),
-            record: false,
-        };
         self.limiter
-            .check_key(&probe)
+            .check_key(&Attempt::Probe(key.clone()))
             .err()
             .map(|not_until| not_until.wait_time_from(self.clock.now()))
     }
 
     fn record(&self, key: K) {
         // Already over the limit (a race with a concurrent failure): nothing more to count.
-        let _ = self.limiter.check_key(&Attempt { key, record: true });
+        let _ = self.limiter.check_key(&Attempt::Failure(key));
     }
 
     fn forget_idle(&self) {
@@ -202,11 +198,12 @@ impl<K: Hash + Eq + Clone> Counter<K> {
     }
 }
 
-/// A key, and whether checking it should record a cell (a failure) or only look (a probe).
+/// What governor is asked about a key: a failure to count (it takes a cell), or a probe that
+/// only looks.
 #[derive(Clone, PartialEq, Eq, Hash)]
-struct Attempt<K> {
-    key: K,
-    record: bool,
+enum Attempt<K> {
+    Failure(K),
+    Probe(K),
 }
 
 /// governor's keyed store, shared with [`Counter`] (for clean-up) and able to probe.
@@ -219,10 +216,11 @@ impl<K: Hash + Eq + Clone> StateStore for Buckets<K> {
     where
         F: Fn(Option<Nanos>) -> Result<(T, Nanos), E>,
     {
-        if attempt.record {
-            return self.0.measure_and_replace(&attempt.key, decide);
-        }
-        match self.0.get(&attempt.key) {
+        let key = match attempt {
+            Attempt::Failure(key) => return self.0.measure_and_replace(key, decide),
+            Attempt::Probe(key) => key,
+        };
+        match self.0.get(key) {
             // Never failed (or forgotten): a full bucket. Do not create an entry for a look.
             None => decide(None).map(|(outcome, _)| outcome),
             // Same decision, previous state written back unchanged.

@@ -102,7 +102,7 @@ async fn wrong_or_missing_credentials_are_refused_with_the_basic_challenge() {
 
     for path in ["/api/resource", "/api/token"] {
         // No header at all.
-        assert_unauthorized(app.client.get(app.url(path)).send().await.unwrap()).await;
+        assert_unauthorized(app.get(path).await).await;
         // Wrong password, unknown user, empty password, overlong password.
         assert_unauthorized(app.get_basic(path, "miguel", "ruby").await).await;
         assert_unauthorized(app.get_basic(path, "nobody", "python").await).await;

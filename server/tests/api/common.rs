@@ -3,6 +3,8 @@
 //! `TEST_POSTGRES_URL` names a PostgreSQL server (scripts/test.sh sets it for a second pass), a
 //! fresh PostgreSQL database created for the test and dropped after it.
 
+pub use crate::support::client::{assert_json_error, assert_unauthorized, Api};
+use crate::support::postgres::{admin_url, TestDatabase};
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use leptos::config::Env;
 use server::{
@@ -10,21 +12,26 @@ use server::{
     config::{leptos_options, Config, SecretKey},
     state::AppState,
 };
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, ops::Deref, time::Duration};
 use tempfile::TempDir;
 
-#[path = "../support/postgres.rs"]
-mod postgres;
-pub use postgres::TestDatabase;
-
+/// A running server of one test; its API methods are [`Api`]'s.
 pub struct TestApp {
     pub addr: SocketAddr,
-    pub client: reqwest::Client,
+    pub api: Api,
     pub secret: Vec<u8>,
     /// The running server's shared state, for what HTTP cannot show (how many hashes ran).
     pub state: AppState,
     _data: TempDir,
     _postgres: Option<TestDatabase>,
+}
+
+impl Deref for TestApp {
+    type Target = Api;
+
+    fn deref(&self) -> &Api {
+        &self.api
+    }
 }
 
 impl TestApp {
@@ -39,7 +46,7 @@ impl TestApp {
         OsRng.fill_bytes(&mut secret);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let postgres = match postgres::admin_url() {
+        let postgres = match admin_url() {
             Some(admin_url) => Some(TestDatabase::create(&admin_url).await),
             None => None,
         };
@@ -61,119 +68,21 @@ impl TestApp {
             leptos: leptos_options(addr, "target/site", Env::PROD),
         };
         adjust(&mut config);
-        let state = server::build_state(&config).await.expect("server builds");
-        let router = server::router(state.clone());
-        tokio::spawn(server::serve(listener, router, std::future::pending()));
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
+        let (router, state) = server::startup::build(&config)
+            .await
+            .expect("server builds");
+        tokio::spawn(server::startup::serve(
+            listener,
+            router,
+            std::future::pending(),
+        ));
         TestApp {
             addr,
-            client,
+            api: Api::new(format!("http://{addr}")),
             secret,
             state,
             _data: data,
             _postgres: postgres,
         }
     }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    pub async fn register(&self, username: &str, password: &str) -> reqwest::Response {
-        self.client
-            .post(self.url("/api/users"))
-            .json(&serde_json::json!({ "username": username, "password": password }))
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// `POST /api/users` with a body sent exactly as given, under `content_type`.
-    pub async fn post_users_raw(
-        &self,
-        content_type: &str,
-        body: impl Into<String>,
-    ) -> reqwest::Response {
-        self.client
-            .post(self.url("/api/users"))
-            .header(reqwest::header::CONTENT_TYPE, content_type)
-            .body(body.into())
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// `GET path` with Basic `user:password`, as curl's `-u user:password`.
-    pub async fn get_basic(&self, path: &str, user: &str, password: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .basic_auth(user, Some(password))
-            .send()
-            .await
-            .unwrap()
-    }
-
-    pub async fn get_bearer(&self, path: &str, token: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    pub async fn get_with_authorization(&self, path: &str, value: &[u8]) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .header(
-                reqwest::header::AUTHORIZATION,
-                reqwest::header::HeaderValue::from_bytes(value).unwrap(),
-            )
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// Registers `username` and returns a token obtained with its password.
-    pub async fn token_for(&self, username: &str, password: &str) -> String {
-        assert_eq!(self.register(username, password).await.status(), 201);
-        let response = self.get_basic("/api/token", username, password).await;
-        assert_eq!(response.status(), 200);
-        let body: serde_json::Value = response.json().await.unwrap();
-        body["token"].as_str().unwrap().to_owned()
-    }
-}
-
-/// Asserts the refusal the original sends (401 + Basic challenge), with our JSON body.
-pub async fn assert_unauthorized(response: reqwest::Response) {
-    assert_eq!(response.status(), 401);
-    assert_eq!(
-        response.headers()["www-authenticate"],
-        r#"Basic realm="Authentication Required""#
-    );
-    assert_json_error(response).await;
-}
-
-/// Asserts a JSON `{"error": "<non-empty text>"}` body and returns the text.
-pub async fn assert_json_error(response: reqwest::Response) -> String {
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/json",
-        "error responses are JSON"
-    );
-    let body: serde_json::Value = response.json().await.unwrap();
-    let message = body["error"]
-        .as_str()
-        .expect("an \"error\" field")
-        .to_owned();
-    assert!(!message.is_empty());
-    assert_eq!(
-        body.as_object().unwrap().len(),
-        1,
-        "only the error field: {body}"
-    );
-    message
 }

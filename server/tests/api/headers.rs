@@ -7,7 +7,7 @@ use serde_json::Value;
 async fn pages_get_a_nonce_policy_that_matches_their_scripts() {
     let app = TestApp::spawn().await;
     for path in ["/", "/login", "/register", "/hello", "/no-such-page"] {
-        let response = app.client.get(app.url(path)).send().await.unwrap();
+        let response = app.get(path).await;
         let headers = response.headers().clone();
         let html = response.text().await.unwrap();
         let policy = headers["content-security-policy"]
@@ -37,8 +37,8 @@ async fn pages_get_a_nonce_policy_that_matches_their_scripts() {
         assert_eq!(headers["x-frame-options"], "DENY");
     }
     // A fresh nonce each response.
-    let a = app.client.get(app.url("/")).send().await.unwrap();
-    let b = app.client.get(app.url("/")).send().await.unwrap();
+    let a = app.get("/").await;
+    let b = app.get("/").await;
     assert_ne!(
         a.headers()["content-security-policy"],
         b.headers()["content-security-policy"]
@@ -108,13 +108,13 @@ async fn openapi_document_describes_every_endpoint() {
 #[tokio::test]
 async fn every_response_carries_a_request_id_and_keeps_a_proxys() {
     let app = TestApp::spawn().await;
-    let response = app.client.get(app.url("/healthz")).send().await.unwrap();
+    let response = app.get("/healthz").await;
     let id = response.headers()["x-request-id"]
         .to_str()
         .unwrap()
         .to_owned();
     assert_eq!(id.len(), 36, "a UUID: {id}");
-    let again = app.client.get(app.url("/healthz")).send().await.unwrap();
+    let again = app.get("/healthz").await;
     assert_ne!(again.headers()["x-request-id"], id.as_str());
     let from_proxy = app
         .client
@@ -144,7 +144,7 @@ async fn pages_and_json_are_compressed_for_clients_that_ask() {
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()["content-encoding"], encoding, "{path}");
     }
-    let plain = app.client.get(app.url("/login")).send().await.unwrap();
+    let plain = app.get("/login").await;
     assert!(plain.headers().get("content-encoding").is_none());
 }
 
@@ -170,7 +170,7 @@ async fn metrics_count_requests_logins_and_locks() {
         429
     );
 
-    let response = app.client.get(app.url("/metrics")).send().await.unwrap();
+    let response = app.get("/metrics").await;
     assert_eq!(response.status(), 200);
     assert!(response.headers()["content-type"]
         .to_str()

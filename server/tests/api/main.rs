@@ -1,5 +1,8 @@
 //! HTTP tests of the whole server. One test binary (modules below) so the server links once.
 
+#[path = "../support/mod.rs"]
+mod support;
+
 mod abuse;
 mod auth;
 mod common;

@@ -8,7 +8,7 @@ use server::config::leptos_options;
 #[tokio::test]
 async fn healthz_is_tiny_json() {
     let app = TestApp::spawn().await;
-    let response = app.client.get(app.url("/healthz")).send().await.unwrap();
+    let response = app.get("/healthz").await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/json");
     assert_eq!(
@@ -20,15 +20,15 @@ async fn healthz_is_tiny_json() {
 #[tokio::test]
 async fn readyz_checks_the_database_and_migrations() {
     let app = TestApp::spawn().await;
-    let response = app.client.get(app.url("/readyz")).send().await.unwrap();
+    let response = app.get("/readyz").await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["status"], "ready");
-    assert_eq!(body["database"], app.state.users.engine());
+    assert_eq!(body["database"], app.state.store.engine());
 }
 
 async fn page(app: &TestApp, path: &str) -> (u16, String) {
-    let response = app.client.get(app.url(path)).send().await.unwrap();
+    let response = app.get(path).await;
     let status = response.status().as_u16();
     assert!(response.headers()["content-type"]
         .to_str()
@@ -128,7 +128,7 @@ async fn front_end_files_are_versioned_and_cached_for_a_year() {
     for file in ["rest-auth.css", "rest-auth.js", "rest-auth.wasm"] {
         let url = format!("/pkg/{version}/{file}");
         assert!(html.contains(&url), "{url} not linked: {html}");
-        let response = app.client.get(app.url(&url)).send().await.unwrap();
+        let response = app.get(&url).await;
         assert_eq!(response.status(), 200, "{url}");
         assert_eq!(
             response.headers()["cache-control"],

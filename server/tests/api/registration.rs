@@ -1,6 +1,9 @@
 //! `POST /api/users` and `GET /api/users/{id}`: input rules and their errors.
 
-use crate::common::{assert_json_error, TestApp};
+use crate::{
+    common::{assert_json_error, TestApp},
+    support::client::{assert_exactly_one_created, register_concurrently},
+};
 use serde_json::json;
 
 #[tokio::test]
@@ -24,27 +27,10 @@ async fn taken_username_is_409_regardless_of_case() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_registrations_of_one_name_give_exactly_one_201() {
     let app = TestApp::spawn().await;
-    let mut requests = tokio::task::JoinSet::new();
-    for i in 0..50 {
-        // Different spellings of one name: the uniqueness ignores case.
-        let name = if i % 2 == 0 { "race" } else { "RACE" };
-        let request = app
-            .client
-            .post(app.url("/api/users"))
-            .json(&json!({ "username": name, "password": "python" }));
-        requests.spawn(async move { request.send().await.unwrap().status().as_u16() });
-    }
-    let statuses: Vec<u16> = requests.join_all().await;
-    assert_eq!(
-        statuses.iter().filter(|&&s| s == 201).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|&&s| s == 409).count(),
-        49,
-        "{statuses:?}"
-    );
+    // Different spellings of one name: the uniqueness ignores case.
+    let statuses = register_concurrently(&[&app.api], &["race", "RACE"], 50).await;
+    assert_eq!(statuses.len(), 50);
+    assert_exactly_one_created(&statuses);
 }
 
 #[tokio::test]
@@ -201,7 +187,7 @@ async fn user_lookup() {
         "/api/users/-1",
         "/api/users/99999999999999999999",
     ] {
-        let response = app.client.get(app.url(missing)).send().await.unwrap();
+        let response = app.get(missing).await;
         assert_eq!(response.status(), 404, "{missing}");
         assert_json_error(response).await;
     }
@@ -228,7 +214,7 @@ async fn unknown_api_paths_and_methods_are_json() {
     assert_eq!(response.status(), 405);
     assert_json_error(response).await;
 
-    let response = app.client.get(app.url("/api/users")).send().await.unwrap();
+    let response = app.get("/api/users").await;
     assert_eq!(response.status(), 405);
     assert_json_error(response).await;
 }

@@ -1,7 +1,7 @@
 //! The audit trail in the server's log, and the secrets that must never reach it.
 
 use crate::harness::Running;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 #[tokio::test]
 async fn logins_locks_and_revocations_are_audited_without_secrets() {
@@ -17,37 +17,15 @@ async fn logins_locks_and_revocations_are_audited_without_secrets() {
         ],
     )
     .await;
-    let base = &server.base;
-    let client = reqwest::Client::new();
-    let status = |r: reqwest::Response| r.status().as_u16();
+    let api = &server.api;
+    let login = |pass: &'static str| api.get_basic("/api/token", "miguel", pass);
 
-    let registered = client
-        .post(format!("{base}/api/users"))
-        .json(&json!({ "username": "miguel", "password": password }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(status(registered), 201);
-    let login = |user: &'static str, pass: &'static str| {
-        client
-            .get(format!("{base}/api/token"))
-            .basic_auth(user, Some(pass))
-            .send()
-    };
-    let token_response = login("miguel", password).await.unwrap();
-    assert_eq!(token_response.status(), 200);
-    let token: Value = token_response.json().await.unwrap();
-    let token = token["token"].as_str().unwrap().to_owned();
-    let logout = client
-        .post(format!("{base}/api/logout"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(status(logout), 204);
-    assert_eq!(status(login("miguel", wrong).await.unwrap()), 401);
-    assert_eq!(status(login("miguel", wrong).await.unwrap()), 401);
-    assert_eq!(status(login("miguel", password).await.unwrap()), 429);
+    assert_eq!(api.register("miguel", password).await.status(), 201);
+    let token = api.token("miguel", password).await;
+    assert_eq!(api.post_bearer("/api/logout", &token).await.status(), 204);
+    assert_eq!(login(wrong).await.status(), 401);
+    assert_eq!(login(wrong).await.status(), 401);
+    assert_eq!(login(password).await.status(), 429);
     assert!(server.terminate().success());
 
     let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
@@ -76,9 +54,7 @@ async fn logins_locks_and_revocations_are_audited_without_secrets() {
 async fn log_format_json_gives_one_object_per_line_with_request_lines() {
     let dir = tempfile::tempdir().unwrap();
     let server = Running::start_with(dir.path(), &[("LOG_FORMAT", "json")]).await;
-    let response = reqwest::get(format!("{}/api/users/42", server.base))
-        .await
-        .unwrap();
+    let response = server.api.get("/api/users/42").await;
     assert_eq!(response.status(), 404);
     let request_id = response.headers()["x-request-id"]
         .to_str()

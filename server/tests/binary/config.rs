@@ -1,14 +1,17 @@
 //! Configuration as an operator gives it: the environment and `.env`, the generated secret
 //! key, the default SQLite file.
 
-use crate::harness::{command, free_port, register_and_get_token, resource_status, Running};
+use crate::{
+    harness::{command, free_port, Running, SETTINGS},
+    support::client::Api,
+};
 use std::path::Path;
 
 #[tokio::test]
 async fn default_install_generates_a_private_key_and_tokens_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let server = Running::start(dir.path()).await;
-    let token = register_and_get_token(&server.base).await;
+    let token = server.api.token_for("miguel", "python").await;
     assert!(server.terminate().success(), "SIGTERM is a clean exit");
 
     let data = dir.path().join("data");
@@ -28,7 +31,7 @@ async fn default_install_generates_a_private_key_and_tokens_survive_a_restart() 
 
     // Same directory, new process: same key, same database, so the old token still works.
     let server = Running::start(dir.path()).await;
-    assert_eq!(resource_status(&server.base, &token).await, 200);
+    assert_eq!(server.api.resource_status(&token).await, 200);
     assert_eq!(
         std::fs::read_to_string(data.join("secret_key")).unwrap(),
         key
@@ -37,8 +40,8 @@ async fn default_install_generates_a_private_key_and_tokens_survive_a_restart() 
     // A fresh directory means a fresh key: the token is refused there.
     let other = tempfile::tempdir().unwrap();
     let elsewhere = Running::start(other.path()).await;
-    register_and_get_token(&elsewhere.base).await;
-    assert_eq!(resource_status(&elsewhere.base, &token).await, 401);
+    elsewhere.api.token_for("miguel", "python").await;
+    assert_eq!(elsewhere.api.resource_status(&token).await, 401);
 }
 
 #[tokio::test]
@@ -51,7 +54,7 @@ async fn secret_key_and_database_url_come_from_dot_env() {
     )
     .unwrap();
     let server = Running::start(dir.path()).await;
-    let token = register_and_get_token(&server.base).await;
+    let token = server.api.token_for("miguel", "python").await;
 
     // The token is signed with the .env key.
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
@@ -114,29 +117,7 @@ fn help_lists_every_setting_with_its_variable_and_default() {
         .unwrap();
     assert!(output.status.success());
     let help = String::from_utf8_lossy(&output.stdout);
-    for variable in [
-        "DATABASE_URL",
-        "DATABASE_MAX_CONNECTIONS",
-        "DATABASE_ACQUIRE_TIMEOUT_SECONDS",
-        "DATABASE_STATEMENT_TIMEOUT_SECONDS",
-        "DATABASE_START_TIMEOUT_SECONDS",
-        "DATA_DIR",
-        "SECRET_KEY",
-        "TOKEN_TTL_SECONDS",
-        "SESSION_MAX_SECONDS",
-        "MIN_PASSWORD_LENGTH",
-        "LOGIN_FAILURES_PER_USERNAME",
-        "LOGIN_FAILURE_WINDOW_USERNAME_SECONDS",
-        "LOGIN_FAILURES_PER_ADDRESS",
-        "LOGIN_FAILURE_WINDOW_ADDRESS_SECONDS",
-        "HASH_CONCURRENCY",
-        "CLIENT_IP_HEADER",
-        "LEPTOS_SITE_ADDR",
-        "LEPTOS_SITE_ROOT",
-        "LEPTOS_ENV",
-        "RUST_LOG",
-        "LOG_FORMAT",
-    ] {
+    for variable in SETTINGS {
         assert!(
             help.contains(variable),
             "{variable} missing from --help:\n{help}"
@@ -167,39 +148,15 @@ async fn flags_win_over_the_environment_which_wins_over_dot_env() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    let mut registered = None;
-    for _ in 0..200 {
-        if let Ok(response) = client
-            .post(format!("{base}/api/users"))
-            .json(&serde_json::json!({ "username": "miguel", "password": "short-pw" }))
-            .send()
-            .await
-        {
-            registered = Some(response.status().as_u16());
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let api = Api::new(format!("http://127.0.0.1:{port}"));
+    api.wait_until_up().await;
     // .env's MIN_PASSWORD_LENGTH=12 applies (nothing overrides it).
-    assert_eq!(registered, Some(400));
-    let response = client
-        .post(format!("{base}/api/users"))
-        .json(&serde_json::json!({ "username": "miguel", "password": "long-enough-pw" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    let body: serde_json::Value = client
-        .get(format!("{base}/api/token"))
-        .basic_auth("miguel", Some("long-enough-pw"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    assert_eq!(api.register("miguel", "short-pw").await.status(), 400);
+    assert_eq!(api.register("miguel", "long-enough-pw").await.status(), 201);
+    let token = api
+        .get_basic("/api/token", "miguel", "long-enough-pw")
+        .await;
+    let body: serde_json::Value = token.json().await.unwrap();
     assert_eq!(body["duration"], 300, "the flag wins");
     let _ = child.kill();
     let _ = child.wait();

@@ -1,21 +1,21 @@
 //! Runs the real `rest-auth` executable in a directory of its own, as an operator would.
 
+use crate::support::client::Api;
 use std::{
     path::Path,
     process::{Child, Command, ExitStatus, Stdio},
-    time::{Duration, Instant},
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_rest-auth");
 
-/// Settings that must come from the test alone, not from whoever runs it.
-const SETTINGS: [&str; 22] = [
+/// Every setting the binary reads from the environment: each must come from the test alone,
+/// not from whoever runs it, and each must be in `--help`.
+pub const SETTINGS: [&str; 21] = [
     "DATABASE_URL",
     "DATABASE_MAX_CONNECTIONS",
     "DATABASE_ACQUIRE_TIMEOUT_SECONDS",
     "DATABASE_STATEMENT_TIMEOUT_SECONDS",
     "DATABASE_START_TIMEOUT_SECONDS",
-    "TEST_POSTGRES_URL",
     "SECRET_KEY",
     "DATA_DIR",
     "TOKEN_TTL_SECONDS",
@@ -48,6 +48,7 @@ pub fn command(dir: &Path, port: u16) -> Command {
     for name in SETTINGS {
         command.env_remove(name);
     }
+    command.env_remove("TEST_POSTGRES_URL");
     command
         .current_dir(dir)
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"));
@@ -56,7 +57,7 @@ pub fn command(dir: &Path, port: u16) -> Command {
 
 pub struct Running {
     child: Child,
-    pub base: String,
+    pub api: Api,
 }
 
 impl Running {
@@ -83,18 +84,9 @@ impl Running {
             .stdin(Stdio::null())
             .spawn()
             .unwrap();
-        let base = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Ok(response) = reqwest::get(format!("{base}/healthz")).await {
-                if response.status() == 200 {
-                    break;
-                }
-            }
-            assert!(Instant::now() < deadline, "server did not come up");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Running { child, base }
+        let api = Api::new(format!("http://127.0.0.1:{port}"));
+        api.wait_until_up().await;
+        Running { child, api }
     }
 
     /// Sends SIGTERM and returns at once.
@@ -130,36 +122,4 @@ impl Drop for Running {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-pub async fn register_and_get_token(base: &str) -> String {
-    let client = reqwest::Client::new();
-    let response = client
-        .post(format!("{base}/api/users"))
-        .json(&serde_json::json!({ "username": "miguel", "password": "python" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    let body: serde_json::Value = client
-        .get(format!("{base}/api/token"))
-        .basic_auth("miguel", Some("python"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["token"].as_str().unwrap().to_owned()
-}
-
-pub async fn resource_status(base: &str, token: &str) -> u16 {
-    reqwest::Client::new()
-        .get(format!("{base}/api/resource"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
 }

@@ -1,49 +1,22 @@
 //! Several `rest-auth` processes on one PostgreSQL database and one key, as behind a load
-//! balancer; and a server started before its database. These run in the PostgreSQL pass of
-//! scripts/test.sh (`TEST_POSTGRES_URL`); without it they say so and return.
+//! balancer; and a server started before its database. PostgreSQL only: ignored in a plain
+//! `cargo test`, run by scripts/test.sh's PostgreSQL pass (`--include-ignored`).
 
 use crate::{
     harness::{free_port, Running},
-    postgres::{admin_url, TestDatabase},
-    tcp_link::CuttableLink,
+    support::{
+        client::{assert_exactly_one_created, register_concurrently},
+        postgres::{required_admin_url, TestDatabase},
+        tcp_link::CuttableLink,
+    },
 };
-use serde_json::{json, Value};
 
 const SHARED_KEY: &str = "multi-instance-shared-secret-0123456789abcdef";
 
-fn skip(test: &str) {
-    eprintln!("SKIPPED {test}: no TEST_POSTGRES_URL (it runs in the PostgreSQL pass)");
-}
-
-async fn token(client: &reqwest::Client, base: &str, user: &str) -> String {
-    let response = client
-        .get(format!("{base}/api/token"))
-        .basic_auth(user, Some("python"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.unwrap();
-    body["token"].as_str().unwrap().to_owned()
-}
-
-async fn resource(client: &reqwest::Client, base: &str, token: &str) -> u16 {
-    client
-        .get(format!("{base}/api/resource"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs TEST_POSTGRES_URL"]
 async fn two_instances_share_users_tokens_and_revocations() {
-    let Some(admin) = admin_url() else {
-        return skip("two_instances_share_users_tokens_and_revocations");
-    };
-    let db = TestDatabase::create(&admin).await;
+    let db = TestDatabase::create(&required_admin_url()).await;
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let env = [
         ("DATABASE_URL", db.url.as_str()),
@@ -51,61 +24,31 @@ async fn two_instances_share_users_tokens_and_revocations() {
     ];
     let a = Running::start_with(dir_a.path(), &env).await;
     let b = Running::start_with(dir_b.path(), &env).await;
-    let client = reqwest::Client::new();
 
     // Registered through A, logs in through B.
-    let registered = client
-        .post(format!("{}/api/users", a.base))
-        .json(&json!({ "username": "miguel", "password": "python" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(registered.status(), 201);
-    let from_b = token(&client, &b.base, "miguel").await;
+    assert_eq!(a.api.register("miguel", "python").await.status(), 201);
+    let from_b = b.api.token("miguel", "python").await;
     // A token from A works on B, and the other way round.
-    let from_a = token(&client, &a.base, "miguel").await;
-    assert_eq!(resource(&client, &b.base, &from_a).await, 200);
-    assert_eq!(resource(&client, &a.base, &from_b).await, 200);
+    let from_a = a.api.token("miguel", "python").await;
+    assert_eq!(b.api.resource_status(&from_a).await, 200);
+    assert_eq!(a.api.resource_status(&from_b).await, 200);
 
     // A logout through B revokes the token on A at once.
-    let logout = client
-        .post(format!("{}/api/logout", b.base))
-        .bearer_auth(&from_b)
-        .send()
-        .await
-        .unwrap();
+    let logout = b.api.post_bearer("/api/logout", &from_b).await;
     assert_eq!(logout.status(), 204);
-    assert_eq!(resource(&client, &a.base, &from_a).await, 401);
-    assert_eq!(resource(&client, &b.base, &from_a).await, 401);
+    assert_eq!(a.api.resource_status(&from_a).await, 401);
+    assert_eq!(b.api.resource_status(&from_a).await, 401);
 
     // 50 concurrent registrations of one name, spread over both: exactly one 201.
-    let mut requests = tokio::task::JoinSet::new();
-    for i in 0..50 {
-        let base = if i % 2 == 0 { &a.base } else { &b.base };
-        let request = client
-            .post(format!("{base}/api/users"))
-            .json(&json!({ "username": "contested", "password": "python" }));
-        requests.spawn(async move { request.send().await.unwrap().status().as_u16() });
-    }
-    let statuses = requests.join_all().await;
-    assert_eq!(
-        statuses.iter().filter(|&&s| s == 201).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|&&s| s == 409).count(),
-        49,
-        "{statuses:?}"
-    );
+    let statuses = register_concurrently(&[&a.api, &b.api], &["contested"], 50).await;
+    assert_eq!(statuses.len(), 50);
+    assert_exactly_one_created(&statuses);
 }
 
 #[tokio::test]
+#[ignore = "needs TEST_POSTGRES_URL"]
 async fn start_up_waits_for_a_database_that_is_not_there_yet() {
-    let Some(admin) = admin_url() else {
-        return skip("start_up_waits_for_a_database_that_is_not_there_yet");
-    };
-    let db = TestDatabase::create(&admin).await;
+    let db = TestDatabase::create(&required_admin_url()).await;
     // The server is told to use a port where, for now, nothing listens.
     let port = free_port();
     // With a password (trust authentication ignores it) that must not reach the log.

@@ -1,7 +1,7 @@
 //! Crash safety and graceful shutdown of the real process.
 
 use crate::harness::Running;
-use serde_json::{json, Value};
+use serde_json::Value;
 use sqlx::{sqlite::SqliteConnectOptions, ConnectOptions, Connection};
 use std::{
     sync::{Arc, Mutex},
@@ -18,15 +18,16 @@ async fn registrations_answered_201_survive_kill_9() {
 
     let mut writers = Vec::new();
     for writer in 0..4 {
-        let base = server.base.clone();
+        let api = server.api.clone();
         let confirmed = confirmed.clone();
         writers.push(tokio::spawn(async move {
-            let client = reqwest::Client::new();
             for n in 0.. {
                 let username = format!("w{writer}n{n}");
-                let sent = client
-                    .post(format!("{base}/api/users"))
-                    .json(&json!({ "username": username, "password": "python" }))
+                // Not `api.register`, which panics on a refused connection.
+                let sent = api
+                    .client
+                    .post(api.url("/api/users"))
+                    .json(&serde_json::json!({ "username": username, "password": "python" }))
                     .send()
                     .await;
                 match sent {
@@ -52,26 +53,16 @@ async fn registrations_answered_201_survive_kill_9() {
     assert!(confirmed.len() >= 40);
 
     let server = Running::start(dir.path()).await;
-    let client = reqwest::Client::new();
     for (username, location) in &confirmed {
         let path = location.split_once("/api/").unwrap().1;
-        let response = client
-            .get(format!("{}/api/{path}", server.base))
-            .send()
-            .await
-            .unwrap();
+        let response = server.api.get(&format!("/api/{path}")).await;
         assert_eq!(response.status(), 200, "{username} at {location} was lost");
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["username"], username.as_str());
     }
     // A confirmed account can log in.
     let (username, _) = &confirmed[confirmed.len() / 2];
-    let response = client
-        .get(format!("{}/api/token", server.base))
-        .basic_auth(username, Some("python"))
-        .send()
-        .await
-        .unwrap();
+    let response = server.api.get_basic("/api/token", username, "python").await;
     assert_eq!(response.status(), 200);
     assert!(server.terminate().success());
 
@@ -104,22 +95,13 @@ async fn registrations_answered_201_survive_kill_9() {
 async fn sigterm_drains_in_flight_requests() {
     let dir = tempfile::tempdir().unwrap();
     let server = Running::start_with(dir.path(), &[("HASH_CONCURRENCY", "1")]).await;
-    let client = reqwest::Client::new();
-    let response = client
-        .post(format!("{}/api/users", server.base))
-        .json(&json!({ "username": "miguel", "password": "python" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
+    assert_eq!(server.api.register("miguel", "python").await.status(), 201);
 
     // Each login holds the single hashing permit in turn, so these take a while to answer.
     let in_flight: Vec<_> = (0..12)
         .map(|_| {
-            let request = client
-                .get(format!("{}/api/token", server.base))
-                .basic_auth("miguel", Some("python"));
-            tokio::spawn(async move { request.send().await.map(|r| r.status().as_u16()) })
+            let api = server.api.clone();
+            tokio::spawn(async move { api.get_basic("/api/token", "miguel", "python").await })
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(60)).await;
@@ -128,12 +110,12 @@ async fn sigterm_drains_in_flight_requests() {
     assert!(started_before_sigterm > 0, "requests were still in flight");
 
     for request in in_flight {
-        assert_eq!(request.await.unwrap().unwrap(), 200);
+        assert_eq!(request.await.unwrap().status(), 200);
     }
-    let log_base = server.base.clone();
+    let api = server.api.clone();
     assert!(server.wait().success(), "clean exit after draining");
     assert!(
-        reqwest::get(format!("{log_base}/healthz")).await.is_err(),
+        api.client.get(api.url("/healthz")).send().await.is_err(),
         "no longer listening"
     );
 }

@@ -5,11 +5,17 @@
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 
 /// The administrative URL, when the PostgreSQL tests are to run.
-#[allow(dead_code)]
 pub fn admin_url() -> Option<String> {
     std::env::var("TEST_POSTGRES_URL")
         .ok()
         .filter(|url| !url.is_empty())
+}
+
+/// For a test that only means something on PostgreSQL (marked `#[ignore = "needs
+/// TEST_POSTGRES_URL"]`, and run with `--include-ignored` in the PostgreSQL pass): the administrative URL, or a
+/// failure that says what is missing.
+pub fn required_admin_url() -> String {
+    admin_url().expect("this test needs TEST_POSTGRES_URL (a PostgreSQL server to use)")
 }
 
 /// A PostgreSQL database of one test: created empty, dropped (with its connections) after.

@@ -9,7 +9,6 @@ use std::{
 use tokio::{net::TcpListener, task::JoinHandle};
 
 pub struct CuttableLink {
-    #[allow(dead_code)]
     pub addr: SocketAddr,
     open: Arc<Mutex<bool>>,
     connections: Arc<Mutex<Vec<JoinHandle<()>>>>,
@@ -45,7 +44,6 @@ impl CuttableLink {
         }
     }
 
-    #[allow(dead_code)]
     pub fn cut(&self) {
         *self.open.lock().unwrap() = false;
         for task in self.connections.lock().unwrap().drain(..) {
@@ -53,7 +51,6 @@ impl CuttableLink {
         }
     }
 
-    #[allow(dead_code)]
     pub fn restore(&self) {
         *self.open.lock().unwrap() = true;
     }

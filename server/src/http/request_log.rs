@@ -1,9 +1,15 @@
-//! One log line per request: method, route, status, latency and a request id, which is also
-//! returned in `X-Request-Id` (an incoming one, set by a proxy, is kept) so a client's report
-//! can be matched to the log. No header values, query strings or bodies are logged: they may
-//! hold credentials.
+//! What is recorded of each request: one log line (method, route, status, latency and a request
+//! id, which is also returned in `X-Request-Id`; an incoming one, set by a proxy, is kept, so a
+//! client's report can be matched to the log) and the `/metrics` counters. No header values,
+//! query strings or bodies are logged: they may hold credentials.
 
-use axum::{extract::MatchedPath, http::Request};
+use crate::metrics::Metrics;
+use axum::{
+    extract::{MatchedPath, Request, State},
+    middleware::Next,
+    response::Response,
+};
+use std::{sync::Arc, time::Instant};
 use tower_http::{
     classify::{ServerErrorsAsFailures, SharedClassifier},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
@@ -20,7 +26,7 @@ pub fn propagate_request_id() -> PropagateRequestIdLayer {
     PropagateRequestIdLayer::x_request_id()
 }
 
-type MakeSpan = fn(&Request<axum::body::Body>) -> Span;
+type MakeSpan = fn(&Request) -> Span;
 
 pub fn trace(
 ) -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, MakeSpan, (), DefaultOnResponse> {
@@ -36,14 +42,14 @@ pub fn trace(
 
 /// The route template (`/api/users/{id}`), not the path, for logs and metrics: bounded, and
 /// free of ids.
-pub fn route_label(request: &Request<axum::body::Body>) -> &str {
+fn route_label(request: &Request) -> &str {
     request
         .extensions()
         .get::<MatchedPath>()
         .map_or("(files or not found)", MatchedPath::as_str)
 }
 
-fn request_span(request: &Request<axum::body::Body>) -> Span {
+fn request_span(request: &Request) -> Span {
     let route = route_label(request);
     let request_id = request
         .headers()
@@ -51,4 +57,14 @@ fn request_span(request: &Request<axum::body::Body>) -> Span {
         .and_then(|value| value.to_str().ok())
         .unwrap_or("-");
     tracing::info_span!("request", method = %request.method(), route, request_id)
+}
+
+/// Middleware: counts and times every request for `/metrics`.
+pub async fn count(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
+    let route = route_label(&request).to_owned();
+    let method = request.method().to_string();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    metrics.request(route, method, response.status().as_u16(), started.elapsed());
+    response
 }

@@ -1,16 +1,16 @@
 //! The address a request came from, for rate limits and the audit log.
 
-use axum::{
-    extract::ConnectInfo,
-    http::{request::Parts, HeaderName},
-};
+use crate::state::ClientIpHeader;
+use axum::{extract::ConnectInfo, http::request::Parts};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 /// The client's IP address: the TCP peer, or, when `CLIENT_IP_HEADER` names a header that a
 /// trusted reverse proxy sets (such as `X-Real-IP`), that header's address. Only set it behind
 /// such a proxy: anyone can send the header to a server reached directly.
-pub fn client_ip(parts: &Parts, header: Option<&HeaderName>) -> IpAddr {
+pub fn client_ip(parts: &Parts, header: &ClientIpHeader) -> IpAddr {
     let from_proxy = header
+        .0
+        .as_ref()
         .and_then(|name| parts.headers.get(name))
         .and_then(|value| value.to_str().ok())
         // X-Forwarded-For style lists: the proxy appends the address it saw, so take the last.

@@ -13,16 +13,9 @@
 use dashmap::{mapref::entry::Entry, DashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The fields of a user the token path needs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TokenHolder {
-    pub id: i64,
-    pub username: String,
-    pub token_version: i64,
-}
-
-pub struct UserCache {
-    entries: DashMap<i64, TokenHolder>,
+/// Values of type `V` by id, each at a version that only grows.
+pub struct VersionCache<V> {
+    entries: DashMap<i64, (i64, V)>,
     epoch: AtomicU64,
     capacity: usize,
 }
@@ -31,17 +24,17 @@ pub struct UserCache {
 #[derive(Clone, Copy)]
 pub struct ReadTicket(u64);
 
-impl UserCache {
+impl<V: Clone> VersionCache<V> {
     pub fn new(capacity: usize) -> Self {
-        UserCache {
+        VersionCache {
             entries: DashMap::new(),
             epoch: AtomicU64::new(0),
             capacity,
         }
     }
 
-    pub fn get(&self, id: i64) -> Option<TokenHolder> {
-        self.entries.get(&id).map(|entry| entry.clone())
+    pub fn get(&self, id: i64) -> Option<V> {
+        self.entries.get(&id).map(|entry| entry.1.clone())
     }
 
     pub fn ticket(&self) -> ReadTicket {
@@ -49,7 +42,7 @@ impl UserCache {
     }
 
     /// Stores what a read begun at `ticket` found, unless a revocation or clear happened since.
-    pub fn store_read(&self, ticket: ReadTicket, holder: TokenHolder) {
+    pub fn store_read(&self, ticket: ReadTicket, id: i64, version: i64, value: V) {
         if self.entries.len() >= self.capacity {
             // Crude but bounded: the working set refills from the database.
             self.epoch.fetch_add(1, Ordering::SeqCst);
@@ -57,33 +50,32 @@ impl UserCache {
             return;
         }
         // The epoch is checked under the entry's lock, which a revocation's update also takes.
-        match self.entries.entry(holder.id) {
+        let current = |epoch: &AtomicU64| epoch.load(Ordering::SeqCst) == ticket.0;
+        match self.entries.entry(id) {
             Entry::Occupied(mut entry) => {
-                if self.epoch.load(Ordering::SeqCst) == ticket.0
-                    && holder.token_version > entry.get().token_version
-                {
-                    entry.insert(holder);
+                if current(&self.epoch) && version > entry.get().0 {
+                    entry.insert((version, value));
                 }
             }
             Entry::Vacant(entry) => {
-                if self.epoch.load(Ordering::SeqCst) == ticket.0 {
-                    entry.insert(holder);
+                if current(&self.epoch) {
+                    entry.insert((version, value));
                 }
             }
         }
     }
 
-    /// After the database has recorded a new token version for `holder.id`.
-    pub fn revoked(&self, holder: TokenHolder) {
+    /// After the database has recorded `version` for `id`.
+    pub fn revoked(&self, id: i64, version: i64, value: V) {
         self.epoch.fetch_add(1, Ordering::SeqCst);
-        match self.entries.entry(holder.id) {
+        match self.entries.entry(id) {
             Entry::Occupied(mut entry) => {
-                if holder.token_version > entry.get().token_version {
-                    entry.insert(holder);
+                if version > entry.get().0 {
+                    entry.insert((version, value));
                 }
             }
             Entry::Vacant(entry) => {
-                entry.insert(holder);
+                entry.insert((version, value));
             }
         }
     }
@@ -93,52 +85,37 @@ impl UserCache {
 mod tests {
     use super::*;
 
-    fn holder(version: i64) -> TokenHolder {
-        TokenHolder {
-            id: 1,
-            username: "miguel".into(),
-            token_version: version,
-        }
-    }
-
     #[test]
     fn a_read_that_overlapped_a_revocation_is_not_stored() {
-        let cache = UserCache::new(10);
+        let cache = VersionCache::new(10);
         let ticket = cache.ticket();
         // The read saw version 0; meanwhile a logout made it 1.
-        cache.revoked(holder(1));
-        cache.store_read(ticket, holder(0));
-        assert_eq!(cache.get(1), Some(holder(1)));
+        cache.revoked(1, 1, "v1");
+        cache.store_read(ticket, 1, 0, "v0");
+        assert_eq!(cache.get(1), Some("v1"));
     }
 
     #[test]
     fn a_lower_version_never_replaces_a_higher_one() {
-        let cache = UserCache::new(10);
-        cache.revoked(holder(2));
+        let cache = VersionCache::new(10);
+        cache.revoked(1, 2, "v2");
         let ticket = cache.ticket();
-        cache.store_read(ticket, holder(1));
-        assert_eq!(cache.get(1), Some(holder(2)));
-        cache.revoked(holder(1));
-        assert_eq!(cache.get(1), Some(holder(2)));
+        cache.store_read(ticket, 1, 1, "v1");
+        assert_eq!(cache.get(1), Some("v2"));
+        cache.revoked(1, 1, "v1");
+        assert_eq!(cache.get(1), Some("v2"));
     }
 
     #[test]
     fn reads_fill_it_and_capacity_bounds_it() {
-        let cache = UserCache::new(2);
+        let cache = VersionCache::new(2);
         for id in 0..2 {
             let ticket = cache.ticket();
-            cache.store_read(
-                ticket,
-                TokenHolder {
-                    id,
-                    username: format!("u{id}"),
-                    token_version: 0,
-                },
-            );
+            cache.store_read(ticket, id, 0, id);
         }
         assert!(cache.get(0).is_some() && cache.get(1).is_some());
         let ticket = cache.ticket();
-        cache.store_read(ticket, holder(0));
+        cache.store_read(ticket, 2, 0, 2);
         assert!(cache.get(0).is_none(), "full: cleared");
     }
 }

@@ -1,0 +1,35 @@
+//! Failure responses that several endpoints share, described once for the OpenAPI document.
+//! (The types only describe; handlers answer with `ApiError`.)
+
+#![allow(dead_code)]
+
+use app::api::ErrorBody;
+use utoipa::IntoResponses;
+
+/// What an endpoint that takes credentials may answer besides its own responses.
+#[derive(IntoResponses)]
+pub enum AuthFailures {
+    /// Missing or wrong credentials
+    #[response(status = 401, headers(("WWW-Authenticate" = String)))]
+    Unauthorized(ErrorBody),
+    /// Too many failed password checks
+    #[response(
+        status = 429,
+        headers(("Retry-After" = u64, description = "Seconds until the next attempt may run"))
+    )]
+    TooManyAttempts(ErrorBody),
+}
+
+/// What an endpoint that reads a JSON body may answer besides its own responses.
+#[derive(IntoResponses)]
+pub enum BodyFailures {
+    /// A field is missing or breaks a rule (the message says which), or the body is not JSON
+    #[response(status = 400)]
+    Invalid(ErrorBody),
+    /// Body over 16 KiB
+    #[response(status = 413)]
+    TooLarge(ErrorBody),
+    /// Body is not declared as JSON
+    #[response(status = 415)]
+    NotJson(ErrorBody),
+}

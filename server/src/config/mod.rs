@@ -1,0 +1,67 @@
+//! What the server runs with ([`Config`]), read from the command line, the environment and
+//! `.env` by [`settings`]; the token key by [`secret_key`].
+
+mod secret_key;
+mod settings;
+
+pub use secret_key::SecretKey;
+pub use settings::Invocation;
+
+use crate::{auth::throttle::LoginLimits, store::PoolSettings};
+use axum::http::HeaderName;
+use leptos::config::{Env, LeptosOptions};
+use std::{net::SocketAddr, time::Duration};
+
+/// Everything the server needs to run, every value checked.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `postgres://...` for PostgreSQL; anything else SQLite.
+    pub database_url: String,
+    pub pool: PoolSettings,
+    /// How long start-up keeps retrying a database it cannot reach before giving up.
+    pub database_start_timeout: Duration,
+    pub secret_key: SecretKey,
+    /// Lifetime of one token (the Flask original's `duration`).
+    pub token_ttl: Duration,
+    /// No token, however often refreshed, outlives the password login that began its chain
+    /// by more than this.
+    pub max_session: Duration,
+    pub min_password_chars: usize,
+    pub login_limits: LoginLimits,
+    /// argon2 hashes that may run at once.
+    pub hash_concurrency: usize,
+    /// A header set by a trusted reverse proxy with the client's address; `None`: the TCP
+    /// peer address.
+    pub client_ip_header: Option<HeaderName>,
+    /// Listening address, site root, environment and the fixed output name.
+    pub leptos: LeptosOptions,
+}
+
+impl Config {
+    /// The command line: flags, then the environment, then `.env`; `--help` lists them all.
+    /// Creates the data directory and, when `SECRET_KEY` is unset, the persistent generated
+    /// key, once every setting is valid.
+    pub fn from_args(
+        args: impl IntoIterator<Item = std::ffi::OsString>,
+    ) -> Result<Invocation, ConfigError> {
+        settings::parse(args)
+    }
+}
+
+/// A setting that cannot be used; the message names it and what is wrong, on one line.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+/// Leptos options built from our settings rather than `get_configuration`, which needs
+/// `LEPTOS_OUTPUT_NAME` set at build time by cargo-leptos: this way `cargo test` and a binary
+/// copied elsewhere behave like `cargo leptos serve`.
+pub fn leptos_options(site_addr: SocketAddr, site_root: &str, env: Env) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("rest-auth")
+        .site_root(site_root)
+        .site_pkg_dir("pkg")
+        .site_addr(site_addr)
+        .env(env)
+        .build()
+}

@@ -1,0 +1,232 @@
+//! The command line: every setting is a flag, an environment variable, or a line of `./.env`,
+//! in that order of precedence (clap reads the first two; `.env` is loaded into the environment
+//! beforehand without overriding it). `--help` lists them all, with their defaults, and never a
+//! value (so never the key).
+
+use super::{leptos_options, secret_key, Config, ConfigError, SecretKey};
+use crate::{
+    auth::throttle::{Limit, LoginLimits},
+    store::PoolSettings,
+};
+use axum::http::HeaderName;
+use clap::{CommandFactory, FromArgMatches, Parser};
+use leptos::config::Env;
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+/// What the command line asked for.
+pub enum Invocation {
+    Run(Box<Config>),
+    /// `--help` or `--version`: the text to print.
+    Help(String),
+}
+
+const AFTER_HELP: &str = "Each setting comes from its flag, else its environment variable, else \
+    a .env file in the working directory.\nLogging: RUST_LOG (default info), \
+    LOG_FORMAT=text|json (default text), environment only.";
+
+/// A whole number from 1 to u32::MAX.
+fn positive() -> clap::builder::RangedU64ValueParser<u64> {
+    clap::value_parser!(u64).range(1..=u64::from(u32::MAX))
+}
+
+#[derive(Parser)]
+#[command(name = "rest-auth", version, after_help = AFTER_HELP)]
+/// Register users, issue tokens, guard a resource: a JSON API and web pages.
+struct Settings {
+    /// postgres://user:password@host/db for PostgreSQL, otherwise SQLite
+    /// [default: sqlite:<DATA_DIR>/rest-auth.db]
+    #[arg(long, env = "DATABASE_URL", value_name = "URL")]
+    database_url: Option<String>,
+    /// Connection pool size
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", value_name = "N", default_value_t = 8, value_parser = positive())]
+    database_max_connections: u64,
+    /// How long a request waits for a connection before it gets 503
+    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT_SECONDS", value_name = "SECONDS", default_value_t = 5, value_parser = positive())]
+    database_acquire_timeout_seconds: u64,
+    /// PostgreSQL statement_timeout; SQLite busy timeout
+    #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT_SECONDS", value_name = "SECONDS", default_value_t = 5, value_parser = positive())]
+    database_statement_timeout_seconds: u64,
+    /// How long start-up retries a database it cannot reach
+    #[arg(
+        long,
+        env = "DATABASE_START_TIMEOUT_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = 60
+    )]
+    database_start_timeout_seconds: u64,
+    /// Where the default SQLite file and the generated key live (created 0700)
+    #[arg(long, env = "DATA_DIR", value_name = "DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// Token signing key, at least 32 bytes; the same on every instance. Prefer the
+    /// environment or .env: flags are visible to other users in `ps`
+    /// [default: generated into <DATA_DIR>/secret_key]
+    #[arg(long, env = "SECRET_KEY", value_name = "KEY")]
+    secret_key: Option<String>,
+    /// Token lifetime (`duration`)
+    #[arg(long, env = "TOKEN_TTL_SECONDS", value_name = "SECONDS", default_value_t = 600, value_parser = positive())]
+    token_ttl_seconds: u64,
+    /// No refreshed token outlives its password login by more
+    #[arg(long, env = "SESSION_MAX_SECONDS", value_name = "SECONDS", default_value_t = 86_400, value_parser = positive())]
+    session_max_seconds: u64,
+    /// Minimum password length
+    #[arg(long, env = "MIN_PASSWORD_LENGTH", value_name = "CHARS", default_value_t = app::api::MIN_PASSWORD_CHARS_DEFAULT)]
+    min_password_length: usize,
+    /// Failed password checks allowed per username...
+    #[arg(long, env = "LOGIN_FAILURES_PER_USERNAME", value_name = "N", default_value_t = 10, value_parser = positive())]
+    login_failures_per_username: u64,
+    /// ...per this many seconds
+    #[arg(long, env = "LOGIN_FAILURE_WINDOW_USERNAME_SECONDS", value_name = "SECONDS", default_value_t = 900, value_parser = positive())]
+    login_failure_window_username_seconds: u64,
+    /// Failed password checks allowed per client address...
+    #[arg(long, env = "LOGIN_FAILURES_PER_ADDRESS", value_name = "N", default_value_t = 100, value_parser = positive())]
+    login_failures_per_address: u64,
+    /// ...per this many seconds
+    #[arg(long, env = "LOGIN_FAILURE_WINDOW_ADDRESS_SECONDS", value_name = "SECONDS", default_value_t = 60, value_parser = positive())]
+    login_failure_window_address_seconds: u64,
+    /// argon2 hashes that may run at once [default: number of cores]
+    #[arg(long, env = "HASH_CONCURRENCY", value_name = "N", value_parser = positive())]
+    hash_concurrency: Option<u64>,
+    /// Header where a trusted proxy puts the client address (X-Real-IP, X-Forwarded-For)
+    /// [default: unset: the TCP peer]
+    #[arg(long, env = "CLIENT_IP_HEADER", value_name = "HEADER", value_parser = header_name)]
+    client_ip_header: Option<HeaderName>,
+    /// Address and port to listen on
+    #[arg(
+        long,
+        env = "LEPTOS_SITE_ADDR",
+        value_name = "ADDR",
+        default_value = "127.0.0.1:3000"
+    )]
+    site_addr: SocketAddr,
+    /// Directory of the built front end
+    #[arg(
+        long,
+        env = "LEPTOS_SITE_ROOT",
+        value_name = "DIR",
+        default_value = "target/site"
+    )]
+    site_root: String,
+    /// DEV only for `cargo leptos watch`
+    #[arg(long, env = "LEPTOS_ENV", value_name = "PROD|DEV", default_value = "PROD", value_parser = leptos_env)]
+    leptos_env: Env,
+}
+
+fn header_name(name: &str) -> Result<HeaderName, String> {
+    HeaderName::try_from(name).map_err(|_| format!("{name:?} is not a header name"))
+}
+
+fn leptos_env(name: &str) -> Result<Env, String> {
+    match name {
+        "PROD" | "prod" | "production" => Ok(Env::PROD),
+        "DEV" | "dev" | "development" => Ok(Env::DEV),
+        other => Err(format!("must be PROD or DEV, not {other:?}")),
+    }
+}
+
+pub(super) fn parse(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Result<Invocation, ConfigError> {
+    load_dot_env()?;
+    let command = Settings::command().mut_args(|arg| {
+        // An empty variable counts as unset, as it would in a shell script's `${X:-default}`.
+        let empty = arg
+            .get_env()
+            .and_then(std::env::var_os)
+            .is_some_and(|value| value.is_empty());
+        let arg = arg.hide_env_values(true);
+        if empty {
+            arg.env(None::<&str>)
+        } else {
+            arg
+        }
+    });
+    let parsed = command
+        .try_get_matches_from(args)
+        .and_then(|matches| Settings::from_arg_matches(&matches));
+    match parsed {
+        Ok(settings) => Ok(Invocation::Run(Box::new(settings.into_config()?))),
+        Err(e) => match e.kind() {
+            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                Ok(Invocation::Help(e.to_string()))
+            }
+            // clap's first line names the flag and the problem; the usage lines after it are
+            // left out so a failed start is one line in the log.
+            _ => {
+                let message = e.to_string();
+                let first = message.lines().next().unwrap_or("invalid arguments");
+                Err(ConfigError(
+                    first.trim_start_matches("error: ").to_owned() + " (see --help)",
+                ))
+            }
+        },
+    }
+}
+
+impl Settings {
+    fn into_config(self) -> Result<Config, ConfigError> {
+        let limit = |failures: u64, window: u64| {
+            // Both are at least 1 (the parsers see to it) and failures fit a u32.
+            Limit::new(failures as u32, Duration::from_secs(window))
+                .ok_or_else(|| ConfigError("login limits must be at least 1".into()))
+        };
+        let login_limits = LoginLimits {
+            per_username: limit(
+                self.login_failures_per_username,
+                self.login_failure_window_username_seconds,
+            )?,
+            per_address: limit(
+                self.login_failures_per_address,
+                self.login_failure_window_address_seconds,
+            )?,
+        };
+        let hash_concurrency = match self.hash_concurrency {
+            Some(n) => n as usize,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        // Side effects (the data directory, a generated key) only once every setting is
+        // known to be valid, so a mistyped flag leaves nothing behind.
+        let database_url = match self.database_url {
+            Some(url) => url,
+            None => {
+                secret_key::create_private_dir(&self.data_dir)?;
+                format!("sqlite:{}", self.data_dir.join("rest-auth.db").display())
+            }
+        };
+        let secret_key = match self.secret_key {
+            Some(key) => SecretKey::new(key.into_bytes())?,
+            None => SecretKey::load_or_create(&self.data_dir)?,
+        };
+        Ok(Config {
+            database_url,
+            pool: PoolSettings {
+                max_connections: self.database_max_connections as u32,
+                acquire_timeout: Duration::from_secs(self.database_acquire_timeout_seconds),
+                statement_timeout: Duration::from_secs(self.database_statement_timeout_seconds),
+            },
+            database_start_timeout: Duration::from_secs(self.database_start_timeout_seconds),
+            secret_key,
+            token_ttl: Duration::from_secs(self.token_ttl_seconds),
+            max_session: Duration::from_secs(self.session_max_seconds),
+            min_password_chars: self.min_password_length,
+            login_limits,
+            hash_concurrency,
+            client_ip_header: self.client_ip_header,
+            leptos: leptos_options(self.site_addr, &self.site_root, self.leptos_env),
+        })
+    }
+}
+
+/// Loads `./.env` into the environment; variables already set win.
+fn load_dot_env() -> Result<(), ConfigError> {
+    // Only ./.env (dotenvy::dotenv would also search parent directories). A missing file is
+    // normal; a malformed one is worth stopping for.
+    match dotenvy::from_path(".env") {
+        Ok(()) => Ok(()),
+        Err(e) if e.not_found() => Ok(()),
+        // The parse error quotes the offending line, which may hold a secret: not shown.
+        Err(dotenvy::Error::LineParse(..)) => Err(ConfigError(
+            ".env has a line that is not NAME=value (quote values that contain spaces)".into(),
+        )),
+        Err(e) => Err(ConfigError(format!(".env could not be read: {e}"))),
+    }
+}

@@ -1,0 +1,191 @@
+//! From a [`Config`] to a serving process: connect (and wait for) the database, build the
+//! shared state, version the front end's files, listen.
+
+use crate::{
+    accounts::Accounts,
+    auth::{jwt::TokenKeys, password::HashingPool, throttle::LoginThrottle, Authenticator},
+    config::Config,
+    http::{self, assets},
+    metrics::Metrics,
+    state::{AppState, ClientIpHeader},
+    store::{Store, StoreError},
+};
+use axum::Router;
+use std::{future::Future, net::SocketAddr, time::Duration};
+use tokio::net::TcpListener;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database {url}: {source}")]
+    Database {
+        url: String,
+        #[source]
+        source: StoreError,
+    },
+    #[error("secret key: {0}")]
+    SecretKey(#[from] jsonwebtoken::errors::Error),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("front-end files in {dir}: {source}")]
+    Assets {
+        dir: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("server stopped: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// The whole application, ready to serve (the database connected and migrated), and the state
+/// its handlers share.
+pub async fn build(config: &Config) -> Result<(Router, AppState), StartError> {
+    let mut leptos = config.leptos.clone();
+    let files = assets::version_site(&mut leptos).map_err(|source| StartError::Assets {
+        dir: format!("{}/{}", leptos.site_root, leptos.site_pkg_dir),
+        source,
+    })?;
+    match &files {
+        Some(files) => tracing::info!(version = %files.version, "front-end files versioned"),
+        None => tracing::info!("front-end files served unversioned"),
+    }
+    let state = build_state(config, leptos).await?;
+    Ok((http::router(state.clone(), files.as_ref()), state))
+}
+
+/// Everything the handlers share. `leptos`: the options pages are rendered with.
+async fn build_state(
+    config: &Config,
+    leptos: leptos::config::LeptosOptions,
+) -> Result<AppState, StartError> {
+    let store = connect_with_retries(config).await?;
+    tracing::info!(engine = store.engine(), "database ready");
+    let tokens = TokenKeys::new(
+        config.secret_key.as_bytes(),
+        config.token_ttl,
+        config.max_session,
+    )?;
+    let hashing = HashingPool::new(config.hash_concurrency);
+    let metrics = Metrics::new();
+    let auth = Authenticator::new(
+        store.clone(),
+        tokens,
+        hashing.clone(),
+        LoginThrottle::new(config.login_limits),
+        metrics.clone(),
+    );
+    let accounts = Accounts::new(
+        store.clone(),
+        auth.clone(),
+        hashing.clone(),
+        config.min_password_chars,
+    );
+    Ok(AppState {
+        store,
+        auth,
+        accounts,
+        hashing,
+        metrics,
+        client_ip_header: ClientIpHeader(config.client_ip_header.clone()),
+        leptos,
+    })
+}
+
+/// Connects to the database, retrying with backoff (and saying so in the log) while it cannot
+/// be reached, for up to `DATABASE_START_TIMEOUT_SECONDS`: a server started together with its
+/// database, or before it, waits for it instead of failing.
+async fn connect_with_retries(config: &Config) -> Result<Store, StartError> {
+    let started = std::time::Instant::now();
+    let mut delay = Duration::from_millis(250);
+    loop {
+        match Store::connect(&config.database_url, config.pool).await {
+            Ok(store) => return Ok(store),
+            Err(StoreError::Unavailable(error))
+                if started.elapsed() + delay < config.database_start_timeout =>
+            {
+                tracing::warn!(
+                    url = %redact_url(&config.database_url),
+                    %error,
+                    "database unreachable; retrying in {:.1} s",
+                    delay.as_secs_f32()
+                );
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(8));
+            }
+            Err(source) => {
+                return Err(StartError::Database {
+                    url: redact_url(&config.database_url),
+                    source,
+                })
+            }
+        }
+    }
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then lets in-flight requests finish.
+/// Handlers see the peer address (`ConnectInfo`) for rate limits and the audit log.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// A database URL for logs: the password of a `scheme://user:password@host` URL is hidden.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_passwords_are_not_logged() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/auth"),
+            "postgres://app:***@db:5432/auth"
+        );
+        assert_eq!(
+            redact_url("sqlite:data/rest-auth.db"),
+            "sqlite:data/rest-auth.db"
+        );
+        assert_eq!(
+            redact_url("postgres://app@db/auth"),
+            "postgres://app@db/auth"
+        );
+    }
+
+    /// `/api` belongs to the JSON API. Leptos server functions default to that prefix and
+    /// `leptos_routes` registers every one it finds; none may land there.
+    #[test]
+    fn no_server_function_claims_api_paths() {
+        let claimed: Vec<_> = leptos::server_fn::axum::server_fn_paths()
+            .map(|(path, _)| path)
+            .filter(|path| path.starts_with("/api"))
+            .collect();
+        assert!(
+            claimed.is_empty(),
+            "server functions under /api: {claimed:?}"
+        );
+    }
+}
