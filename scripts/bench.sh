@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The benchmark: builds the release server, measures the auth building blocks with criterion
 # (argon2id hash, token issue and verify, header parse), then load-tests the server with wrk
-# (scripts/bench.py) and writes BENCHMARKS.md and bench/chart.svg.
+# beside a bare axum server (scripts/bench.py), counts PostgreSQL round trips per kind of
+# request, and writes BENCHMARKS.md and bench/chart.svg.
 #
 #   BENCH_SECONDS=8 BENCH_RUNS=3 ./scripts/bench.sh
 source "$(dirname "$0")/tools.sh"
@@ -11,6 +12,9 @@ cd "$ROOT"
 
 say "release build"
 cargo leptos build --release
+
+say "the bare axum server (the physical limit)"
+cargo build --release -p server --example bare_axum
 
 say "micro-benchmarks (criterion)"
 cargo bench -p server --bench auth -- --warm-up-time 1 --measurement-time 3

@@ -3,7 +3,7 @@
 # right version is already there, so after the first run this takes a second.
 #
 #   ensure_build_tools   wasm32 target, cargo-leptos, wasm-bindgen-cli, wasm-opt (npm binaryen)
-#   ensure_test_tools    the above, plus Playwright's npm packages, a Chromium, schemathesis
+#   ensure_test_tools    the above, plus Playwright's npm packages, a Chromium, nginx, schemathesis
 
 set -euo pipefail
 
@@ -95,6 +95,23 @@ ensure_chromium() {
   apt_install chromium
 }
 
+# nginx (Debian's) for the test that puts two instances behind a proxy. The test starts its own
+# nginx on loopback and stops it; the package's service must never run, so the install forbids
+# starting services (policy-rc.d) and stops one that started anyway.
+ensure_nginx() {
+  if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then return; fi
+  say "installing nginx (for the proxy test; not started as a service)"
+  local policy=/usr/sbin/policy-rc.d added=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
+    as_root chmod +x "$policy"
+    added=1
+  fi
+  apt_install nginx-light || apt_install nginx
+  if [ "$added" = 1 ]; then as_root rm -f "$policy"; fi
+  if pgrep -x nginx >/dev/null; then as_root /usr/sbin/nginx -s stop 2>/dev/null || true; fi
+}
+
 # schemathesis (PyPI) in a virtualenv of its own under target/, at a pinned version.
 SCHEMATHESIS_VERSION=4.32.5
 SCHEMATHESIS="$ROOT/target/tools/schemathesis/bin/schemathesis"
@@ -131,5 +148,6 @@ ensure_build_tools() {
 ensure_test_tools() {
   ensure_build_tools
   ensure_chromium
+  ensure_nginx
   ensure_schemathesis
 }

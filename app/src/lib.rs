@@ -4,6 +4,7 @@ pub mod api;
 mod nav;
 mod pages;
 mod session;
+mod time;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
@@ -54,6 +55,8 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Site() -> impl IntoView {
     let session = Session::provide();
+    // A memo, so a renewed token (same answer) does not render the guarded page anew.
+    let may_see_private_pages = Memo::new(move |_| session.may_see_private_pages());
     view! {
         <nav::NavBar/>
         <main>
@@ -65,9 +68,16 @@ fn Site() -> impl IntoView {
                 <ProtectedRoute
                     path=path!("/hello")
                     view=pages::HelloPage
-                    condition=move || session.may_see_private_pages()
+                    condition=move || may_see_private_pages.get()
                     redirect_path=move || session.log_in_path("/hello")
                     fallback=pages::checking_session
+                />
+                <ProtectedRoute
+                    path=path!("/account")
+                    view=pages::AccountPage
+                    condition=move || may_see_private_pages.get()
+                    redirect_path=move || session.log_in_path("/account")
+                    fallback=pages::checking_account
                 />
             </Routes>
         </main>

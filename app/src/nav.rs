@@ -8,10 +8,13 @@ use leptos_router::hooks::use_navigate;
 pub fn NavBar() -> impl IntoView {
     let session = Session::get();
     let navigate = use_navigate();
-    let log_out = move |_| {
-        session.sign_out();
-        navigate("/login", Default::default());
-    };
+    // Ends the session on the server, then forgets the token; then to the log-in page.
+    let log_out = Action::new_local(move |_: &()| session.log_out());
+    Effect::new(move |_| {
+        if log_out.value().get().is_some() {
+            navigate("/login", Default::default());
+        }
+    });
 
     // "unknown" until the browser has read the stored token (always so in the server
     // render); scripts and styles can wait for or react to the real state.
@@ -36,7 +39,15 @@ pub fn NavBar() -> impl IntoView {
                 >
                     <span class="who" title="Signed in">{move || session.username()}</span>
                     <a href="/hello">"Greeting"</a>
-                    <button type="button" class="link-button" on:click=log_out.clone()>
+                    <a href="/account">"Account"</a>
+                    <button
+                        type="button"
+                        class="link-button"
+                        on:click=move |_| {
+                            log_out.dispatch_local(());
+                        }
+                        disabled=move || log_out.pending().get()
+                    >
                         "Log out"
                     </button>
                 </Show>

@@ -1,6 +1,11 @@
 //! The signed-in state of the browser: the API token, kept in localStorage so a reload keeps
 //! the user signed in, and quietly exchanged for a fresh one before it expires. [`Session`] is
 //! the only way to read or change it.
+//!
+//! Every tab of the browser shares the one stored token, and follows when another tab changes
+//! it (the `storage` event): a logout in one tab signs out all of them within moments, and a
+//! renewal is only kept if the stored token is still the one renewed, so no tab ever writes a
+//! token back after a logout.
 
 use crate::api::client;
 use gloo_storage::{LocalStorage, Storage};
@@ -30,8 +35,11 @@ pub struct Session {
     expires_at_ms: RwSignal<Option<f64>>,
     /// The API refused the token (revoked, expired, past the absolute lifetime).
     ended: RwSignal<bool>,
-    /// The user logged out in this page (rather than arriving signed out).
-    logged_out_here: RwSignal<bool>,
+    /// Where the user asked to go after signing out in this page, if they did (rather than
+    /// arriving signed out).
+    signed_out_to: RwSignal<Option<&'static str>>,
+    /// A word for the next page after signing out ("Your account has been deleted.").
+    notice: RwSignal<Option<&'static str>>,
     /// False until the browser has read localStorage. The server cannot know the token, so the
     /// server render and the first client render both show the "not yet known" state; the
     /// stored token is read in an effect, which only runs in the browser after hydration.
@@ -47,16 +55,21 @@ impl Session {
             username: RwSignal::new(None),
             expires_at_ms: RwSignal::new(None),
             ended: RwSignal::new(false),
-            logged_out_here: RwSignal::new(false),
+            signed_out_to: RwSignal::new(None),
+            notice: RwSignal::new(None),
             loaded: RwSignal::new(false),
         };
         Effect::new(move |_| {
-            session.token.set(LocalStorage::get(TOKEN_KEY).ok());
-            session.username.set(LocalStorage::get(USERNAME_KEY).ok());
-            session
-                .expires_at_ms
-                .set(LocalStorage::get(EXPIRES_KEY).ok());
+            session.read_storage();
             session.loaded.set(true);
+            // Another tab signed in, renewed, or logged out.
+            let listener = window_event_listener(leptos::ev::storage, move |event| {
+                let ours = event.key().is_none_or(|key| key == TOKEN_KEY);
+                if ours && session.token.get_untracked() != stored_token() {
+                    session.read_storage();
+                }
+            });
+            on_cleanup(move || listener.remove());
         });
         // Whenever the token changes, schedule its exchange shortly before it expires.
         let navigate = use_navigate();
@@ -93,6 +106,11 @@ impl Session {
         self.token.get()
     }
 
+    /// The token now, without tracking it (for event handlers and actions).
+    pub fn token_untracked(&self) -> Option<String> {
+        self.token.get_untracked()
+    }
+
     pub fn is_loaded(&self) -> bool {
         self.loaded.get()
     }
@@ -110,14 +128,18 @@ impl Session {
     }
 
     /// Where a page only signed-in users may see sends everyone else: a visitor who arrived
-    /// signed out to log in and come back to `back_to`; one who just logged out here, to the
-    /// log-in page alone.
+    /// signed out to log in and come back to `back_to`; one who just signed out here, where
+    /// the sign-out said.
     pub fn log_in_path(&self, back_to: &str) -> String {
-        if self.logged_out_here.get_untracked() {
-            "/login".to_owned()
-        } else {
-            format!("/login?next={back_to}")
+        match self.signed_out_to.get_untracked() {
+            Some(destination) => destination.to_owned(),
+            None => format!("/login?next={back_to}"),
         }
+    }
+
+    /// A word left for the next page by the last sign-out, if any.
+    pub fn notice(&self) -> Option<&'static str> {
+        self.notice.get()
     }
 
     /// The signed-in user's name, as typed at log-in (the API compares names without case).
@@ -140,18 +162,45 @@ impl Session {
         let _ = LocalStorage::set(USERNAME_KEY, &username);
         let _ = LocalStorage::set(EXPIRES_KEY, expires);
         self.ended.set(false);
-        self.logged_out_here.set(false);
+        self.signed_out_to.set(None);
+        self.notice.set(None);
         self.expires_at_ms.set(Some(expires));
         self.username.set(Some(username));
         self.token.set(Some(token));
     }
 
-    /// Forgets the token and who it was for.
+    /// Ends this session on the server (`DELETE /api/sessions/current`), then forgets the
+    /// token, whatever the server said: the person asked to be signed out here.
+    pub async fn log_out(self) {
+        if let Some(token) = self.token.get_untracked() {
+            if let Err(failure) = client::end_session(&token).await {
+                leptos::logging::warn!("ending the session on the server failed: {failure}");
+            }
+        }
+        self.sign_out();
+    }
+
+    /// Forgets the token and who it was for; pages for signed-in users send the user to the
+    /// log-in page.
     pub fn sign_out(&self) {
+        self.sign_out_to("/login", None);
+    }
+
+    /// Forgets the token and who it was for; pages for signed-in users send the user to
+    /// `destination`, where `notice` may be said.
+    pub fn sign_out_to(&self, destination: &'static str, notice: Option<&'static str>) {
         self.forget();
         self.username.set(None);
         self.ended.set(false);
-        self.logged_out_here.set(true);
+        self.notice.set(notice);
+        self.signed_out_to.set(Some(destination));
+    }
+
+    /// Exchanges the token for a fresh one in the same session now (after a password change).
+    pub async fn renew_now(self) {
+        if let Some(token) = self.token.get_untracked() {
+            self.renew(token).await;
+        }
     }
 
     /// The API refused the token: forget it, and remember that the session ended (and for
@@ -159,6 +208,13 @@ impl Session {
     pub fn end(&self) {
         self.forget();
         self.ended.set(true);
+    }
+
+    /// Takes whatever the stored token is now (another tab may have changed it).
+    fn read_storage(&self) {
+        self.token.set(stored_token());
+        self.username.set(LocalStorage::get(USERNAME_KEY).ok());
+        self.expires_at_ms.set(LocalStorage::get(EXPIRES_KEY).ok());
     }
 
     fn forget(&self) {
@@ -177,6 +233,9 @@ impl Session {
         }
         let username = self.username.get_untracked().unwrap_or_default();
         match client::refresh(&token).await {
+            // Kept only if no tab has logged out or signed in meanwhile: the stored token must
+            // still be the one renewed.
+            Ok(_) if stored_token().as_deref() != Some(token.as_str()) => Renewal::Skipped,
             Ok(body) => {
                 self.sign_in(body.token.into_inner(), username, body.duration);
                 Renewal::Renewed
@@ -190,6 +249,10 @@ impl Session {
             Err(_) => Renewal::Skipped,
         }
     }
+}
+
+fn stored_token() -> Option<String> {
+    LocalStorage::get(TOKEN_KEY).ok()
 }
 
 #[derive(PartialEq, Eq)]

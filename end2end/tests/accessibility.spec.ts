@@ -15,7 +15,7 @@ async function seriousViolations(page: import('@playwright/test').Page) {
 }
 
 for (const scheme of ['light', 'dark'] as const) {
-  test(`no serious accessibility violations, ${scheme} theme`, async ({ page }) => {
+  test(`no serious accessibility violations, ${scheme} theme`, async ({ page, request }) => {
     await page.emulateMedia({ colorScheme: scheme });
     for (const path of PAGES) {
       await open(page, path);
@@ -28,6 +28,18 @@ for (const scheme of ['light', 'dark'] as const) {
     await page.getByRole('button', { name: 'Create account' }).click();
     await expect(page.getByRole('heading', { name: `Hello, ${name}!` })).toBeVisible();
     expect(await seriousViolations(page), `/hello (${scheme})`).toEqual([]);
+    // The account page with several sessions listed, then with a field's message shown.
+    for (let i = 0; i < 2; i++) {
+      await request.get('/api/token', {
+        headers: { Authorization: 'Basic ' + Buffer.from(`${name}:correct horse battery`).toString('base64') },
+      });
+    }
+    await open(page, '/account');
+    await expect(page.locator('.device')).toHaveCount(3);
+    expect(await seriousViolations(page), `/account (${scheme})`).toEqual([]);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await expect(page.getByLabel('Current password')).toHaveAttribute('aria-invalid', 'true');
+    expect(await seriousViolations(page), `/account with field errors (${scheme})`).toEqual([]);
     // An error message on a form.
     await open(page, '/login');
     await fillCredentials(page, name, 'wrong password!');

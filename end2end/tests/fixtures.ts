@@ -56,3 +56,14 @@ export async function fillCredentials(page: Page, username: string, password: st
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password', { exact: true }).fill(password);
 }
+
+/** A second browser (context) signed in as `name` on its greeting page; close it when done. */
+export async function signedInElsewhere(browser: import('@playwright/test').Browser, name: string, password: string) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await open(page, '/login');
+  await fillCredentials(page, name, password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByRole('heading', { name: `Hello, ${name}!` })).toBeVisible();
+  return { context, page };
+}

@@ -42,6 +42,9 @@ for (const size of SIZES) {
       await page.getByRole('button', { name: 'Create account' }).click();
       await expect(page.getByRole('heading', { name: `Hello, ${name}!` })).toBeVisible();
       await shoot('hello');
+      await open(page, '/account');
+      await expect(page.getByText('This device')).toBeVisible();
+      await shoot('account');
     });
   }
 }

@@ -1,4 +1,4 @@
-import { test, expect, uniqueName, basic, open, fillCredentials } from './fixtures';
+import { test, expect, uniqueName, basic, open, fillCredentials, signedInElsewhere } from './fixtures';
 
 const PASSWORD = 'correct horse battery';
 
@@ -30,12 +30,7 @@ test('"Log out everywhere" ends every session of the account', async ({ page, br
   await request.post('/api/users', { data: { username: name, password: PASSWORD } });
 
   // A second browser, signed in as the same user.
-  const elsewhere = await browser.newContext();
-  const other = await elsewhere.newPage();
-  await open(other, '/login');
-  await fillCredentials(other, name, PASSWORD);
-  await other.getByRole('button', { name: 'Log in' }).click();
-  await expect(other.getByRole('heading', { name: `Hello, ${name}!` })).toBeVisible();
+  const { context: elsewhere, page: other } = await signedInElsewhere(browser, name, PASSWORD);
   // And a script holding a token.
   const tokenResponse = await request.get('/api/token', { headers: { Authorization: basic(name, PASSWORD) } });
   const { token } = await tokenResponse.json();

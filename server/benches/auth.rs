@@ -32,9 +32,9 @@ fn tokens(c: &mut Criterion) {
     let now = server::auth::jwt::unix_now();
     let mut group = c.benchmark_group("token");
     group.bench_function("issue", |b| {
-        b.iter(|| keys.issue(black_box(42), 0, now).unwrap())
+        b.iter(|| keys.issue(black_box(42), "5e55", now).unwrap())
     });
-    let token = keys.issue(42, 0, now).unwrap().token;
+    let token = keys.issue(42, "5e55", now).unwrap().token;
     group.bench_function("verify", |b| {
         b.iter(|| keys.verify(black_box(&token)).unwrap())
     });

@@ -1,8 +1,8 @@
-//! Creating accounts and changing their passwords: the rules a new password must meet, the
-//! hashing, and the check of the current password, in one place for every handler that needs
-//! them.
+//! Creating, changing and deleting accounts: the rules a new password must meet, the hashing,
+//! and the check of the current password, in one place for every handler that needs them.
 
 use crate::{
+    audit::{self, SessionEnd},
     auth::{
         password::{HashError, HashingPool},
         AuthError, Authenticator, Caller,
@@ -71,8 +71,8 @@ impl Accounts {
     }
 
     /// Replaces the caller's password, given the current one (so a stolen token alone cannot
-    /// take the account over), and revokes every token. Wrong current passwords count towards
-    /// the brute-force limits like failed logins.
+    /// take the account over), and ends every other session (ASVS 7.4.3); the caller's own
+    /// stays. Wrong current passwords count towards the brute-force limits like failed logins.
     pub async fn change_password(
         &self,
         caller: &Caller,
@@ -80,17 +80,52 @@ impl Accounts {
         new: Secret,
     ) -> Result<(), AccountError> {
         self.check_new_password(&new)?;
+        self.confirm_password(caller, current).await?;
+        let hash = self.hashing.hash(new.into_inner()).await?;
+        let keep = caller.session().map(|session| session.id.as_str());
+        let ended = self.store.set_password(caller.id, &hash, keep).await?;
+        audit::sessions_ended(
+            SessionEnd::PasswordChange,
+            caller.id,
+            &caller.username,
+            &ended,
+            caller.address,
+        );
+        Ok(())
+    }
+
+    /// Deletes the caller's account, given its password again: every session ends, the name
+    /// may be registered again, the id is never reused.
+    pub async fn delete(&self, caller: &Caller, password: Secret) -> Result<(), AccountError> {
+        self.confirm_password(caller, password).await?;
+        let ended = self.store.delete_user(caller.id).await?;
+        audit::account_deleted(caller.id, &caller.username, caller.address);
+        audit::sessions_ended(
+            SessionEnd::AccountDeleted,
+            caller.id,
+            &caller.username,
+            &ended,
+            caller.address,
+        );
+        Ok(())
+    }
+
+    /// The caller's password, asked for again before a change that cannot be undone by a stolen
+    /// token; checked within the brute-force limits.
+    async fn confirm_password(
+        &self,
+        caller: &Caller,
+        password: Secret,
+    ) -> Result<(), AccountError> {
         match self
             .auth
-            .check_password(&caller.username, current.into_inner(), caller.address)
+            .check_password(&caller.username, password.into_inner(), caller.address)
             .await
         {
-            Err(AuthError::Unauthorized) => return Err(AccountError::WrongPassword),
-            other => other?,
-        };
-        let hash = self.hashing.hash(new.into_inner()).await?;
-        self.store.set_password(caller.id, &hash).await?;
-        Ok(())
+            Ok(_) => Ok(()),
+            Err(AuthError::Unauthorized) => Err(AccountError::WrongPassword),
+            Err(other) => Err(other.into()),
+        }
     }
 
     fn check_new_password(&self, password: &Secret) -> Result<(), AccountError> {

@@ -30,7 +30,7 @@ pub enum ApiError {
     BadRequest(String),
     #[error("That username is already taken.")]
     UsernameTaken,
-    /// The caller is known, but the current password it gave to change it is wrong.
+    /// The caller is known, but the password it gave to confirm a change is wrong.
     #[error("The current password is not correct.")]
     WrongCurrentPassword,
     /// Too many failed password checks for this username or address (see `auth::throttle`).
@@ -38,6 +38,9 @@ pub enum ApiError {
     TooManyAttempts { retry_after: u64 },
     #[error("Not found.")]
     NotFound,
+    /// A session operation on a request that came with a password rather than a token.
+    #[error("This request has no session: it was authenticated with a password, not a token.")]
+    NoSession,
     #[error("Method not allowed.")]
     MethodNotAllowed,
     #[error("Request body is too large.")]
@@ -64,7 +67,7 @@ impl ApiError {
             ApiError::UsernameTaken => StatusCode::CONFLICT,
             ApiError::WrongCurrentPassword => StatusCode::FORBIDDEN,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::NotFound | ApiError::NoSession => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -75,8 +75,9 @@ async fn build_state(
         store.clone(),
         tokens,
         hashing.clone(),
-        LoginThrottle::new(config.login_limits),
+        LoginThrottle::new(config.login_limits, store.failure_counter()),
         metrics.clone(),
+        config.session_touch_interval,
     );
     let accounts = Accounts::new(
         store.clone(),

@@ -6,7 +6,10 @@
 //! native login prompt. With "omit" the 401 reaches our code at once and the page shows its
 //! own message. (No cookies are involved anywhere, so nothing is lost.)
 
-use super::{ErrorBody, NewUser, ResourceBody, Secret, TokenBody, UserBody};
+use super::{
+    AccountDeletion, ErrorBody, NewUser, PasswordChange, ResourceBody, Secret, SessionsBody,
+    TokenBody, UserBody,
+};
 use base64::{engine::general_purpose::STANDARD, Engine};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -51,7 +54,7 @@ pub async fn register(username: &str, password: &str) -> Result<UserBody, ApiFai
     let request = omit_credentials(Request::post("/api/users"))
         .json(&body)
         .map_err(transport)?;
-    read(request.send().await.map_err(transport)?).await
+    read(request).await
 }
 
 /// `GET /api/token` with Basic `username:password`.
@@ -59,42 +62,98 @@ pub async fn token_for_password(username: &str, password: &str) -> Result<TokenB
     let credentials = STANDARD.encode(format!("{username}:{password}"));
     let request = omit_credentials(Request::get("/api/token"))
         .header("Authorization", &format!("Basic {credentials}"));
-    read(request.send().await.map_err(transport)?).await
+    read(request.build().map_err(transport)?).await
 }
 
 /// `GET /api/token` with `Authorization: Bearer <token>`: a fresh token for a valid one.
 pub async fn refresh(token: &str) -> Result<TokenBody, ApiFailure> {
-    let request = omit_credentials(Request::get("/api/token"))
-        .header("Authorization", &format!("Bearer {token}"));
-    read(request.send().await.map_err(transport)?).await
+    read(bearer(Request::get("/api/token"), token)?).await
 }
 
 /// `GET /api/resource` with `Authorization: Bearer <token>`.
 pub async fn resource(token: &str) -> Result<ResourceBody, ApiFailure> {
-    let request = omit_credentials(Request::get("/api/resource"))
-        .header("Authorization", &format!("Bearer {token}"));
-    read(request.send().await.map_err(transport)?).await
+    read(bearer(Request::get("/api/resource"), token)?).await
 }
 
-/// `POST /api/logout` with `Authorization: Bearer <token>`: revokes every token of the user,
-/// on every device.
+/// `GET /api/sessions`: the user's live sessions, newest first.
+pub async fn sessions(token: &str) -> Result<SessionsBody, ApiFailure> {
+    read(bearer(Request::get("/api/sessions"), token)?).await
+}
+
+/// `DELETE /api/sessions/current`: ends this session (log out).
+pub async fn end_session(token: &str) -> Result<(), ApiFailure> {
+    no_content(bearer(Request::delete("/api/sessions/current"), token)?).await
+}
+
+/// `DELETE /api/sessions/{id}`: signs that device out.
+pub async fn end_session_by_id(token: &str, id: &str) -> Result<(), ApiFailure> {
+    let path = format!("/api/sessions/{id}");
+    no_content(bearer(Request::delete(&path), token)?).await
+}
+
+/// `DELETE /api/sessions/others`: signs every other device out.
+pub async fn end_other_sessions(token: &str) -> Result<(), ApiFailure> {
+    no_content(bearer(Request::delete("/api/sessions/others"), token)?).await
+}
+
+/// `POST /api/logout`: ends every session of the user, on every device.
 pub async fn log_out_everywhere(token: &str) -> Result<(), ApiFailure> {
-    let request = omit_credentials(Request::post("/api/logout"))
-        .header("Authorization", &format!("Bearer {token}"));
-    let response = request.send().await.map_err(transport)?;
-    if response.ok() {
-        return Ok(());
-    }
-    Err(failure(response).await)
+    no_content(bearer(Request::post("/api/logout"), token)?).await
+}
+
+/// `PUT /api/users/me/password`.
+pub async fn change_password(token: &str, current: &str, new: &str) -> Result<(), ApiFailure> {
+    let body = PasswordChange {
+        current_password: Secret::new(current),
+        new_password: Secret::new(new),
+    };
+    no_content(
+        with_bearer(Request::put("/api/users/me/password"), token)
+            .json(&body)
+            .map_err(transport)?,
+    )
+    .await
+}
+
+/// `DELETE /api/users/me` with the password, asked for again.
+pub async fn delete_account(token: &str, password: &str) -> Result<(), ApiFailure> {
+    let body = AccountDeletion {
+        password: Secret::new(password),
+    };
+    no_content(
+        with_bearer(Request::delete("/api/users/me"), token)
+            .json(&body)
+            .map_err(transport)?,
+    )
+    .await
+}
+
+fn with_bearer(request: RequestBuilder, token: &str) -> RequestBuilder {
+    omit_credentials(request).header("Authorization", &format!("Bearer {token}"))
+}
+
+fn bearer(request: RequestBuilder, token: &str) -> Result<Request, ApiFailure> {
+    with_bearer(request, token).build().map_err(transport)
 }
 
 fn omit_credentials(request: RequestBuilder) -> RequestBuilder {
     request.credentials(RequestCredentials::Omit)
 }
 
-async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure> {
+/// Sends `request`; the body of a 2xx answer.
+async fn read<T: DeserializeOwned>(request: Request) -> Result<T, ApiFailure> {
+    let response = request.send().await.map_err(transport)?;
     if response.ok() {
         return response.json::<T>().await.map_err(transport);
+    }
+    Err(failure(response).await)
+}
+
+/// Sends `request`; `Ok` for a 2xx answer (which has no body).
+async fn no_content(request: Request) -> Result<(), ApiFailure> {
+    let response = request.send().await.map_err(transport)?;
+    if response.ok() {
+        return Ok(());
     }
     Err(failure(response).await)
 }

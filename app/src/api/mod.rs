@@ -6,7 +6,10 @@ pub mod client;
 mod types;
 mod validation;
 
-pub use types::{ErrorBody, NewUser, PasswordChange, ResourceBody, Secret, TokenBody, UserBody};
+pub use types::{
+    AccountDeletion, ErrorBody, NewUser, PasswordChange, ResourceBody, Secret, SessionBody,
+    SessionsBody, TokenBody, UserBody,
+};
 pub use validation::{
     validate_password, validate_username, MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS,
     MIN_PASSWORD_CHARS_DEFAULT,

@@ -62,6 +62,14 @@ pub struct PasswordChange {
     pub new_password: Secret,
 }
 
+/// `DELETE /api/users/me` request body: the password, asked for again.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AccountDeletion {
+    #[cfg_attr(feature = "ssr", schema(value_type = String, max_length = 256))]
+    pub password: Secret,
+}
+
 /// `POST /api/users` (201) and `GET /api/users/{id}` response body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -87,6 +95,32 @@ pub struct TokenBody {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ResourceBody {
     pub data: String,
+}
+
+/// One of the user's live sessions: a password sign-in and the tokens renewed from it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SessionBody {
+    /// Names the session in `DELETE /api/sessions/{id}`. Authenticates nothing by itself.
+    #[cfg_attr(feature = "ssr", schema(example = "3f2a9c0e4b1d8a7f6e5d4c3b2a190817"))]
+    pub id: String,
+    /// Unix seconds of the password sign-in that began it.
+    pub started_at: i64,
+    /// Unix seconds of its last use, recorded at most about once a minute.
+    pub last_used_at: i64,
+    /// The client address it began from.
+    pub address: String,
+    /// The client, from its `User-Agent` ("Firefox on Linux").
+    pub user_agent: String,
+    /// Whether this is the session of the token making the request.
+    pub current: bool,
+}
+
+/// `GET /api/sessions` response body: the caller's live sessions, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SessionsBody {
+    pub sessions: Vec<SessionBody>,
 }
 
 /// Every 4xx/5xx answer of `/api`: `{"error": "<what went wrong, in plain words>"}`.

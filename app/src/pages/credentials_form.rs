@@ -1,4 +1,4 @@
-use super::field::{CheckedInput, Field};
+use super::field::{all_pass, CheckedInput, Field};
 use leptos::{ev::SubmitEvent, prelude::*};
 
 /// The username + password form shared by the log-in and register pages.
@@ -67,23 +67,13 @@ pub fn CredentialsForm(
         if pending.get_untracked() {
             return;
         }
-        username_field.reveal();
-        password_field.reveal();
-        let first_problem = if username_field.problem_untracked().is_some() {
-            Some(username_input)
-        } else if password_field.problem_untracked().is_some() {
-            Some(password_input)
-        } else {
-            None
-        };
-        stale_message.set(first_problem.is_some());
-        match first_problem {
-            Some(input) => {
-                if let Some(node) = input.get_untracked() {
-                    let _ = node.focus();
-                }
-            }
-            None => on_submit(username.get_untracked(), password.get_untracked()),
+        let pass = all_pass(&[
+            (username_field, username_input),
+            (password_field, password_input),
+        ]);
+        stale_message.set(!pass);
+        if pass {
+            on_submit(username.get_untracked(), password.get_untracked());
         }
     };
 

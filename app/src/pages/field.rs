@@ -12,6 +12,8 @@ pub struct Field {
     value: RwSignal<String>,
     check: fn(&str) -> Result<(), String>,
     revealed: RwSignal<bool>,
+    /// What the server said about the value sent (a wrong current password), until it changes.
+    rejected: RwSignal<Option<String>>,
 }
 
 impl Field {
@@ -20,7 +22,29 @@ impl Field {
             value,
             check,
             revealed: RwSignal::new(false),
+            rejected: RwSignal::new(None),
         }
+    }
+
+    /// An empty field with the rule `check`.
+    pub fn empty(check: fn(&str) -> Result<(), String>) -> Self {
+        Field::new(RwSignal::new(String::new()), check)
+    }
+
+    pub fn value_untracked(self) -> String {
+        self.value.get_untracked()
+    }
+
+    /// Empties the field and hides its message (after it was sent and accepted).
+    pub fn clear(self) {
+        self.value.set(String::new());
+        self.revealed.set(false);
+        self.rejected.set(None);
+    }
+
+    /// Shows the server's answer about this field's value until the value changes.
+    pub fn reject(self, message: String) {
+        self.rejected.set(Some(message));
     }
 
     /// The user left the field: judge it, unless it is still empty (tabbing through an empty
@@ -37,6 +61,9 @@ impl Field {
 
     /// The message to show now, if any (re-evaluated on each keystroke once revealed).
     fn shown(self) -> Option<String> {
+        if let Some(rejected) = self.rejected.get() {
+            return Some(rejected);
+        }
         if !self.revealed.get() {
             return None;
         }
@@ -74,9 +101,30 @@ pub fn CheckedInput(
             aria-describedby=problem_id.clone()
             aria-invalid=move || field.shown().is_some().then_some("true")
             on:blur=move |_| field.left()
+            on:input=move |_| field.rejected.set(None)
             node_ref=input_ref
             bind:value=field.value
         />
         <p class="field-problem" id=problem_id>{move || field.shown()}</p>
+    }
+}
+
+/// Judges every field of a form being submitted: each shows its message, and the focus goes to
+/// the first one to fix. Whether all pass.
+pub fn all_pass(fields: &[(Field, NodeRef<Input>)]) -> bool {
+    for (field, _) in fields {
+        field.reveal();
+    }
+    match fields
+        .iter()
+        .find(|(field, _)| field.problem_untracked().is_some())
+    {
+        Some((_, input)) => {
+            if let Some(node) = input.get_untracked() {
+                let _ = node.focus();
+            }
+            false
+        }
+        None => true,
     }
 }

@@ -1,5 +1,6 @@
 //! One module per page.
 
+mod account;
 mod credentials_form;
 mod field;
 mod hello;
@@ -8,6 +9,7 @@ mod login;
 mod not_found;
 mod register;
 
+pub use account::{checking_account, AccountPage};
 pub use hello::{checking_session, HelloPage};
 pub use home::HomePage;
 pub use login::LoginPage;

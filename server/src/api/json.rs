@@ -28,6 +28,10 @@ impl JsonBody for app::api::PasswordChange {
         r#"Expected a JSON object with string fields "current_password" and "new_password"."#;
 }
 
+impl JsonBody for app::api::AccountDeletion {
+    const EXPECTED: &'static str = r#"Expected a JSON object with a string field "password"."#;
+}
+
 impl<S, T> FromRequest<S> for ApiJson<T>
 where
     S: Send + Sync,

@@ -1,7 +1,7 @@
 //! `GET /api/openapi.json`: the OpenAPI 3.1 description of `/api`, generated from the handlers'
 //! annotations and the shared body types, so it changes when the code does.
 
-use super::{logout, resource, token, users};
+use super::{resource, sessions, token, users};
 use axum::Json;
 use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
@@ -19,8 +19,13 @@ use utoipa::{
         users::register,
         users::get_user,
         users::change_password,
+        users::delete_me,
         token::issue_token,
-        logout::logout,
+        sessions::list,
+        sessions::end_current,
+        sessions::end_one,
+        sessions::end_others,
+        sessions::end_all,
         resource::get_resource,
     ),
     modifiers(&SecuritySchemes),

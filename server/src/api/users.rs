@@ -3,8 +3,8 @@ use super::{
     json::ApiJson,
     responses::{AuthFailures, BodyFailures},
 };
-use crate::{accounts::Accounts, audit, error::ApiError, store::Store};
-use app::api::{ErrorBody, NewUser, PasswordChange, UserBody};
+use crate::{accounts::Accounts, error::ApiError, store::Store};
+use app::api::{AccountDeletion, ErrorBody, NewUser, PasswordChange, UserBody};
 use axum::{
     extract::{Path, State},
     http::{header, HeaderMap, StatusCode},
@@ -81,7 +81,7 @@ pub async fn get_user(
 }
 
 /// `PUT /api/users/me/password`: changes the caller's password, given the current one (so a
-/// stolen token alone cannot take the account over). Revokes every token; 204.
+/// stolen token alone cannot take the account over). Ends every session but the caller's; 204.
 #[utoipa::path(
     put,
     path = "/api/users/me/password",
@@ -89,7 +89,7 @@ pub async fn get_user(
     request_body = PasswordChange,
     security(("bearer" = []), ("basic" = [])),
     responses(
-        (status = 204, description = "Password changed; every earlier token is revoked"),
+        (status = 204, description = "Password changed; every other session has ended"),
         (status = 403, description = "The current password is wrong", body = ErrorBody),
         AuthFailures,
         BodyFailures,
@@ -103,11 +103,30 @@ pub async fn change_password(
     accounts
         .change_password(&caller, change.current_password, change.new_password)
         .await?;
-    audit::tokens_revoked(
-        "password_change",
-        caller.id,
-        &caller.username,
-        caller.address,
-    );
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /api/users/me` with `{"password"}`: deletes the caller's account, given its password
+/// again (so a stolen token alone cannot). Every session ends; `GET /api/users/<id>` is 404 from
+/// now on; the name may be registered again (as a new account: ids are never reused). 204.
+#[utoipa::path(
+    delete,
+    path = "/api/users/me",
+    tag = "users",
+    request_body = AccountDeletion,
+    security(("bearer" = []), ("basic" = [])),
+    responses(
+        (status = 204, description = "The account is gone and every session has ended"),
+        (status = 403, description = "The password is wrong", body = ErrorBody),
+        AuthFailures,
+        BodyFailures,
+    )
+)]
+pub async fn delete_me(
+    State(accounts): State<Accounts>,
+    AuthUser(caller): AuthUser,
+    ApiJson(deletion): ApiJson<AccountDeletion>,
+) -> Result<StatusCode, ApiError> {
+    accounts.delete(&caller, deletion.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }

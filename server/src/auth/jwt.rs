@@ -1,8 +1,8 @@
 //! Access tokens: HS256 JWTs (RFC 8725 practice). The header names the type (`typ: at+jwt`,
-//! RFC 9068), and the claims carry the user id (`sub`), issue and expiry times (`iat`, `exp`),
-//! a unique id (`jti`), the user's token version at issue (`ver`; logging out or changing the
-//! password bumps it, revoking every earlier token), and when the password login that began
-//! this chain of refreshes happened (`auth_time`), which caps every refresh.
+//! RFC 9068), and the claims carry the user id (`sub`), the session the token belongs to
+//! (`sid`; ending the session refuses every token it issued), issue and expiry times (`iat`,
+//! `exp`), a unique id (`jti`), and when the password sign-in that began the session happened
+//! (`auth_time`), which caps every refresh.
 //!
 //! Verification pins the algorithm, requires every claim and the type, and allows no leeway,
 //! so a token signed any other way (`alg: none`, another HMAC size, another key) or of another
@@ -23,17 +23,17 @@ struct Claims {
     iat: u64,
     exp: u64,
     jti: String,
-    ver: i64,
+    sid: String,
     auth_time: u64,
 }
 
 /// What a valid token says about its bearer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifiedToken {
     pub user_id: i64,
-    /// Must equal the user's current token version, or the token was revoked.
-    pub token_version: i64,
-    /// Unix time of the password login that started the chain.
+    /// The token is good only while this session lasts.
+    pub session_id: String,
+    /// Unix time of the password sign-in that started the session.
     pub auth_time: u64,
 }
 
@@ -88,12 +88,12 @@ impl TokenKeys {
         })
     }
 
-    /// Signs a token for `user_id` at its current `token_version`, in the chain begun by the
-    /// password login at `auth_time`.
+    /// Signs a token for `user_id` in session `session_id`, begun by the password sign-in at
+    /// `auth_time`.
     pub fn issue(
         &self,
         user_id: i64,
-        token_version: i64,
+        session_id: &str,
         auth_time: u64,
     ) -> Result<IssuedToken, TokenError> {
         let now = unix_now();
@@ -108,13 +108,18 @@ impl TokenKeys {
             iat: now,
             exp,
             jti: hex::encode(jti),
-            ver: token_version,
+            sid: session_id.to_owned(),
             auth_time,
         })?;
         Ok(IssuedToken {
             token,
             expires_in: exp - now,
         })
+    }
+
+    /// The absolute lifetime of a session.
+    pub fn max_session(&self) -> Duration {
+        self.max_session
     }
 
     fn sign(&self, claims: &Claims) -> Result<String, jsonwebtoken::errors::Error> {
@@ -135,7 +140,7 @@ impl TokenKeys {
                 .sub
                 .parse()
                 .map_err(|_| TokenError::BadSubject)?,
-            token_version: data.claims.ver,
+            session_id: data.claims.sid,
             auth_time: data.claims.auth_time,
         })
     }
@@ -167,7 +172,7 @@ mod tests {
             iat: now,
             exp: now + 600,
             jti: "00".into(),
-            ver: 0,
+            sid: "5e55".into(),
             auth_time: now,
         }
     }
@@ -180,14 +185,14 @@ mod tests {
     fn issued_token_verifies_to_its_user() {
         let keys = keys();
         let now = unix_now();
-        let issued = keys.issue(42, 7, now).unwrap();
+        let issued = keys.issue(42, "5e55", now).unwrap();
         assert_eq!(issued.expires_in, 600);
         let verified = keys.verify(&issued.token).unwrap();
         assert_eq!(
             verified,
             VerifiedToken {
                 user_id: 42,
-                token_version: 7,
+                session_id: "5e55".into(),
                 auth_time: now
             }
         );
@@ -198,10 +203,10 @@ mod tests {
         assert_eq!(header["typ"], "at+jwt");
         let payload: serde_json::Value =
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(segments[1]).unwrap()).unwrap();
-        for claim in ["sub", "iat", "exp", "jti", "ver", "auth_time"] {
+        for claim in ["sub", "iat", "exp", "jti", "sid", "auth_time"] {
             assert!(payload.get(claim).is_some(), "{claim} in {payload}");
         }
-        let other = keys.issue(42, 7, now).unwrap();
+        let other = keys.issue(42, "5e55", now).unwrap();
         assert_ne!(
             verify_jti(&issued.token),
             verify_jti(&other.token),
@@ -221,10 +226,10 @@ mod tests {
         let keys = keys();
         let now = unix_now();
         // A chain begun 23 h 55 min ago: 5 minutes left, not the usual 10.
-        let late = keys.issue(1, 0, now - DAY.as_secs() + 300).unwrap();
+        let late = keys.issue(1, "5e55", now - DAY.as_secs() + 300).unwrap();
         assert_eq!(late.expires_in, 300);
         assert!(matches!(
-            keys.issue(1, 0, now - DAY.as_secs()),
+            keys.issue(1, "5e55", now - DAY.as_secs()),
             Err(TokenError::SessionOver)
         ));
     }
@@ -245,7 +250,7 @@ mod tests {
     #[test]
     fn tampered_token_is_refused() {
         let keys = keys();
-        let token = keys.issue(1, 0, unix_now()).unwrap().token;
+        let token = keys.issue(1, "5e55", unix_now()).unwrap().token;
         let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
         // Swap the payload for one that claims user 2, keeping the old signature.
         let mut forged = claims(unix_now());
@@ -293,7 +298,7 @@ mod tests {
             DAY,
         )
         .unwrap();
-        let token = other.issue(1, 0, unix_now()).unwrap().token;
+        let token = other.issue(1, "5e55", unix_now()).unwrap().token;
         assert!(keys().verify(&token).is_err());
     }
 
@@ -301,7 +306,7 @@ mod tests {
     fn missing_claims_are_refused() {
         let keys = keys();
         let full = serde_json::to_value(claims(unix_now())).unwrap();
-        for claim in ["sub", "iat", "exp", "jti", "ver", "auth_time"] {
+        for claim in ["sub", "iat", "exp", "jti", "sid", "auth_time"] {
             let mut partial = full.clone();
             partial.as_object_mut().unwrap().remove(claim);
             let mut header = Header::new(Algorithm::HS256);
@@ -343,7 +348,7 @@ mod tests {
             replacement in prop::char::range('-', 'z'),
         ) {
             let keys = keys();
-            let token = keys.issue(1, 0, unix_now()).unwrap().token;
+            let token = keys.issue(1, "5e55", unix_now()).unwrap().token;
             let mut chars: Vec<char> = token.chars().collect();
             let i = position.index(chars.len());
             prop_assume!(chars[i] != replacement);
@@ -360,7 +365,7 @@ mod tests {
         ) {
             prop_assume!(key != KEY);
             let other = TokenKeys::new(&key, Duration::from_secs(600), DAY).unwrap();
-            let token = other.issue(sub, 0, unix_now()).unwrap().token;
+            let token = other.issue(sub, "5e55", unix_now()).unwrap().token;
             prop_assert!(keys().verify(&token).is_err());
         }
     }

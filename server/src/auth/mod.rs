@@ -1,22 +1,24 @@
 //! Who is calling: `Authorization` header parsing, password hashing on a bounded pool, tokens,
-//! brute-force limits, and [`Authenticator`], which ties them together. Knows nothing of HTTP
-//! responses: the API's `AuthUser` extractor turns an [`AuthError`] into one.
+//! brute-force limits, and [`Authenticator`], which ties them together with the sessions in
+//! the store. Knows nothing of HTTP responses: the API's `AuthUser` extractor turns an
+//! [`AuthError`] into one.
 
 pub mod header;
 pub mod jwt;
 pub mod password;
 pub mod throttle;
+mod user_agent;
 
 use crate::{
     audit::{self, LoginOutcome},
     metrics::Metrics,
-    store::{Store, StoreError, TokenHolder, User},
+    store::{ActiveSession, NewSession, Store, StoreError, User},
 };
 use app::api::{MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS};
 use header::Credentials;
 use jwt::{unix_now, IssuedToken, TokenKeys};
 use password::{HashError, HashingPool};
-use std::{net::IpAddr, sync::Arc};
+use std::{net::IpAddr, sync::Arc, time::Duration};
 use throttle::LoginThrottle;
 
 /// Why a caller was not let in.
@@ -40,32 +42,30 @@ pub enum AuthError {
 pub struct Caller {
     pub id: i64,
     pub username: String,
-    /// The user's token version when the request was authenticated.
-    pub token_version: i64,
     pub method: AuthMethod,
     pub address: IpAddr,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthMethod {
+    /// A password, checked just now; such a request belongs to no session.
     Password,
-    /// A token, from a chain of refreshes begun by a password login at `auth_time`.
-    Token {
-        auth_time: u64,
-    },
+    /// A token of this live session.
+    Session(ActiveSession),
 }
 
 impl Caller {
-    /// When the password login behind this request happened: now, or the token chain's start.
-    pub fn auth_time(&self) -> u64 {
-        match self.method {
-            AuthMethod::Password => unix_now(),
-            AuthMethod::Token { auth_time } => auth_time,
+    /// The session the caller's token belongs to, if it came with one.
+    pub fn session(&self) -> Option<&ActiveSession> {
+        match &self.method {
+            AuthMethod::Password => None,
+            AuthMethod::Session(session) => Some(session),
         }
     }
 }
 
-/// Checks passwords and tokens against the store, within the brute-force limits.
+/// Checks passwords and tokens against the store, within the brute-force limits, and begins
+/// sessions.
 #[derive(Clone)]
 pub struct Authenticator {
     store: Store,
@@ -73,6 +73,9 @@ pub struct Authenticator {
     hashing: HashingPool,
     throttle: Arc<LoginThrottle>,
     metrics: Arc<Metrics>,
+    max_session: Duration,
+    /// A session's last use is written to the database at most this often.
+    touch_interval: Duration,
 }
 
 impl Authenticator {
@@ -82,14 +85,20 @@ impl Authenticator {
         hashing: HashingPool,
         throttle: Arc<LoginThrottle>,
         metrics: Arc<Metrics>,
+        touch_interval: Duration,
     ) -> Self {
-        Authenticator {
+        let max_session = tokens.max_session();
+        let auth = Authenticator {
             store,
             tokens: Arc::new(tokens),
             hashing,
             throttle,
             metrics,
-        }
+            max_session,
+            touch_interval,
+        };
+        auth.end_expired_sessions_periodically();
+        auth
     }
 
     /// Who presented `credentials`: `Bearer <token>`, Basic `<username>:<password>`, or Basic
@@ -99,57 +108,111 @@ impl Authenticator {
         credentials: Credentials,
         address: IpAddr,
     ) -> Result<Caller, AuthError> {
-        let (user, method) = match credentials {
-            Credentials::Bearer(token) => self.holder_of_token(&token).await?,
+        let (id, username, method) = match credentials {
+            Credentials::Bearer(token) => self.session_of_token(&token).await?,
             // A username has at most 32 characters and every token is longer (its header alone
             // is 36), so the user-id is one or the other, never ambiguous, and a failed token
             // check never falls through to an argon2 run.
             Credentials::Basic { username, .. }
                 if username.chars().count() > MAX_USERNAME_CHARS =>
             {
-                self.holder_of_token(&username).await?
+                self.session_of_token(&username).await?
             }
-            Credentials::Basic { username, password } => (
-                self.check_password(&username, password, address)
-                    .await?
-                    .into(),
-                AuthMethod::Password,
-            ),
+            Credentials::Basic { username, password } => {
+                let user = self.check_password(&username, password, address).await?;
+                (user.id, user.username, AuthMethod::Password)
+            }
         };
         Ok(Caller {
-            id: user.id,
-            username: user.username,
-            token_version: user.token_version,
+            id,
+            username,
             method,
             address,
         })
     }
 
-    /// A fresh token for `caller`, in its chain of refreshes (never past the chain's absolute
-    /// lifetime).
-    pub fn issue_token(&self, caller: &Caller) -> Result<IssuedToken, AuthError> {
+    /// Begins a session for a caller who signed in with a password (ASVS 7.2: a new session
+    /// at every authentication). `user_agent`: the client's `User-Agent`, as sent.
+    pub async fn start_session(
+        &self,
+        caller: &Caller,
+        user_agent: &str,
+    ) -> Result<ActiveSession, AuthError> {
+        let label = user_agent::label(user_agent);
+        let session = self
+            .store
+            .start_session(NewSession {
+                user_id: caller.id,
+                username: &caller.username,
+                now: unix_now() as i64,
+                address: &caller.address.to_string(),
+                user_agent: &label,
+            })
+            .await?;
+        audit::session_started(
+            caller.id,
+            &caller.username,
+            &session.id,
+            caller.address,
+            &label,
+        );
+        Ok(session)
+    }
+
+    /// A fresh token in `session` (never outliving the session's absolute lifetime).
+    pub fn issue_token(&self, session: &ActiveSession) -> Result<IssuedToken, AuthError> {
         self.tokens
-            .issue(caller.id, caller.token_version, caller.auth_time())
+            .issue(session.user_id, &session.id, session.started_at as u64)
             .map_err(|_| AuthError::Unauthorized)
     }
 
-    async fn holder_of_token(&self, token: &str) -> Result<(TokenHolder, AuthMethod), AuthError> {
+    async fn session_of_token(&self, token: &str) -> Result<(i64, String, AuthMethod), AuthError> {
         let verified = self
             .tokens
             .verify(token)
             .map_err(|_| AuthError::Unauthorized)?;
-        // The account may be gone, and the token revoked (logout, password change) since it was
-        // issued. (Usually answered from memory: see store/cache.rs.)
-        let user = self
+        // The session may have ended since the token was issued (a logout, a password change,
+        // the account's deletion). Usually answered from memory: see store/cache.rs.
+        let session = self
             .store
-            .token_holder(verified.user_id)
+            .use_session(
+                &verified.session_id,
+                unix_now() as i64,
+                self.touch_interval.as_secs() as i64,
+            )
             .await?
-            .filter(|user| user.token_version == verified.token_version)
+            .filter(|session| session.user_id == verified.user_id)
             .ok_or(AuthError::Unauthorized)?;
-        let method = AuthMethod::Token {
-            auth_time: verified.auth_time,
+        Ok((
+            session.user_id,
+            session.username.clone(),
+            AuthMethod::Session(session),
+        ))
+    }
+
+    /// Sessions past their absolute lifetime are ended (and audited) once a minute, or more
+    /// often when the lifetime itself is shorter. Their tokens already stopped working: no
+    /// token outlives its session's lifetime.
+    fn end_expired_sessions_periodically(&self) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
         };
-        Ok((user, method))
+        let (store, max_session) = (self.store.clone(), self.max_session);
+        runtime.spawn(async move {
+            let mut tick = tokio::time::interval(max_session.min(Duration::from_secs(60)));
+            loop {
+                tick.tick().await;
+                let started_before = unix_now() as i64 - max_session.as_secs() as i64;
+                match store.end_sessions_started_before(started_before).await {
+                    Ok(ended) => {
+                        for (session_id, user_id) in ended {
+                            audit::session_expired(user_id, &session_id);
+                        }
+                    }
+                    Err(error) => tracing::warn!(%error, "ending expired sessions failed"),
+                }
+            }
+        });
     }
 
     /// Checks `password` for `username`, within the brute-force limits. Every check of a
@@ -162,7 +225,7 @@ impl Authenticator {
         password: String,
         address: IpAddr,
     ) -> Result<User, AuthError> {
-        if let Err(lock) = self.throttle.check(username, address) {
+        if let Some(lock) = self.throttle.check(username, address).await? {
             let retry_after = lock.retry_after_secs();
             self.record(
                 LoginOutcome::RefusedLocked { retry_after },
@@ -183,7 +246,7 @@ impl Authenticator {
         };
         let Some(user) = user else {
             self.record(LoginOutcome::Failure, username, address);
-            if let Some(lock) = self.throttle.record_failure(username, address) {
+            if let Some(lock) = self.throttle.record_failure(username, address).await? {
                 let retry_after = lock.retry_after_secs();
                 self.record(LoginOutcome::LockStarted { retry_after }, username, address);
             }

@@ -2,12 +2,17 @@
 //! address, and while either count is over its limit every password attempt (right or wrong)
 //! is refused with 429 before any hash runs.
 //!
-//! governor's GCRA does the counting: a limit of N failures per window is a bucket of N cells
-//! refilled at one cell per window/N. Only failures take a cell, so a user who types the right
-//! password never uses up an allowance. governor has no "would this be allowed?" query, and
+//! The rule is a generic cell rate algorithm (GCRA): a limit of N failures per window is a
+//! bucket of N cells refilled at one cell per window/N. Only failures take a cell, so a user who
+//! types the right password never uses up an allowance. Where one process owns the database
+//! (SQLite) the buckets live in its memory; where several instances share one (PostgreSQL)
+//! they live in the database (store/login_failures.rs), so the limits are totals over all.
+//!
+//! In memory, governor does the counting. It has no "would this be allowed?" query, and
 //! asking must not cost a cell, so each bucket map sits behind [`Buckets`], a state store that
 //! can run governor's test without saving its outcome (a *probe*).
 
+use crate::store::{FailureCounter, FailureKey, StoreError};
 use governor::{
     clock::{Clock, DefaultClock, Reference},
     nanos::Nanos,
@@ -77,24 +82,131 @@ impl Locked {
     }
 }
 
-/// The failure counts of one process. (Several instances each keep their own; see the README.)
+/// The failure counts: in this process's memory, or in the shared database.
 pub struct LoginThrottle {
-    by_username: Counter<String>,
-    by_address: Counter<IpAddr>,
+    limits: LoginLimits,
+    counts: Counts,
+}
+
+enum Counts {
+    Memory(Box<MemoryCounts>),
+    Shared(FailureCounter),
 }
 
 impl LoginThrottle {
-    pub fn new(limits: LoginLimits) -> Arc<Self> {
-        let throttle = Arc::new(LoginThrottle {
-            by_username: Counter::new(limits.per_username),
-            by_address: Counter::new(limits.per_address),
-        });
+    /// Counts in the database when `shared` is given (several instances), else in memory.
+    pub fn new(limits: LoginLimits, shared: Option<FailureCounter>) -> Arc<Self> {
+        let counts = match shared {
+            Some(counter) => Counts::Shared(counter),
+            None => Counts::Memory(Box::new(MemoryCounts::new(limits))),
+        };
+        let throttle = Arc::new(LoginThrottle { limits, counts });
         forget_idle_periodically(Arc::downgrade(&throttle));
         throttle
     }
 
-    /// Whether a password attempt for `username` from `address` may run now. Costs nothing.
-    pub fn check(&self, username: &str, address: IpAddr) -> Result<(), Locked> {
+    /// The lock on a password attempt for `username` from `address`, if there is one now.
+    /// Counts nothing.
+    pub async fn check(
+        &self,
+        username: &str,
+        address: IpAddr,
+    ) -> Result<Option<Locked>, StoreError> {
+        match &self.counts {
+            Counts::Memory(memory) => Ok(memory.check(username, address).err()),
+            Counts::Shared(counter) => {
+                let (username_key, address_key) = shared_keys(username, address);
+                let ahead = counter.ahead([&username_key, &address_key]).await?;
+                Ok(self.lock_from(ahead))
+            }
+        }
+    }
+
+    /// Counts a failed check. Returns the lock this failure started, if it used up a limit.
+    pub async fn record_failure(
+        &self,
+        username: &str,
+        address: IpAddr,
+    ) -> Result<Option<Locked>, StoreError> {
+        match &self.counts {
+            Counts::Memory(memory) => Ok(memory.record_failure(username, address)),
+            Counts::Shared(counter) => {
+                let (username_key, address_key) = shared_keys(username, address);
+                let [by_username, by_address] = [self.limits.per_username, self.limits.per_address];
+                let ahead = counter
+                    .add([
+                        by_username.failure_key(&username_key),
+                        by_address.failure_key(&address_key),
+                    ])
+                    .await?;
+                Ok(self.lock_from(ahead))
+            }
+        }
+    }
+
+    /// The lock implied by how far each key's bucket is ahead of now (username, address).
+    fn lock_from(&self, ahead: [f64; 2]) -> Option<Locked> {
+        let limits = [self.limits.per_username, self.limits.per_address];
+        let wait = ahead
+            .iter()
+            .zip(limits)
+            .map(|(ahead, limit)| ahead - (limit.window - limit.period()).as_secs_f64())
+            .fold(0.0, f64::max);
+        (wait > 0.0).then(|| Locked {
+            retry_after: Duration::from_secs_f64(wait),
+        })
+    }
+
+    async fn forget_idle(&self) {
+        match &self.counts {
+            Counts::Memory(memory) => memory.forget_idle(),
+            Counts::Shared(counter) => {
+                if let Err(error) = counter.prune().await {
+                    tracing::warn!(%error, "pruning the login failure counts failed");
+                }
+            }
+        }
+    }
+}
+
+/// The database keys of a username and an address (one table holds both).
+fn shared_keys(username: &str, address: IpAddr) -> (String, String) {
+    (
+        format!("user:{}", username_key(username)),
+        format!("addr:{}", address_key(address)),
+    )
+}
+
+impl Limit {
+    /// The time one failure takes to pay back.
+    fn period(&self) -> Duration {
+        self.window / self.failures.get()
+    }
+
+    fn failure_key<'a>(&self, key: &'a str) -> FailureKey<'a> {
+        FailureKey {
+            key,
+            period: self.period().as_secs_f64(),
+            window: self.window.as_secs_f64(),
+        }
+    }
+}
+
+/// The failure counts of one process, with governor.
+struct MemoryCounts {
+    by_username: Counter<String>,
+    by_address: Counter<IpAddr>,
+}
+
+impl MemoryCounts {
+    fn new(limits: LoginLimits) -> Self {
+        MemoryCounts {
+            by_username: Counter::new(limits.per_username),
+            by_address: Counter::new(limits.per_address),
+        }
+    }
+
+    fn check(&self, username: &str, address: IpAddr) -> Result<(), Locked> {
         let waits = [
             self.by_username.wait(&username_key(username)),
             self.by_address.wait(&address_key(address)),
@@ -105,8 +217,7 @@ impl LoginThrottle {
         }
     }
 
-    /// Counts a failed check. Returns the lock this failure started, if it used up a limit.
-    pub fn record_failure(&self, username: &str, address: IpAddr) -> Option<Locked> {
+    fn record_failure(&self, username: &str, address: IpAddr) -> Option<Locked> {
         self.by_username.record(username_key(username));
         self.by_address.record(address_key(address));
         self.check(username, address).err()
@@ -134,8 +245,9 @@ fn address_key(address: IpAddr) -> IpAddr {
     }
 }
 
-/// Entries whose bucket has refilled are dropped once a minute, so a spray of made-up
-/// usernames cannot grow memory without bound. Stops when the throttle is dropped.
+/// Entries whose bucket has refilled are dropped once a minute (from memory, or from the
+/// database), so a spray of made-up usernames cannot grow them without bound. Stops when the
+/// throttle is dropped.
 fn forget_idle_periodically(throttle: Weak<LoginThrottle>) {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         return;
@@ -146,7 +258,7 @@ fn forget_idle_periodically(throttle: Weak<LoginThrottle>) {
         loop {
             tick.tick().await;
             match throttle.upgrade() {
-                Some(throttle) => throttle.forget_idle(),
+                Some(throttle) => throttle.forget_idle().await,
                 None => return,
             }
         }
@@ -243,8 +355,8 @@ fn theoretical_arrival(state: &InMemoryState) -> Option<Nanos> {
 mod tests {
     use super::*;
 
-    fn throttle(per_user: u32, per_addr: u32) -> Arc<LoginThrottle> {
-        LoginThrottle::new(LoginLimits {
+    fn throttle(per_user: u32, per_addr: u32) -> MemoryCounts {
+        MemoryCounts::new(LoginLimits {
             per_username: Limit::new(per_user, Duration::from_secs(900)).unwrap(),
             per_address: Limit::new(per_addr, Duration::from_secs(60)).unwrap(),
         })

@@ -23,9 +23,11 @@ pub struct Config {
     pub secret_key: SecretKey,
     /// Lifetime of one token (the Flask original's `duration`).
     pub token_ttl: Duration,
-    /// No token, however often refreshed, outlives the password login that began its chain
-    /// by more than this.
+    /// A session's absolute lifetime, from its password sign-in: no token outlives it.
     pub max_session: Duration,
+    /// How often at most a session's "last used" is written to the database. Not a setting:
+    /// a minute, or less in tests.
+    pub session_touch_interval: Duration,
     pub min_password_chars: usize,
     pub login_limits: LoginLimits,
     /// argon2 hashes that may run at once.

@@ -207,6 +207,7 @@ impl Settings {
             secret_key,
             token_ttl: Duration::from_secs(self.token_ttl_seconds),
             max_session: Duration::from_secs(self.session_max_seconds),
+            session_touch_interval: Duration::from_secs(60),
             min_password_chars: self.min_password_length,
             login_limits,
             hash_concurrency,

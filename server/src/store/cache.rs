@@ -1,83 +1,127 @@
-//! An in-memory copy of what the token path needs to know about a user (name and current
-//! token version), so a request with a token costs no database round trip.
+//! The sessions the token path has checked, kept in memory so that a request with a token
+//! costs no database round trip.
 //!
-//! Revocation stays exact: a logout or password change updates the database, then this cache,
-//! before it answers. That holds because this process makes every write to its database (one
-//! process per SQLite file); an engine shared by several instances must not use it.
+//! Staying exact is the whole difficulty. Every end of a session removes it here: directly in
+//! the process that ended it, and, when several instances share a PostgreSQL database, in every
+//! other one through the database's notification (see listener.rs). While that notification
+//! channel is down, nothing here is trusted: every lookup goes to the database.
 //!
-//! The subtle case is a request that read a user from the database just before a revocation
-//! and stores it just after: it would put the old version back. Versions only ever grow, so an
-//! entry is only ever replaced by a higher version; and a read that overlapped a revocation or
-//! a clearing of the cache (`epoch` moved) is not stored at all.
+//! The subtle case is a lookup that read a session from the database just before it ended and
+//! stores it just after: it would bring the ended session back. So each read takes a ticket
+//! first, and a read that overlapped any removal, clearing or loss of trust (`epoch` moved) is
+//! not stored.
 
 use dashmap::{mapref::entry::Entry, DashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{
+    atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering},
+    Arc,
+};
 
-/// Values of type `V` by id, each at a version that only grows.
-pub struct VersionCache<V> {
-    entries: DashMap<i64, (i64, V)>,
+/// What the token path needs to know about a live session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActiveSession {
+    pub id: String,
+    pub user_id: i64,
+    pub username: String,
+    /// Unix seconds; the session's absolute lifetime counts from here.
+    pub started_at: i64,
+}
+
+struct Held {
+    session: ActiveSession,
+    /// Unix seconds of the last use the database has been told about.
+    last_used_at: AtomicI64,
+}
+
+pub struct SessionCache {
+    entries: DashMap<String, Arc<Held>>,
     epoch: AtomicU64,
+    trusted: AtomicBool,
     capacity: usize,
 }
 
-/// Taken before a database read whose result may be stored.
+/// Taken before a database read whose result may be stored; `None` while nothing is trusted.
 #[derive(Clone, Copy)]
-pub struct ReadTicket(u64);
+pub struct ReadTicket(Option<u64>);
 
-impl<V: Clone> VersionCache<V> {
-    pub fn new(capacity: usize) -> Self {
-        VersionCache {
+impl SessionCache {
+    /// `trusted`: whether it starts out usable (a PostgreSQL cache waits for its listener).
+    pub fn new(capacity: usize, trusted: bool) -> Self {
+        SessionCache {
             entries: DashMap::new(),
             epoch: AtomicU64::new(0),
+            trusted: AtomicBool::new(trusted),
             capacity,
         }
     }
 
-    pub fn get(&self, id: i64) -> Option<V> {
-        self.entries.get(&id).map(|entry| entry.1.clone())
+    /// The session, if it is held and may be trusted.
+    pub fn get(&self, id: &str) -> Option<ActiveSession> {
+        if !self.trusted.load(Ordering::SeqCst) {
+            return None;
+        }
+        self.entries.get(id).map(|entry| entry.session.clone())
     }
 
     pub fn ticket(&self) -> ReadTicket {
-        ReadTicket(self.epoch.load(Ordering::SeqCst))
+        let epoch = self.epoch.load(Ordering::SeqCst);
+        ReadTicket(self.trusted.load(Ordering::SeqCst).then_some(epoch))
     }
 
-    /// Stores what a read begun at `ticket` found, unless a revocation or clear happened since.
-    pub fn store_read(&self, ticket: ReadTicket, id: i64, version: i64, value: V) {
+    /// Keeps what a read begun at `ticket` found, unless anything was removed since.
+    pub fn store_read(&self, ticket: ReadTicket, session: ActiveSession, last_used_at: i64) {
+        let Some(epoch) = ticket.0 else { return };
         if self.entries.len() >= self.capacity {
             // Crude but bounded: the working set refills from the database.
-            self.epoch.fetch_add(1, Ordering::SeqCst);
-            self.entries.clear();
+            self.clear();
             return;
         }
-        // The epoch is checked under the entry's lock, which a revocation's update also takes.
-        let current = |epoch: &AtomicU64| epoch.load(Ordering::SeqCst) == ticket.0;
-        match self.entries.entry(id) {
-            Entry::Occupied(mut entry) => {
-                if current(&self.epoch) && version > entry.get().0 {
-                    entry.insert((version, value));
-                }
-            }
-            Entry::Vacant(entry) => {
-                if current(&self.epoch) {
-                    entry.insert((version, value));
-                }
+        // The epoch is checked under the entry's shard lock, which a removal also takes after
+        // moving the epoch: either the removal sees the entry, or we see the new epoch.
+        if let Entry::Vacant(vacant) = self.entries.entry(session.id.clone()) {
+            if self.epoch.load(Ordering::SeqCst) == epoch {
+                vacant.insert(Arc::new(Held {
+                    session,
+                    last_used_at: AtomicI64::new(last_used_at),
+                }));
             }
         }
     }
 
-    /// After the database has recorded `version` for `id`.
-    pub fn revoked(&self, id: i64, version: i64, value: V) {
+    /// Whether the database's `last_used_at` of session `id` is older than `interval`
+    /// seconds at `now`; if so, records `now` as told, so only one caller gets `true`.
+    pub fn due_for_touch(&self, id: &str, now: i64, interval: i64) -> bool {
+        let Some(entry) = self.entries.get(id).map(|entry| Arc::clone(&entry)) else {
+            return false;
+        };
+        let last = entry.last_used_at.load(Ordering::Relaxed);
+        now - last >= interval
+            && entry
+                .last_used_at
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
+
+    /// After the session ended.
+    pub fn remove(&self, id: &str) {
         self.epoch.fetch_add(1, Ordering::SeqCst);
-        match self.entries.entry(id) {
-            Entry::Occupied(mut entry) => {
-                if version > entry.get().0 {
-                    entry.insert((version, value));
-                }
-            }
-            Entry::Vacant(entry) => {
-                entry.insert((version, value));
-            }
+        self.entries.remove(id);
+    }
+
+    pub fn clear(&self) {
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        self.entries.clear();
+    }
+
+    /// Trust ends at once when the notifications stop; it comes back only after the channel
+    /// is listened to again and everything held before is forgotten.
+    pub fn set_trusted(&self, trusted: bool) {
+        if trusted {
+            self.clear();
+        } else {
+            self.epoch.fetch_add(1, Ordering::SeqCst);
         }
+        self.trusted.store(trusted, Ordering::SeqCst);
     }
 }
 
@@ -85,37 +129,66 @@ impl<V: Clone> VersionCache<V> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_read_that_overlapped_a_revocation_is_not_stored() {
-        let cache = VersionCache::new(10);
-        let ticket = cache.ticket();
-        // The read saw version 0; meanwhile a logout made it 1.
-        cache.revoked(1, 1, "v1");
-        cache.store_read(ticket, 1, 0, "v0");
-        assert_eq!(cache.get(1), Some("v1"));
-    }
-
-    #[test]
-    fn a_lower_version_never_replaces_a_higher_one() {
-        let cache = VersionCache::new(10);
-        cache.revoked(1, 2, "v2");
-        let ticket = cache.ticket();
-        cache.store_read(ticket, 1, 1, "v1");
-        assert_eq!(cache.get(1), Some("v2"));
-        cache.revoked(1, 1, "v1");
-        assert_eq!(cache.get(1), Some("v2"));
-    }
-
-    #[test]
-    fn reads_fill_it_and_capacity_bounds_it() {
-        let cache = VersionCache::new(2);
-        for id in 0..2 {
-            let ticket = cache.ticket();
-            cache.store_read(ticket, id, 0, id);
+    fn session(id: &str, user_id: i64) -> ActiveSession {
+        ActiveSession {
+            id: id.into(),
+            user_id,
+            username: format!("user{user_id}"),
+            started_at: 0,
         }
-        assert!(cache.get(0).is_some() && cache.get(1).is_some());
+    }
+
+    #[test]
+    fn a_read_that_overlapped_a_removal_is_not_kept() {
+        let cache = SessionCache::new(10, true);
         let ticket = cache.ticket();
-        cache.store_read(ticket, 2, 0, 2);
-        assert!(cache.get(0).is_none(), "full: cleared");
+        // The read saw the session; meanwhile it ended.
+        cache.remove("a");
+        cache.store_read(ticket, session("a", 1), 0);
+        assert_eq!(cache.get("a"), None);
+    }
+
+    #[test]
+    fn reads_fill_it_removals_empty_it_and_capacity_bounds_it() {
+        let cache = SessionCache::new(2, true);
+        for (id, user) in [("a", 1), ("b", 2)] {
+            let ticket = cache.ticket();
+            cache.store_read(ticket, session(id, user), 0);
+        }
+        assert!(cache.get("a").is_some() && cache.get("b").is_some());
+        cache.remove("a");
+        assert!(cache.get("a").is_none() && cache.get("b").is_some());
+        for id in ["c", "d"] {
+            let ticket = cache.ticket();
+            cache.store_read(ticket, session(id, 3), 0);
+        }
+        assert!(cache.get("b").is_none(), "full: cleared");
+    }
+
+    #[test]
+    fn nothing_is_trusted_or_kept_while_untrusted() {
+        let cache = SessionCache::new(10, true);
+        let before = cache.ticket();
+        cache.store_read(before, session("a", 1), 0);
+        cache.set_trusted(false);
+        assert_eq!(cache.get("a"), None);
+        let during = cache.ticket();
+        cache.store_read(during, session("b", 1), 0);
+        cache.store_read(before, session("c", 1), 0);
+        cache.set_trusted(true);
+        assert_eq!(cache.get("a"), None, "forgotten when trust came back");
+        assert_eq!(cache.get("b"), None);
+        assert_eq!(cache.get("c"), None);
+    }
+
+    #[test]
+    fn one_caller_is_told_to_touch_per_interval() {
+        let cache = SessionCache::new(10, true);
+        let ticket = cache.ticket();
+        cache.store_read(ticket, session("a", 1), 100);
+        assert!(!cache.due_for_touch("a", 130, 60));
+        assert!(cache.due_for_touch("a", 160, 60));
+        assert!(!cache.due_for_touch("a", 161, 60));
+        assert!(cache.due_for_touch("a", 220, 60));
     }
 }

@@ -3,17 +3,24 @@
 //! migrations (`migrations/sqlite`, `migrations/postgres`) with the same constraints; every
 //! query is written once, with `$n` placeholders both engines understand.
 //!
-//! `Store` is the handle; `users.rs` holds its queries of the users table, `cache.rs` the memory
-//! that spares the token path a round trip.
+//! `Store` is the handle; `users.rs` and `sessions.rs` hold its queries of those tables,
+//! `login_failures.rs` the shared brute-force counts, `cache.rs` the memory that spares the
+//! token path a round trip, and `listener.rs` what keeps that memory exact across instances.
 
 mod cache;
 mod error;
+mod listener;
+mod login_failures;
+mod sessions;
 mod users;
 
+pub use cache::ActiveSession;
 pub use error::StoreError;
-pub use users::{TokenHolder, User};
+pub use login_failures::{FailureCounter, FailureKey};
+pub use sessions::{NewSession, SessionRecord};
+pub use users::User;
 
-use cache::VersionCache;
+use cache::SessionCache;
 use sqlx::{
     migrate::Migrator,
     postgres::{PgConnectOptions, PgPoolOptions},
@@ -55,8 +62,8 @@ enum Pool {
 macro_rules! on_pool {
     ($store:expr, |$pool:ident| $body:expr) => {
         match &$store.pool {
-            Pool::Sqlite($pool) => $body,
-            Pool::Postgres($pool) => $body,
+            $crate::store::Pool::Sqlite($pool) => $body,
+            $crate::store::Pool::Postgres($pool) => $body,
         }
     };
 }
@@ -66,14 +73,11 @@ use on_pool;
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
-    /// Only when this process makes every write to its database (SQLite): see `cache.rs`.
-    /// Instances sharing a PostgreSQL database read the token version on every request, so a
-    /// logout through one is seen by all at once.
-    cache: Option<Arc<VersionCache<TokenHolder>>>,
+    cache: Arc<SessionCache>,
 }
 
-/// Users kept in memory for the token path; about 100 bytes each.
-const CACHED_USERS: usize = 100_000;
+/// Sessions kept in memory for the token path; about 200 bytes each.
+const CACHED_SESSIONS: usize = 100_000;
 
 impl Store {
     /// Connects to the database at `url` (`postgres://` or `postgresql://` for PostgreSQL,
@@ -87,12 +91,18 @@ impl Store {
             let pool = PgPoolOptions::new()
                 .max_connections(settings.max_connections)
                 .acquire_timeout(settings.acquire_timeout)
-                .connect_with(options)
+                // No ping before each query: a round trip saved per statement. A connection
+                // that died meanwhile fails its query (503) and is replaced.
+                .test_before_acquire(false)
+                .connect_with(options.clone())
                 .await?;
             POSTGRES_MIGRATIONS.run(&pool).await?;
+            // Untrusted until the listener hears every ended session (listener.rs).
+            let cache = Arc::new(SessionCache::new(CACHED_SESSIONS, false));
+            listener::spawn(options, cache.clone());
             return Ok(Store {
                 pool: Pool::Postgres(pool),
-                cache: None,
+                cache,
             });
         }
         let options = SqliteConnectOptions::from_str(url)?
@@ -114,9 +124,10 @@ impl Store {
             .connect_with(options)
             .await?;
         SQLITE_MIGRATIONS.run(&pool).await?;
+        // This process makes every write to the file, and forgets each session it ends.
         Ok(Store {
             pool: Pool::Sqlite(pool),
-            cache: Some(Arc::new(VersionCache::new(CACHED_USERS))),
+            cache: Arc::new(SessionCache::new(CACHED_SESSIONS, true)),
         })
     }
 
@@ -125,6 +136,15 @@ impl Store {
         on_pool!(self, |pool| pool
             .size()
             .saturating_sub(pool.num_idle() as u32))
+    }
+
+    /// Failed-login counts kept in the database, where several instances may share it
+    /// (PostgreSQL); `None` where one process owns the database and may count in memory.
+    pub fn failure_counter(&self) -> Option<FailureCounter> {
+        match &self.pool {
+            Pool::Sqlite(_) => None,
+            Pool::Postgres(pool) => Some(FailureCounter::new(pool.clone())),
+        }
     }
 
     /// "sqlite" or "postgres", for logs and `/readyz`.

@@ -1,4 +1,4 @@
-//! The users table: accounts, their password hashes and token versions.
+//! The users table: accounts and their password hashes.
 
 use super::{on_pool, Pool, Store, StoreError};
 
@@ -8,26 +8,6 @@ pub struct User {
     pub id: i64,
     pub username: String,
     pub password_hash: String,
-    /// Tokens issued at another version are revoked.
-    pub token_version: i64,
-}
-
-/// The fields of a user the token path needs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TokenHolder {
-    pub id: i64,
-    pub username: String,
-    pub token_version: i64,
-}
-
-impl From<User> for TokenHolder {
-    fn from(user: User) -> Self {
-        TokenHolder {
-            id: user.id,
-            username: user.username,
-            token_version: user.token_version,
-        }
-    }
 }
 
 impl Store {
@@ -57,12 +37,10 @@ impl Store {
 
     pub async fn find_user(&self, id: i64) -> Result<Option<User>, StoreError> {
         Ok(on_pool!(self, |pool| {
-            sqlx::query_as::<_, User>(
-                "SELECT id, username, password_hash, token_version FROM users WHERE id = $1",
-            )
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
+            sqlx::query_as::<_, User>("SELECT id, username, password_hash FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
         }))
     }
 
@@ -71,12 +49,9 @@ impl Store {
         // SQLite's column is COLLATE NOCASE, so `=` ignores case and uses the unique index;
         // PostgreSQL's unique index is on lower(username).
         let query = match self.pool {
-            Pool::Sqlite(_) => {
-                "SELECT id, username, password_hash, token_version FROM users WHERE username = $1"
-            }
+            Pool::Sqlite(_) => "SELECT id, username, password_hash FROM users WHERE username = $1",
             Pool::Postgres(_) => {
-                "SELECT id, username, password_hash, token_version FROM users \
-                 WHERE lower(username) = lower($1)"
+                "SELECT id, username, password_hash FROM users WHERE lower(username) = lower($1)"
             }
         };
         Ok(on_pool!(self, |pool| {
@@ -87,61 +62,56 @@ impl Store {
         }))
     }
 
-    /// What the token path needs to know about user `id`: from memory when it can be.
-    pub async fn token_holder(&self, id: i64) -> Result<Option<TokenHolder>, StoreError> {
-        let Some(cache) = &self.cache else {
-            return Ok(self.find_user(id).await?.map(TokenHolder::from));
-        };
-        if let Some(holder) = cache.get(id) {
-            return Ok(Some(holder));
-        }
-        let ticket = cache.ticket();
-        let holder = self.find_user(id).await?.map(TokenHolder::from);
-        if let Some(holder) = &holder {
-            cache.store_read(ticket, holder.id, holder.token_version, holder.clone());
-        }
-        Ok(holder)
-    }
-
-    /// Revokes every token issued to the user so far.
-    pub async fn revoke_tokens(&self, id: i64) -> Result<(), StoreError> {
-        let row = on_pool!(self, |pool| {
-            sqlx::query_as::<_, (i64, String, i64)>(
-                "UPDATE users SET token_version = token_version + 1 WHERE id = $1 \
-                 RETURNING id, username, token_version",
+    /// Replaces the password hash and, in the same transaction, ends every session of the user
+    /// but `keep` (the caller's, if it has one). Returns the ids of the sessions ended.
+    pub async fn set_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        keep: Option<&str>,
+    ) -> Result<Vec<String>, StoreError> {
+        let ended = on_pool!(self, |pool| {
+            let mut transaction = pool.begin().await?;
+            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                .bind(password_hash)
+                .bind(user_id)
+                .execute(&mut *transaction)
+                .await?;
+            let ended = sqlx::query_scalar::<_, String>(
+                "DELETE FROM sessions WHERE user_id = $1 AND id <> $2 RETURNING id",
             )
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
+            .bind(user_id)
+            .bind(keep.unwrap_or(""))
+            .fetch_all(&mut *transaction)
+            .await?;
+            transaction.commit().await?;
+            ended
         });
-        self.revoked(row);
-        Ok(())
+        self.forget_sessions(&ended);
+        Ok(ended)
     }
+}
 
-    /// Replaces the password hash and, in the same statement, revokes every token.
-    pub async fn set_password(&self, id: i64, password_hash: &str) -> Result<(), StoreError> {
-        let row = on_pool!(self, |pool| {
-            sqlx::query_as::<_, (i64, String, i64)>(
-                "UPDATE users SET password_hash = $1, token_version = token_version + 1 \
-                 WHERE id = $2 RETURNING id, username, token_version",
+impl Store {
+    /// Deletes the account and, in the same transaction, every session of it. Returns the ids
+    /// of the sessions ended. The id is never handed out again.
+    pub async fn delete_user(&self, user_id: i64) -> Result<Vec<String>, StoreError> {
+        let ended = on_pool!(self, |pool| {
+            let mut transaction = pool.begin().await?;
+            let ended = sqlx::query_scalar::<_, String>(
+                "DELETE FROM sessions WHERE user_id = $1 RETURNING id",
             )
-            .bind(password_hash)
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
+            .bind(user_id)
+            .fetch_all(&mut *transaction)
+            .await?;
+            sqlx::query("DELETE FROM users WHERE id = $1")
+                .bind(user_id)
+                .execute(&mut *transaction)
+                .await?;
+            transaction.commit().await?;
+            ended
         });
-        self.revoked(row);
-        Ok(())
-    }
-
-    fn revoked(&self, row: Option<(i64, String, i64)>) {
-        if let (Some(cache), Some((id, username, token_version))) = (&self.cache, row) {
-            let holder = TokenHolder {
-                id,
-                username,
-                token_version,
-            };
-            cache.revoked(id, token_version, holder);
-        }
+        self.forget_sessions(&ended);
+        Ok(ended)
     }
 }

@@ -135,6 +135,7 @@ async fn forged_expired_and_foreign_tokens_are_refused() {
     )
     .unwrap();
     let sub = user_id["sub"].as_str().unwrap().to_owned();
+    let sid = user_id["sid"].as_str().unwrap().to_owned();
 
     let sign_typed = |typ: &str, alg: Algorithm, key: &[u8], claims: Value| {
         let mut header = Header::new(alg);
@@ -143,7 +144,7 @@ async fn forged_expired_and_foreign_tokens_are_refused() {
     };
     let sign = |alg: Algorithm, key: &[u8], claims: Value| sign_typed("at+jwt", alg, key, claims);
     let t = now();
-    let claims = |sub: &str, iat: u64, exp: u64| json!({ "sub": sub, "iat": iat, "exp": exp, "jti": "0f", "ver": 0, "auth_time": iat });
+    let claims = |sub: &str, iat: u64, exp: u64| json!({ "sub": sub, "iat": iat, "exp": exp, "jti": "0f", "sid": sid, "auth_time": iat });
     // Sanity check of the forging helper: the server's own key, algorithm and type work.
     let genuine = sign(Algorithm::HS256, &app.secret, claims(&sub, t, t + 60));
     assert_eq!(
@@ -155,8 +156,8 @@ async fn forged_expired_and_foreign_tokens_are_refused() {
         partial.as_object_mut().unwrap().remove(claim);
         sign(Algorithm::HS256, &app.secret, partial)
     };
-    let mut revoked = claims(&sub, t, t + 60);
-    revoked["ver"] = json!(-1);
+    let mut unknown_session = claims(&sub, t, t + 60);
+    unknown_session["sid"] = json!("00000000000000000000000000000000");
 
     let refused = [
         // Expired.
@@ -179,11 +180,11 @@ async fn forged_expired_and_foreign_tokens_are_refused() {
         // A missing claim.
         without("exp"),
         without("jti"),
-        without("ver"),
+        without("sid"),
         without("auth_time"),
-        // Another token version than the user's (as after a logout).
-        sign(Algorithm::HS256, &app.secret, revoked),
-        // A user that does not exist.
+        // A session that does not exist (as after a logout).
+        sign(Algorithm::HS256, &app.secret, unknown_session),
+        // A user that does not exist, or not the session's.
         sign(Algorithm::HS256, &app.secret, claims("424242", t, t + 60)),
         // Unsigned.
         format!(
@@ -211,19 +212,20 @@ async fn forged_expired_and_foreign_tokens_are_refused() {
 }
 
 #[tokio::test]
-async fn another_server_with_the_same_key_accepts_the_token() {
+async fn a_token_is_good_only_where_its_session_is() {
     let first = TestApp::spawn().await;
     let token = first.token_for("miguel", "python").await;
-    // Another server process on another database but the same key accepts the signature; the
-    // user id resolves there only if that database has the user, so register it first.
+    // Another server with the same key accepts the signature, but on another database the
+    // token's session does not exist, even for a user of the same name and id.
     let secret = first.secret.clone();
     let second = TestApp::spawn_with(|config| {
         config.secret_key = server::config::SecretKey::new(secret).unwrap();
     })
     .await;
     assert_eq!(second.register("miguel", "python").await.status(), 201);
+    assert_unauthorized(second.get_bearer("/api/resource", &token).await).await;
     assert_eq!(
-        greeting(second.get_bearer("/api/resource", &token).await).await,
+        greeting(first.get_bearer("/api/resource", &token).await).await,
         "Hello, miguel!"
     );
 }

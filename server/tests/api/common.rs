@@ -61,6 +61,7 @@ impl TestApp {
             secret_key: SecretKey::new(secret.clone()).unwrap(),
             token_ttl: Duration::from_secs(600),
             max_session: Duration::from_secs(86_400),
+            session_touch_interval: Duration::from_secs(60),
             min_password_chars: 6,
             login_limits: LoginLimits::default(),
             hash_concurrency: 2,

@@ -4,6 +4,7 @@
 mod support;
 
 mod abuse;
+mod account;
 mod auth;
 mod common;
 mod database;
@@ -12,4 +13,5 @@ mod mixed_load;
 mod pages;
 mod registration;
 mod revocation;
+mod sessions;
 mod transcript;

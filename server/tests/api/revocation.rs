@@ -1,4 +1,5 @@
 //! Logging out everywhere, changing the password, and the absolute session lifetime.
+//! (Ending single sessions: sessions.rs.)
 
 use crate::common::{assert_json_error, assert_unauthorized, TestApp};
 use serde_json::{json, Value};
@@ -28,18 +29,11 @@ async fn change_password(
         .unwrap()
 }
 
-async fn fresh_token(app: &TestApp, user: &str, password: &str) -> String {
-    let response = app.get_basic("/api/token", user, password).await;
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.unwrap();
-    body["token"].as_str().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn logout_revokes_every_token_of_the_user_and_only_those() {
     let app = TestApp::spawn().await;
     let first = app.token_for("miguel", "python").await;
-    let second = fresh_token(&app, "miguel", "python").await;
+    let second = app.token("miguel", "python").await;
     let other_user = app.token_for("susan", "python").await;
 
     let response = logout(&app, &second).await;
@@ -57,7 +51,7 @@ async fn logout_revokes_every_token_of_the_user_and_only_those() {
         200
     );
     // Logging in again gives a token that works.
-    let after = fresh_token(&app, "miguel", "python").await;
+    let after = app.token("miguel", "python").await;
     assert_eq!(app.get_bearer("/api/resource", &after).await.status(), 200);
 }
 
@@ -76,15 +70,18 @@ async fn logout_needs_credentials() {
 }
 
 #[tokio::test]
-async fn changing_the_password_revokes_tokens_and_swaps_the_password() {
+async fn changing_the_password_ends_the_other_sessions_and_swaps_the_password() {
     let app = TestApp::spawn().await;
     let token = app.token_for("miguel", "python").await;
+    let elsewhere = app.token("miguel", "python").await;
     let response = change_password(&app, &token, "python", "rust-is-fun").await;
     assert_eq!(response.status(), 204);
 
-    assert_unauthorized(app.get_bearer("/api/resource", &token).await).await;
+    // The session that changed it goes on; every other one has ended.
+    assert_eq!(app.get_bearer("/api/resource", &token).await.status(), 200);
+    assert_unauthorized(app.get_bearer("/api/resource", &elsewhere).await).await;
     assert_unauthorized(app.get_basic("/api/token", "miguel", "python").await).await;
-    let new_token = fresh_token(&app, "miguel", "rust-is-fun").await;
+    let new_token = app.token("miguel", "rust-is-fun").await;
     assert_eq!(
         app.get_bearer("/api/resource", &new_token).await.status(),
         200

@@ -1,19 +1,21 @@
 //! The audit trail in the server's log, and the secrets that must never reach it.
 
-use crate::harness::Running;
-use serde_json::Value;
+use crate::{harness::Running, support::client::session_of};
+use serde_json::{json, Value};
 
 #[tokio::test]
-async fn logins_locks_and_revocations_are_audited_without_secrets() {
+async fn logins_locks_and_sessions_are_audited_without_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let secret_key = "audit-test-secret-key-0123456789abcdef";
     let password = "correct-horse-battery-staple";
+    let new_password = "staple-battery-horse-correct";
     let wrong = "wrong-guess-tr0ub4dor";
     let server = Running::start_with(
         dir.path(),
         &[
             ("SECRET_KEY", secret_key),
             ("LOGIN_FAILURES_PER_USERNAME", "2"),
+            ("SESSION_MAX_SECONDS", "3"),
         ],
     )
     .await;
@@ -21,33 +23,78 @@ async fn logins_locks_and_revocations_are_audited_without_secrets() {
     let login = |pass: &'static str| api.get_basic("/api/token", "miguel", pass);
 
     assert_eq!(api.register("miguel", password).await.status(), 201);
-    let token = api.token("miguel", password).await;
-    assert_eq!(api.post_bearer("/api/logout", &token).await.status(), 204);
+    let [first, second, third, fourth] = [
+        api.token("miguel", password).await,
+        api.token("miguel", password).await,
+        api.token("miguel", password).await,
+        api.token("miguel", password).await,
+    ];
+    let ended = |token: &str| format!("session=\"{}\"", session_of(token));
+    let status = |r: reqwest::Response| r.status().as_u16();
+    assert_eq!(
+        status(api.delete_bearer("/api/sessions/current", &first).await),
+        204
+    );
+    let path = format!("/api/sessions/{}", session_of(&second));
+    assert_eq!(status(api.delete_bearer(&path, &third).await), 204);
+    let change = api
+        .client
+        .put(api.url("/api/users/me/password"))
+        .bearer_auth(&third)
+        .json(&json!({ "current_password": password, "new_password": new_password }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(change), 204);
     assert_eq!(login(wrong).await.status(), 401);
     assert_eq!(login(wrong).await.status(), 401);
-    assert_eq!(login(password).await.status(), 429);
+    assert_eq!(login(new_password).await.status(), 429);
+    // The third session reaches its absolute lifetime (3 s) and is ended by the sweep.
+    let log_path = dir.path().join("server.log");
+    let expired = format!("reason=\"expiry\" user_id=1 {}", ended(&third));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !std::fs::read_to_string(&log_path)
+        .unwrap()
+        .contains(&expired)
+    {
+        let log = std::fs::read_to_string(&log_path).unwrap();
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no expiry line: {log}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     assert!(server.terminate().success());
 
-    let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
+    let log = std::fs::read_to_string(&log_path).unwrap();
     let audit: Vec<&str> = log.lines().filter(|l| l.contains("audit")).collect();
-    let has = |outcome: &str| {
+    let has = |what: &[&str]| {
         audit.iter().any(|line| {
-            line.contains(outcome)
+            what.iter().all(|part| line.contains(part))
                 && line.contains("username=\"miguel\"")
                 && line.contains("address=127.0.0.1")
         })
     };
-    assert!(has("outcome=\"success\""), "{log}");
-    assert!(has("outcome=\"failure\""), "{log}");
-    assert!(has("outcome=\"locked\""), "{log}");
-    assert!(has("outcome=\"refused_locked\""), "{log}");
-    assert!(has("event=\"tokens_revoked\""), "{log}");
-    for secret in [secret_key, password, wrong, token.as_str()] {
+    assert!(has(&["outcome=\"success\""]), "{log}");
+    assert!(has(&["outcome=\"failure\""]), "{log}");
+    assert!(has(&["outcome=\"locked\""]), "{log}");
+    assert!(has(&["outcome=\"refused_locked\""]), "{log}");
+    for token in [&first, &second, &third, &fourth] {
+        assert!(has(&["event=\"session_started\"", &ended(token)]), "{log}");
+    }
+    assert!(has(&["reason=\"logout\"", &ended(&first)]), "{log}");
+    assert!(has(&["reason=\"revoked\"", &ended(&second)]), "{log}");
+    assert!(
+        has(&["reason=\"password_change\"", &ended(&fourth)]),
+        "{log}"
+    );
+    for secret in [secret_key, password, new_password, wrong, first.as_str()] {
         assert!(!log.contains(secret), "a secret reached the log: {log}");
     }
-    // Nor any recognisable piece of the token (its signature).
-    let signature = token.rsplit('.').next().unwrap();
-    assert!(!log.contains(signature));
+    // Nor any recognisable piece of a token (its signature).
+    for token in [&first, &second, &third, &fourth] {
+        assert!(!log.contains(token.rsplit('.').next().unwrap()));
+    }
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 mod support;
 
 mod audit_log;
+mod behind_proxy;
 mod config;
 mod harness;
 mod multi_instance;

@@ -5,25 +5,68 @@
 use crate::{
     harness::{free_port, Running},
     support::{
-        client::{assert_exactly_one_created, register_concurrently},
+        client::{assert_exactly_one_created, register_concurrently, Api},
         postgres::{required_admin_url, TestDatabase},
         tcp_link::CuttableLink,
     },
 };
 
+use std::time::{Duration, Instant};
+
 const SHARED_KEY: &str = "multi-instance-shared-secret-0123456789abcdef";
+
+/// How long after the end of a session another instance may still accept its tokens.
+const PROPAGATION_LIMIT: Duration = Duration::from_millis(250);
+
+/// Two instances on one fresh database and one key (and the directories they run in).
+pub struct Pair {
+    pub a: Running,
+    pub b: Running,
+    pub db: TestDatabase,
+    _dirs: [tempfile::TempDir; 2],
+}
+
+impl Pair {
+    pub async fn start(extra: &[(&str, &str)]) -> Pair {
+        let db = TestDatabase::create(&required_admin_url()).await;
+        let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+        let mut env = vec![
+            ("DATABASE_URL", db.url.as_str()),
+            ("SECRET_KEY", SHARED_KEY),
+        ];
+        env.extend_from_slice(extra);
+        let a = Running::start_with(dirs[0].path(), &env).await;
+        let b = Running::start_with(dirs[1].path(), &env).await;
+        Pair {
+            a,
+            b,
+            db,
+            _dirs: dirs,
+        }
+    }
+}
+
+/// How long `api` goes on accepting `token` (polling every 2 ms), at most `PROPAGATION_LIMIT`
+/// and a little more.
+pub async fn time_until_refused(api: &Api, token: &str) -> Duration {
+    let started = Instant::now();
+    loop {
+        let status = api.resource_status(token).await;
+        if status == 401 {
+            return started.elapsed();
+        }
+        assert_eq!(status, 200);
+        if started.elapsed() > PROPAGATION_LIMIT * 2 {
+            return started.elapsed();
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "needs TEST_POSTGRES_URL"]
-async fn two_instances_share_users_tokens_and_revocations() {
-    let db = TestDatabase::create(&required_admin_url()).await;
-    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let env = [
-        ("DATABASE_URL", db.url.as_str()),
-        ("SECRET_KEY", SHARED_KEY),
-    ];
-    let a = Running::start_with(dir_a.path(), &env).await;
-    let b = Running::start_with(dir_b.path(), &env).await;
+async fn two_instances_share_users_sessions_and_registrations() {
+    let Pair { a, b, .. } = &Pair::start(&[]).await;
 
     // Registered through A, logs in through B.
     assert_eq!(a.api.register("miguel", "python").await.status(), 201);
@@ -32,17 +75,127 @@ async fn two_instances_share_users_tokens_and_revocations() {
     let from_a = a.api.token("miguel", "python").await;
     assert_eq!(b.api.resource_status(&from_a).await, 200);
     assert_eq!(a.api.resource_status(&from_b).await, 200);
+    // Both list the same sessions.
+    assert_eq!(a.api.sessions(&from_b).await, b.api.sessions(&from_b).await);
 
-    // A logout through B revokes the token on A at once.
+    // Logging out everywhere through B ends A's session too, on A as well.
     let logout = b.api.post_bearer("/api/logout", &from_b).await;
     assert_eq!(logout.status(), 204);
-    assert_eq!(a.api.resource_status(&from_a).await, 401);
+    assert!(time_until_refused(&a.api, &from_a).await < PROPAGATION_LIMIT);
     assert_eq!(b.api.resource_status(&from_a).await, 401);
 
     // 50 concurrent registrations of one name, spread over both: exactly one 201.
     let statuses = register_concurrently(&[&a.api, &b.api], &["contested"], 50).await;
     assert_eq!(statuses.len(), 50);
     assert_exactly_one_created(&statuses);
+}
+
+/// A session ended through A is refused by B (which had it in memory) within 250 ms; the same
+/// right after B's listening connection was killed. The figures are printed
+/// (`--nocapture`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs TEST_POSTGRES_URL"]
+async fn a_session_ended_on_one_instance_is_refused_by_the_other_within_250_ms() {
+    let pair = Pair::start(&[]).await;
+    let Pair { a, b, .. } = &pair;
+    assert_eq!(a.api.register("miguel", "python").await.status(), 201);
+
+    let mut delays = Vec::new();
+    for trial in 0..40 {
+        if trial == 20 {
+            // Every listening connection on the database dies; the next ends follow at once.
+            let killed = kill_listeners(&pair.db).await;
+            assert_eq!(killed, 2, "one listener per instance");
+        }
+        let token = a.api.token("miguel", "python").await;
+        assert_eq!(
+            b.api.resource_status(&token).await,
+            200,
+            "B holds the session"
+        );
+        let ended = a.api.delete_bearer("/api/sessions/current", &token).await;
+        assert_eq!(ended.status(), 204);
+        delays.push(time_until_refused(&b.api, &token).await);
+    }
+    let report = |name: &str, delays: &[Duration]| {
+        let mut sorted = delays.to_vec();
+        sorted.sort();
+        let (median, worst) = (sorted[sorted.len() / 2], sorted[sorted.len() - 1]);
+        eprintln!(
+            "propagation {name}: median {median:?}, worst {worst:?} (n = {})",
+            sorted.len()
+        );
+        assert!(worst < PROPAGATION_LIMIT, "{name}: {sorted:?}");
+    };
+    report("with the listener connected", &delays[..20]);
+    report("right after its connection was killed", &delays[20..]);
+}
+
+/// Failed logins spread over both instances count together.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs TEST_POSTGRES_URL"]
+async fn failed_logins_are_counted_across_instances() {
+    let Pair { a, b, .. } = &Pair::start(&[]).await;
+    assert_eq!(a.api.register("miguel", "python").await.status(), 201);
+    // The default limit: 10 failures per username, here 5 through each instance.
+    for i in 0..10 {
+        let api = if i % 2 == 0 { &a.api } else { &b.api };
+        let refused = api.get_basic("/api/token", "miguel", "wrong!").await;
+        assert_eq!(refused.status(), 401, "attempt {i}");
+    }
+    for api in [&a.api, &b.api] {
+        let response = api.get_basic("/api/token", "MIGUEL", "python").await;
+        assert_eq!(
+            response.status(),
+            429,
+            "the right password is refused on both"
+        );
+        assert!(response.headers().contains_key("retry-after"));
+    }
+    // Another user is not affected.
+    assert_eq!(a.api.register("susan", "python").await.status(), 201);
+    b.api.token("susan", "python").await;
+}
+
+/// An account deleted through one instance: its tokens are refused by the other too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs TEST_POSTGRES_URL"]
+async fn a_deleted_accounts_tokens_are_refused_everywhere() {
+    let Pair { a, b, .. } = &Pair::start(&[]).await;
+    let token = a.api.token_for("miguel", "python").await;
+    let elsewhere = b.api.token("miguel", "python").await;
+    for token in [&token, &elsewhere] {
+        assert_eq!(b.api.resource_status(token).await, 200);
+    }
+    let deleted = a
+        .api
+        .client
+        .delete(a.api.url("/api/users/me"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "password": "python" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    for token in [&token, &elsewhere] {
+        assert!(time_until_refused(&b.api, token).await < PROPAGATION_LIMIT);
+    }
+    assert_eq!(b.api.register("miguel", "python").await.status(), 201);
+}
+
+/// Kills every connection on `db` that listens for ended sessions; how many.
+async fn kill_listeners(db: &TestDatabase) -> i64 {
+    use sqlx::Connection;
+    let mut admin = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let killed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity \
+         WHERE datname = current_database() AND application_name = 'rest-auth listener'",
+    )
+    .fetch_one(&mut admin)
+    .await
+    .unwrap();
+    admin.close().await.unwrap();
+    killed
 }
 
 #[tokio::test]

@@ -97,6 +97,38 @@ impl Api {
             .unwrap()
     }
 
+    pub async fn delete_bearer(&self, path: &str, token: &str) -> Response {
+        self.client
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `GET /api/sessions` with the token: the sessions listed.
+    pub async fn sessions(&self, token: &str) -> Vec<Value> {
+        let response = self.get_bearer("/api/sessions", token).await;
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        body["sessions"].as_array().unwrap().clone()
+    }
+
+    /// A token for an existing account, from its password, signing in as `user_agent`.
+    pub async fn token_as(&self, user_agent: &str, username: &str, password: &str) -> String {
+        let response = self
+            .client
+            .get(self.url("/api/token"))
+            .basic_auth(username, Some(password))
+            .header(header::USER_AGENT, user_agent)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
     pub async fn get_with_authorization(&self, path: &str, value: &[u8]) -> Response {
         self.client
             .get(self.url(path))
@@ -111,10 +143,7 @@ impl Api {
 
     /// A token for an existing account, from its password.
     pub async fn token(&self, username: &str, password: &str) -> String {
-        let response = self.get_basic("/api/token", username, password).await;
-        assert_eq!(response.status(), 200);
-        let body: Value = response.json().await.unwrap();
-        body["token"].as_str().unwrap().to_owned()
+        self.token_as("rest-auth-tests", username, password).await
     }
 
     /// Registers `username` and returns a token obtained with its password.
@@ -130,6 +159,16 @@ impl Api {
             .status()
             .as_u16()
     }
+}
+
+/// The session id a token carries (its `sid` claim).
+pub fn session_of(token: &str) -> String {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+    let payload = URL_SAFE_NO_PAD
+        .decode(token.split('.').nth(1).unwrap())
+        .unwrap();
+    let claims: Value = serde_json::from_slice(&payload).unwrap();
+    claims["sid"].as_str().unwrap().to_owned()
 }
 
 /// `count` registrations at once, of the names in `spellings` in turn, spread over `servers`

@@ -1,0 +1,73 @@
+//! Delete the account: says what will happen, asks for the password again, then does it and
+//! leaves the browser signed out on the home page with a word about it.
+
+use super::show_refusal;
+use crate::{
+    api::client,
+    pages::field::{all_pass, CheckedInput, Field},
+    session::Session,
+};
+use leptos::{ev::SubmitEvent, html::Input, prelude::*};
+
+fn required(password: &str) -> Result<(), String> {
+    if password.is_empty() {
+        Err("Enter your password to confirm.".into())
+    } else {
+        Ok(())
+    }
+}
+
+#[component]
+pub fn DeleteAccount() -> impl IntoView {
+    let session = Session::get();
+    let password = Field::empty(required);
+    let password_input = NodeRef::<Input>::new();
+    let delete = Action::new_local(move |password: &String| {
+        let (password, token) = (password.clone(), session.token_untracked());
+        async move { client::delete_account(&token.unwrap_or_default(), &password).await }
+    });
+    let message = RwSignal::new(None::<String>);
+    Effect::new(move |_| match delete.value().get() {
+        // Every session has ended; the page for signed-in users goes to the home page.
+        Some(Ok(())) => session.sign_out_to("/", Some("Your account has been deleted.")),
+        Some(Err(failure)) => show_refusal(
+            failure,
+            (password, password_input),
+            "That is not your password.",
+            message,
+        ),
+        None => {}
+    });
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        message.set(None);
+        if !delete.pending().get_untracked() && all_pass(&[(password, password_input)]) {
+            delete.dispatch_local(password.value_untracked());
+        }
+    };
+
+    view! {
+        <section aria-labelledby="delete-heading">
+            <h2 id="delete-heading">"Delete account"</h2>
+            <p>
+                "Deleting your account signs you out on every device and removes your username "
+                "and password for good; the username becomes free for anyone to register. "
+                "This cannot be undone."
+            </p>
+            <form class="credentials" novalidate on:submit=submit>
+                <CheckedInput
+                    id="delete-password"
+                    label="Your password, to confirm"
+                    field=password
+                    input_type="password"
+                    autocomplete="current-password"
+                    input_ref=password_input
+                />
+                <p class="error" role="alert">{move || message.get()}</p>
+                <button type="submit" class="danger" disabled=move || delete.pending().get()>
+                    "Delete my account"
+                </button>
+            </form>
+        </section>
+    }
+}

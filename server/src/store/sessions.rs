@@ -1,0 +1,204 @@
+//! The sessions table: one row per password sign-in, deleted when the session ends.
+
+use super::{cache::ActiveSession, on_pool, Store, StoreError};
+
+/// A session as its owner sees it in the list of their devices.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct SessionRecord {
+    pub id: String,
+    pub started_at: i64,
+    pub last_used_at: i64,
+    pub address: String,
+    pub user_agent: String,
+}
+
+/// What a new session records about the sign-in.
+pub struct NewSession<'a> {
+    pub user_id: i64,
+    pub username: &'a str,
+    /// Unix seconds.
+    pub now: i64,
+    pub address: &'a str,
+    pub user_agent: &'a str,
+}
+
+impl Store {
+    /// Stores a new session under a fresh random id and returns it.
+    pub async fn start_session(&self, new: NewSession<'_>) -> Result<ActiveSession, StoreError> {
+        let id = random_id();
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO sessions (id, user_id, started_at, last_used_at, address, user_agent) \
+                 VALUES ($1, $2, $3, $3, $4, $5)",
+            )
+            .bind(&id)
+            .bind(new.user_id)
+            .bind(new.now)
+            .bind(new.address)
+            .bind(new.user_agent)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())?
+        });
+        Ok(ActiveSession {
+            id,
+            user_id: new.user_id,
+            username: new.username.to_owned(),
+            started_at: new.now,
+        })
+    }
+
+    /// The live session `id`, from memory when it can be (no round trip), else from the
+    /// database. At `now`, a use more than `touch_interval` seconds after the last recorded one
+    /// is written to the database, in the background: never a write per request.
+    pub async fn use_session(
+        &self,
+        id: &str,
+        now: i64,
+        touch_interval: i64,
+    ) -> Result<Option<ActiveSession>, StoreError> {
+        let session = match self.cache.get(id) {
+            Some(session) => session,
+            None => {
+                let ticket = self.cache.ticket();
+                let Some((session, last_used_at)) = self.read_session(id).await? else {
+                    return Ok(None);
+                };
+                self.cache.store_read(ticket, session.clone(), last_used_at);
+                if now - last_used_at >= touch_interval && self.cache.get(id).is_none() {
+                    self.touch_in_background(id, now);
+                }
+                session
+            }
+        };
+        if self.cache.due_for_touch(id, now, touch_interval) {
+            self.touch_in_background(id, now);
+        }
+        Ok(Some(session))
+    }
+
+    async fn read_session(&self, id: &str) -> Result<Option<(ActiveSession, i64)>, StoreError> {
+        let row = on_pool!(self, |pool| {
+            sqlx::query_as::<_, (String, i64, String, i64, i64)>(
+                "SELECT s.id, s.user_id, u.username, s.started_at, s.last_used_at \
+                 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(
+            row.map(|(id, user_id, username, started_at, last_used_at)| {
+                let session = ActiveSession {
+                    id,
+                    user_id,
+                    username,
+                    started_at,
+                };
+                (session, last_used_at)
+            }),
+        )
+    }
+
+    /// Records a use of session `id` at `now` without the caller waiting for it. A failure
+    /// only costs the accuracy of "last used", so it is logged and dropped.
+    fn touch_in_background(&self, id: &str, now: i64) {
+        let (store, id) = (self.clone(), id.to_owned());
+        tokio::spawn(async move {
+            let touched = on_pool!(store, |pool| {
+                sqlx::query(
+                    "UPDATE sessions SET last_used_at = $1 WHERE id = $2 AND last_used_at < $1",
+                )
+                .bind(now)
+                .bind(&id)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+            });
+            if let Err(error) = touched {
+                tracing::warn!(%error, "recording a session's last use failed");
+            }
+        });
+    }
+
+    /// The user's live sessions, newest first.
+    pub async fn list_sessions(&self, user_id: i64) -> Result<Vec<SessionRecord>, StoreError> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as::<_, SessionRecord>(
+                "SELECT id, started_at, last_used_at, address, user_agent FROM sessions \
+                 WHERE user_id = $1 ORDER BY started_at DESC, id",
+            )
+            .bind(user_id)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Ends session `id` if it is one of `user_id`'s; whether it was.
+    pub async fn end_session(&self, user_id: i64, id: &str) -> Result<bool, StoreError> {
+        let deleted = on_pool!(self, |pool| {
+            sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
+                .bind(id)
+                .bind(user_id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        self.cache.remove(id);
+        Ok(deleted > 0)
+    }
+
+    /// Ends every session of `user_id` but `keep`; the ids of those ended.
+    pub async fn end_sessions(
+        &self,
+        user_id: i64,
+        keep: Option<&str>,
+    ) -> Result<Vec<String>, StoreError> {
+        let ended = on_pool!(self, |pool| {
+            sqlx::query_scalar::<_, String>(
+                "DELETE FROM sessions WHERE user_id = $1 AND id <> $2 RETURNING id",
+            )
+            .bind(user_id)
+            .bind(keep.unwrap_or(""))
+            .fetch_all(pool)
+            .await?
+        });
+        self.forget_sessions(&ended);
+        Ok(ended)
+    }
+
+    /// Ends the sessions that began before `started_before`; their ids and users.
+    pub async fn end_sessions_started_before(
+        &self,
+        started_before: i64,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let ended = on_pool!(self, |pool| {
+            sqlx::query_as::<_, (String, i64)>(
+                "DELETE FROM sessions WHERE started_at < $1 RETURNING id, user_id",
+            )
+            .bind(started_before)
+            .fetch_all(pool)
+            .await?
+        });
+        for (id, _) in &ended {
+            self.cache.remove(id);
+        }
+        Ok(ended)
+    }
+
+    pub(super) fn forget_sessions(&self, ids: &[String]) {
+        for id in ids {
+            self.cache.remove(id);
+        }
+    }
+}
+
+/// 128 random bits, hex.
+fn random_id() -> String {
+    let mut bytes = [0u8; 16];
+    argon2::password_hash::rand_core::RngCore::fill_bytes(
+        &mut argon2::password_hash::rand_core::OsRng,
+        &mut bytes,
+    );
+    hex::encode(bytes)
+}
