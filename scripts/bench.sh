@@ -11,7 +11,7 @@ command -v wrk >/dev/null || { say "installing wrk"; apt_install wrk; }
 cd "$ROOT"
 
 say "release build"
-cargo leptos build --release
+cargo leptos build --release --split
 
 say "the bare axum server (the physical limit)"
 cargo build --release -p server --example bare_axum

@@ -8,7 +8,7 @@ ensure_test_tools
 cd "$ROOT"
 
 say "release build"
-cargo leptos build --release
+cargo leptos build --release --split
 
 say "screenshots into docs/screenshots/"
 rm -rf docs/screenshots

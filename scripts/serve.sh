@@ -6,7 +6,7 @@ source "$(dirname "$0")/tools.sh"
 ensure_build_tools
 cd "$ROOT"
 say "building (release)"
-cargo leptos build --release
+cargo leptos build --release --split
 say "serving on http://${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}"
 exec ./target/release/rest-auth

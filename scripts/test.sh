@@ -35,7 +35,7 @@ else
 fi
 
 say "release build"
-cargo leptos build --release
+cargo leptos build --release --split
 ls -l target/site/pkg/
 
 say "API fuzzing (schemathesis, from /api/openapi.json)"

@@ -1,19 +1,25 @@
-//! The web UI (server-rendered, then hydrated) and the API contract shared with the server.
+//! The web UI and the API contract shared with the server.
+//!
+//! Pages are rendered by the server; only their interactive parts are islands (`#[island]`:
+//! the navigation bar, the forms, the greeting, the account panel), which the WASM hydrates.
+//! Everything else (the router, the page layouts and texts) never reaches the browser, and
+//! moving between pages is an ordinary page load.
 
 pub mod api;
 mod nav;
 mod pages;
+mod preload;
 mod session;
 mod time;
+
+pub use preload::IslandChunks;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
-    components::{ProtectedRoute, Route, Router, Routes},
+    components::{Route, Router, Routes},
     path,
 };
-
-pub use session::Session;
 
 /// The HTML document around the app, rendered only on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -26,10 +32,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 // `/{site_pkg_dir}/rest-auth.css`; on a production server `site_pkg_dir` names
                 // the build's version, so the file may be cached for a year
-                // (server/src/assets.rs). `hash_files` stays off, so this reads no file.
+                // (server/src/http/assets.rs). `hash_files` stays off, so this reads no file.
                 <HashedStylesheet options=options.clone() id="leptos"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <IslandScripts options/>
                 <MetaTags/>
             </head>
             <body>
@@ -39,47 +45,52 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Loads the WebAssembly and hydrates the page's islands, at once. (Leptos's own
+/// `HydrationScripts` in islands mode waits for the browser to be idle first, which on a slow
+/// phone is a visible delay before the forms respond.) The module and the WebAssembly are named
+/// as early downloads; the islands are hydrated in page order, each `<leptos-island>` by the
+/// function its `data-component` names.
+#[component]
+fn IslandScripts(options: LeptosOptions) -> impl IntoView {
+    // What Leptos's script does first: the page is rendered, not hydrated, on the server.
+    if let Some(context) = Owner::current_shared_context() {
+        context.set_is_hydrating(false);
+    }
+    let pkg = format!("/{}/{}", options.site_pkg_dir, options.output_name);
+    let nonce = leptos::nonce::use_nonce();
+    let script = format!(
+        "import init, * as islands from '{pkg}.js';\
+         await init({{ module_or_path: '{pkg}.wasm' }});\
+         islands.hydrate();\
+         const walk = async (node) => {{ for (const el of node.children) {{\
+           if (el.tagName === 'LEPTOS-ISLAND' && islands[el.dataset.component]) {{\
+             await islands[el.dataset.component](el); }}\
+           await walk(el); }} }};\
+         await walk(document.body);"
+    );
+    view! {
+        <link rel="modulepreload" href=format!("{pkg}.js")/>
+        <link rel="preload" href=format!("{pkg}.wasm") r#as="fetch" r#type="application/wasm" crossorigin="anonymous"/>
+        <script type="module" nonce=nonce>{script}</script>
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
         <Title text="rest-auth"/>
         <Router>
-            <Site/>
+            <nav::NavBar/>
+            <main>
+                <Routes fallback=pages::NotFoundPage>
+                    <Route path=path!("/") view=pages::HomePage/>
+                    <Route path=path!("/register") view=pages::RegisterPage/>
+                    <Route path=path!("/login") view=pages::LoginPage/>
+                    <Route path=path!("/hello") view=pages::HelloPage/>
+                    <Route path=path!("/account") view=pages::AccountPage/>
+                </Routes>
+            </main>
         </Router>
-    }
-}
-
-/// Everything inside the router: the session (its renewal may navigate), the navigation bar
-/// and the pages.
-#[component]
-fn Site() -> impl IntoView {
-    let session = Session::provide();
-    // A memo, so a renewed token (same answer) does not render the guarded page anew.
-    let may_see_private_pages = Memo::new(move |_| session.may_see_private_pages());
-    view! {
-        <nav::NavBar/>
-        <main>
-            <Routes fallback=pages::NotFoundPage>
-                <Route path=path!("/") view=pages::HomePage/>
-                <Route path=path!("/register") view=pages::RegisterPage/>
-                <Route path=path!("/login") view=pages::LoginPage/>
-                // Signed-out visitors are sent to log in, and back here after.
-                <ProtectedRoute
-                    path=path!("/hello")
-                    view=pages::HelloPage
-                    condition=move || may_see_private_pages.get()
-                    redirect_path=move || session.log_in_path("/hello")
-                    fallback=pages::checking_session
-                />
-                <ProtectedRoute
-                    path=path!("/account")
-                    view=pages::AccountPage
-                    condition=move || may_see_private_pages.get()
-                    redirect_path=move || session.log_in_path("/account")
-                    fallback=pages::checking_account
-                />
-            </Routes>
-        </main>
     }
 }

@@ -1,19 +1,17 @@
-use crate::session::Session;
+use crate::session::{go_to, Session};
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
-/// Site navigation. Signed-out links are what the server renders (they work before the WASM
-/// loads); once the stored token is known the bar switches to the signed-in actions.
-#[component]
+/// Site navigation, an island on every page. Signed-out links are what the server renders
+/// (they work before the WASM loads); once the stored token is known the bar switches to the
+/// signed-in actions. It also keeps the token renewed while the page is open.
+#[island]
 pub fn NavBar() -> impl IntoView {
-    let session = Session::get();
-    let navigate = use_navigate();
+    let session = Session::provide();
+    session.keep_renewed();
     // Ends the session on the server, then forgets the token; then to the log-in page.
-    let log_out = Action::new_local(move |_: &()| session.log_out());
-    Effect::new(move |_| {
-        if log_out.value().get().is_some() {
-            navigate("/login", Default::default());
-        }
+    let log_out = Action::new_local(move |_: &()| async move {
+        session.log_out().await;
+        go_to("/login");
     });
 
     // "unknown" until the browser has read the stored token (always so in the server

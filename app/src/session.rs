@@ -1,23 +1,30 @@
-//! The signed-in state of the browser: the API token, kept in localStorage so a reload keeps
-//! the user signed in, and quietly exchanged for a fresh one before it expires. [`Session`] is
+//! The signed-in state of the browser: the API token, kept in localStorage so every page and
+//! every tab shares it, and quietly exchanged for a fresh one before it expires. [`Session`] is
 //! the only way to read or change it.
 //!
-//! Every tab of the browser shares the one stored token, and follows when another tab changes
-//! it (the `storage` event): a logout in one tab signs out all of them within moments, and a
-//! renewal is only kept if the stored token is still the one renewed, so no tab ever writes a
-//! token back after a logout.
+//! Each island (the navigation bar, a page's form or panel) holds a `Session` of its own, read
+//! from the one stored state: a change made by one island is announced to the others of the
+//! page with a DOM event, and to other tabs by the browser's `storage` event, and each re-reads
+//! the storage. So a logout in one tab signs out all of them within moments. A renewal is only
+//! kept if the stored token is still the one renewed, so no tab ever writes a token back after
+//! a logout.
 
 use crate::api::client;
-use gloo_storage::{LocalStorage, Storage};
 use leptos::{prelude::*, task::spawn_local};
-use leptos_router::hooks::use_navigate;
 use std::time::Duration;
 
 const TOKEN_KEY: &str = "rest-auth.token";
 /// Who the token belongs to, for the navigation bar (the API token does not carry the name).
+/// Kept when the session ends, so the log-in form can offer it again.
 const USERNAME_KEY: &str = "rest-auth.username";
 /// When the token expires, in milliseconds since the epoch (browser clock).
 const EXPIRES_KEY: &str = "rest-auth.expires";
+/// Set when the API refused the token, until someone signs in: pages say the session ended.
+const ENDED_KEY: &str = "rest-auth.ended";
+/// A word for the next page after signing out (this tab only).
+const NOTICE_KEY: &str = "rest-auth.notice";
+/// The DOM event one island sends the others of its page after changing the stored state.
+const CHANGED_EVENT: &str = "rest-auth-session";
 
 /// What the pages say when the API has refused the stored token.
 pub const SESSION_ENDED: &str = "Your session has ended. Please log in again.";
@@ -30,16 +37,11 @@ fn refresh_margin_ms(lifetime_ms: f64) -> f64 {
 #[derive(Clone, Copy)]
 pub struct Session {
     token: RwSignal<Option<String>>,
-    /// The signed-in user's name; kept after the session ended, for the log-in form.
     username: RwSignal<Option<String>>,
     expires_at_ms: RwSignal<Option<f64>>,
-    /// The API refused the token (revoked, expired, past the absolute lifetime).
     ended: RwSignal<bool>,
-    /// Where the user asked to go after signing out in this page, if they did (rather than
-    /// arriving signed out).
-    signed_out_to: RwSignal<Option<&'static str>>,
-    /// A word for the next page after signing out ("Your account has been deleted.").
-    notice: RwSignal<Option<&'static str>>,
+    /// Set by [`Session::sign_out_and_go`]: this page is on its way elsewhere.
+    leaving: RwSignal<bool>,
     /// False until the browser has read localStorage. The server cannot know the token, so the
     /// server render and the first client render both show the "not yet known" state; the
     /// stored token is read in an effect, which only runs in the browser after hydration.
@@ -47,51 +49,28 @@ pub struct Session {
 }
 
 impl Session {
-    /// Makes the session available to every component below. Call it inside the `Router`:
-    /// a renewal refused in the background takes the user to the log-in page.
+    /// The session of this island, for every component in it. It follows every change of the
+    /// stored state, made here, in another island or in another tab.
     pub fn provide() -> Self {
         let session = Session {
             token: RwSignal::new(None),
             username: RwSignal::new(None),
             expires_at_ms: RwSignal::new(None),
             ended: RwSignal::new(false),
-            signed_out_to: RwSignal::new(None),
-            notice: RwSignal::new(None),
+            leaving: RwSignal::new(false),
             loaded: RwSignal::new(false),
         };
         Effect::new(move |_| {
             session.read_storage();
             session.loaded.set(true);
-            // Another tab signed in, renewed, or logged out.
-            let listener = window_event_listener(leptos::ev::storage, move |event| {
-                let ours = event.key().is_none_or(|key| key == TOKEN_KEY);
-                if ours && session.token.get_untracked() != stored_token() {
-                    session.read_storage();
-                }
+            let other_tab =
+                window_event_listener(leptos::ev::storage, move |_| session.read_storage());
+            let other_island =
+                window_event_listener_untyped(CHANGED_EVENT, move |_| session.read_storage());
+            on_cleanup(move || {
+                other_tab.remove();
+                other_island.remove();
             });
-            on_cleanup(move || listener.remove());
-        });
-        // Whenever the token changes, schedule its exchange shortly before it expires.
-        let navigate = use_navigate();
-        Effect::new(move |previous: Option<Option<TimeoutHandle>>| {
-            if let Some(Some(handle)) = previous {
-                handle.clear();
-            }
-            let (Some(token), Some(expires)) = (session.token.get(), session.expires_at_ms.get())
-            else {
-                return None;
-            };
-            let lifetime = (expires - js_sys::Date::now()).max(0.0);
-            let delay = (lifetime - refresh_margin_ms(lifetime)).max(0.0);
-            let navigate = navigate.clone();
-            let renew = move || {
-                spawn_local(async move {
-                    if session.renew(token).await == Renewal::Refused {
-                        navigate("/login", Default::default());
-                    }
-                })
-            };
-            set_timeout_with_handle(renew, Duration::from_millis(delay as u64)).ok()
         });
         provide_context(session);
         session
@@ -99,6 +78,48 @@ impl Session {
 
     pub fn get() -> Self {
         expect_context::<Session>()
+    }
+
+    /// Exchanges the token shortly before it expires, for as long as the page is open (one
+    /// island per page does this: the navigation bar). A refused renewal ends the session and
+    /// goes to the log-in page, which says so.
+    pub fn keep_renewed(self) {
+        Effect::new(move |previous: Option<Option<TimeoutHandle>>| {
+            if let Some(Some(handle)) = previous {
+                handle.clear();
+            }
+            let (Some(token), Some(expires)) = (self.token.get(), self.expires_at_ms.get()) else {
+                return None;
+            };
+            let lifetime = (expires - js_sys::Date::now()).max(0.0);
+            let delay = (lifetime - refresh_margin_ms(lifetime)).max(0.0);
+            let renew = move || {
+                spawn_local(async move {
+                    if self.renew(token).await == Renewal::Refused {
+                        go_to("/login");
+                    }
+                })
+            };
+            set_timeout_with_handle(renew, Duration::from_millis(delay as u64)).ok()
+        });
+    }
+
+    /// For the island of a page only signed-in users may see: a visitor who arrives signed out
+    /// is sent to log in and back to `back_to`; one signed out later (here, in another island,
+    /// in another tab) to the log-in page. A session the API ended stays: the page says so.
+    pub fn require_sign_in(self, back_to: &'static str) {
+        Effect::new(move |was_loaded: Option<bool>| {
+            let loaded = self.is_loaded();
+            let signed_out = !self.is_signed_in() && !self.ended.get();
+            if loaded && signed_out && !self.leaving.get() {
+                if was_loaded == Some(true) {
+                    go_to("/login");
+                } else {
+                    go_to(&format!("/login?next={back_to}"));
+                }
+            }
+            loaded
+        });
     }
 
     /// The token, once known; `None` both before loading and when signed out.
@@ -119,29 +140,6 @@ impl Session {
         self.token.with(Option::is_some)
     }
 
-    /// For pages only a signed-in user may see (the router's `ProtectedRoute`): `None` until
-    /// the stored token is known, then whether to show the page. A session that ended while
-    /// the page was open stays on it, which says so.
-    pub fn may_see_private_pages(&self) -> Option<bool> {
-        self.is_loaded()
-            .then(|| self.is_signed_in() || self.ended.get())
-    }
-
-    /// Where a page only signed-in users may see sends everyone else: a visitor who arrived
-    /// signed out to log in and come back to `back_to`; one who just signed out here, where
-    /// the sign-out said.
-    pub fn log_in_path(&self, back_to: &str) -> String {
-        match self.signed_out_to.get_untracked() {
-            Some(destination) => destination.to_owned(),
-            None => format!("/login?next={back_to}"),
-        }
-    }
-
-    /// A word left for the next page by the last sign-out, if any.
-    pub fn notice(&self) -> Option<&'static str> {
-        self.notice.get()
-    }
-
     /// The signed-in user's name, as typed at log-in (the API compares names without case).
     pub fn username(&self) -> Option<String> {
         self.username.get()
@@ -157,16 +155,12 @@ impl Session {
     /// Keeps `token` (valid for `lifetime_secs`) for `username`.
     pub fn sign_in(&self, token: String, username: String, lifetime_secs: u64) {
         let expires = js_sys::Date::now() + lifetime_secs as f64 * 1000.0;
-        // A full or private-mode storage only costs persistence across reloads.
-        let _ = LocalStorage::set(TOKEN_KEY, &token);
-        let _ = LocalStorage::set(USERNAME_KEY, &username);
-        let _ = LocalStorage::set(EXPIRES_KEY, expires);
-        self.ended.set(false);
-        self.signed_out_to.set(None);
-        self.notice.set(None);
-        self.expires_at_ms.set(Some(expires));
-        self.username.set(Some(username));
-        self.token.set(Some(token));
+        // A full or private-mode storage only costs persistence across pages.
+        store::set_text(TOKEN_KEY, &token);
+        store::set_text(USERNAME_KEY, &username);
+        store::set_number(EXPIRES_KEY, expires as u64);
+        store::delete(ENDED_KEY);
+        self.changed();
     }
 
     /// Ends this session on the server (`DELETE /api/sessions/current`), then forgets the
@@ -180,20 +174,27 @@ impl Session {
         self.sign_out();
     }
 
-    /// Forgets the token and who it was for; pages for signed-in users send the user to the
-    /// log-in page.
+    /// Forgets the token and who it was for.
     pub fn sign_out(&self) {
-        self.sign_out_to("/login", None);
+        store::delete(USERNAME_KEY);
+        store::delete(ENDED_KEY);
+        self.forget_token();
     }
 
-    /// Forgets the token and who it was for; pages for signed-in users send the user to
-    /// `destination`, where `notice` may be said.
-    pub fn sign_out_to(&self, destination: &'static str, notice: Option<&'static str>) {
-        self.forget();
-        self.username.set(None);
-        self.ended.set(false);
-        self.notice.set(notice);
-        self.signed_out_to.set(Some(destination));
+    /// Forgets the token and who it was for, then loads `path`, leaving `notice` for it to
+    /// say (see [`take_notice`]).
+    pub fn sign_out_and_go(self, path: &str, notice: &str) {
+        self.leaving.set(true);
+        store::set_notice(notice);
+        self.sign_out();
+        go_to(path);
+    }
+
+    /// The API refused the token: forget it, and remember that the session ended (and for
+    /// whom) so the pages can say so and the log-in form can offer the name again.
+    pub fn end(&self) {
+        store::set_number(ENDED_KEY, 1);
+        self.forget_token();
     }
 
     /// Exchanges the token for a fresh one in the same session now (after a password change).
@@ -203,32 +204,44 @@ impl Session {
         }
     }
 
-    /// The API refused the token: forget it, and remember that the session ended (and for
-    /// whom, in this page only) so the pages can say so and the log-in form can keep the name.
-    pub fn end(&self) {
-        self.forget();
-        self.ended.set(true);
+    fn forget_token(&self) {
+        store::delete(TOKEN_KEY);
+        store::delete(EXPIRES_KEY);
+        self.changed();
     }
 
-    /// Takes whatever the stored token is now (another tab may have changed it).
+    /// Re-reads the stored state here, and tells the other islands of the page to.
+    fn changed(&self) {
+        self.read_storage();
+        if let Ok(event) = web_sys::Event::new(CHANGED_EVENT) {
+            let _ = window().dispatch_event(&event);
+        }
+    }
+
+    /// Takes whatever the stored state is now.
     fn read_storage(&self) {
-        self.token.set(stored_token());
-        self.username.set(LocalStorage::get(USERNAME_KEY).ok());
-        self.expires_at_ms.set(LocalStorage::get(EXPIRES_KEY).ok());
-    }
-
-    fn forget(&self) {
-        LocalStorage::delete(TOKEN_KEY);
-        LocalStorage::delete(USERNAME_KEY);
-        LocalStorage::delete(EXPIRES_KEY);
-        self.token.set(None);
-        self.expires_at_ms.set(None);
+        let token = stored_token();
+        if self.token.get_untracked() != token {
+            self.token.set(token);
+        }
+        let username = store::text(USERNAME_KEY);
+        if self.username.get_untracked() != username {
+            self.username.set(username);
+        }
+        let expires = store::number(EXPIRES_KEY).map(|ms| ms as f64);
+        if self.expires_at_ms.get_untracked() != expires {
+            self.expires_at_ms.set(expires);
+        }
+        let ended = store::number(ENDED_KEY).is_some();
+        if self.ended.get_untracked() != ended {
+            self.ended.set(ended);
+        }
     }
 
     /// `GET /api/token` with the current token, as a client of the Flask original would renew.
     async fn renew(self, token: String) -> Renewal {
         // The token may have changed (another sign-in) while this waited.
-        if self.token.get_untracked().as_deref() != Some(token.as_str()) {
+        if stored_token().as_deref() != Some(token.as_str()) {
             return Renewal::Skipped;
         }
         let username = self.username.get_untracked().unwrap_or_default();
@@ -251,8 +264,75 @@ impl Session {
     }
 }
 
+/// The word a sign-out left for this page, if any; said once.
+pub fn take_notice() -> Option<String> {
+    store::take_notice()
+}
+
 fn stored_token() -> Option<String> {
-    LocalStorage::get(TOKEN_KEY).ok()
+    store::text(TOKEN_KEY)
+}
+
+/// The browser's storage: localStorage for the session, shared by every tab; sessionStorage
+/// for the one-time notice. Texts are kept as JSON strings (`"..."`; tokens and usernames have
+/// no characters to escape), numbers as plain digits. A storage that is full, missing or
+/// refused (private mode) only costs persistence across pages.
+mod store {
+    use super::NOTICE_KEY;
+    use leptos::prelude::window;
+
+    fn local() -> Option<web_sys::Storage> {
+        window().local_storage().ok().flatten()
+    }
+
+    pub fn text(key: &str) -> Option<String> {
+        let raw = local()?.get_item(key).ok()??;
+        Some(raw.strip_prefix('"')?.strip_suffix('"')?.to_owned())
+    }
+
+    pub fn set_text(key: &str, value: &str) {
+        if let Some(storage) = local() {
+            let _ = storage.set_item(key, &format!("\"{value}\""));
+        }
+    }
+
+    pub fn number(key: &str) -> Option<u64> {
+        local()?.get_item(key).ok()??.parse().ok()
+    }
+
+    pub fn set_number(key: &str, value: u64) {
+        if let Some(storage) = local() {
+            let _ = storage.set_item(key, &value.to_string());
+        }
+    }
+
+    pub fn delete(key: &str) {
+        if let Some(storage) = local() {
+            let _ = storage.remove_item(key);
+        }
+    }
+
+    fn session() -> Option<web_sys::Storage> {
+        window().session_storage().ok().flatten()
+    }
+
+    pub fn set_notice(notice: &str) {
+        if let Some(storage) = session() {
+            let _ = storage.set_item(NOTICE_KEY, notice);
+        }
+    }
+
+    pub fn take_notice() -> Option<String> {
+        let storage = session()?;
+        let notice = storage.get_item(NOTICE_KEY).ok()?;
+        let _ = storage.remove_item(NOTICE_KEY);
+        notice
+    }
+}
+
+/// Loads another page (pages are rendered by the server; there is no client-side routing).
+pub fn go_to(path: &str) {
+    let _ = window().location().assign(path);
 }
 
 #[derive(PartialEq, Eq)]

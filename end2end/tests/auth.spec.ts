@@ -143,7 +143,8 @@ test('pages are server-rendered with labelled forms before any script runs', asy
   const page = await context.newPage();
   await page.goto('/login');
   await expect(page.getByRole('heading', { name: 'Log in' })).toBeVisible();
-  await fillCredentials(page, 'miguel', 'secret-password');
+  await page.getByLabel('Username').fill('miguel');
+  await page.getByLabel('Password', { exact: true }).fill('secret-password');
   await page.getByRole('button', { name: 'Log in' }).click();
   // Without the WASM the browser submits the form itself: by POST, so the password never
   // lands in the URL, and the server sends it back to the page.

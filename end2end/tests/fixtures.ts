@@ -46,13 +46,19 @@ export const test = base.extend<{ problems: string[] }>({
 
 export { expect };
 
-/** Opens `path` and waits until the page is hydrated and the stored session is known. */
+/**
+ * Opens `path` and waits until the page is interactive: the stored session is known (the
+ * navigation bar's island has hydrated) and every form's island has hydrated (`data-ready`).
+ */
 export async function open(page: Page, path: string): Promise<void> {
   await page.goto(path);
   await expect(page.locator('header.site-header')).not.toHaveAttribute('data-session', 'unknown');
+  await expect(page.locator('form:not([data-ready])')).toHaveCount(0);
 }
 
+/** Fills the username and password fields, once the form's island has hydrated. */
 export async function fillCredentials(page: Page, username: string, password: string) {
+  await expect(page.locator('form.credentials[data-ready]').first()).toBeVisible();
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password', { exact: true }).fill(password);
 }

@@ -1,8 +1,11 @@
-//! The browser entry point: hydrates the server-rendered page with the same `App` the server
-//! rendered, so the first paint is real HTML and the WASM only attaches behaviour.
+//! The browser entry point: hydrates the islands of the server-rendered page (the parts that
+//! respond to the user), so the first paint is real HTML and the WASM only attaches behaviour.
+
+// The islands are exported by the app crate; nothing here names them, so link it explicitly.
+extern crate app;
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_islands();
 }

@@ -5,6 +5,11 @@
 //! "same-origin" a browser may treat that challenge as its own and hold the request behind a
 //! native login prompt. With "omit" the 401 reaches our code at once and the page shows its
 //! own message. (No cookies are involved anywhere, so nothing is lost.)
+//!
+//! Bodies go through the browser's own JSON (`JSON.parse`, `JSON.stringify`) and
+//! serde-wasm-bindgen rather than serde_json, whose parser and printer the log-in page would
+//! otherwise download (see docs/performance.md); the bodies are the same shared types either
+//! way.
 
 use super::{
     AccountDeletion, ErrorBody, NewUser, PasswordChange, ResourceBody, Secret, SessionsBody,
@@ -12,7 +17,7 @@ use super::{
 };
 use base64::{engine::general_purpose::STANDARD, Engine};
 use gloo_net::http::{Request, RequestBuilder, Response};
-use serde::de::DeserializeOwned;
+use serde::{de::DeserializeOwned, Serialize};
 use std::fmt;
 use web_sys::RequestCredentials;
 
@@ -51,10 +56,11 @@ pub async fn register(username: &str, password: &str) -> Result<UserBody, ApiFai
         username: username.to_owned(),
         password: Secret::new(password),
     };
-    let request = omit_credentials(Request::post("/api/users"))
-        .json(&body)
-        .map_err(transport)?;
-    read(request).await
+    read(with_json(
+        omit_credentials(Request::post("/api/users")),
+        &body,
+    )?)
+    .await
 }
 
 /// `GET /api/token` with Basic `username:password`.
@@ -107,11 +113,10 @@ pub async fn change_password(token: &str, current: &str, new: &str) -> Result<()
         current_password: Secret::new(current),
         new_password: Secret::new(new),
     };
-    no_content(
-        with_bearer(Request::put("/api/users/me/password"), token)
-            .json(&body)
-            .map_err(transport)?,
-    )
+    no_content(with_json(
+        with_bearer(Request::put("/api/users/me/password"), token),
+        &body,
+    )?)
     .await
 }
 
@@ -120,11 +125,10 @@ pub async fn delete_account(token: &str, password: &str) -> Result<(), ApiFailur
     let body = AccountDeletion {
         password: Secret::new(password),
     };
-    no_content(
-        with_bearer(Request::delete("/api/users/me"), token)
-            .json(&body)
-            .map_err(transport)?,
-    )
+    no_content(with_json(
+        with_bearer(Request::delete("/api/users/me"), token),
+        &body,
+    )?)
     .await
 }
 
@@ -144,9 +148,33 @@ fn omit_credentials(request: RequestBuilder) -> RequestBuilder {
 async fn read<T: DeserializeOwned>(request: Request) -> Result<T, ApiFailure> {
     let response = request.send().await.map_err(transport)?;
     if response.ok() {
-        return response.json::<T>().await.map_err(transport);
+        return parse(&response).await;
     }
     Err(failure(response).await)
+}
+
+/// A body of the API: `JSON.parse`, then serde over the JavaScript value.
+async fn parse<T: DeserializeOwned>(response: &Response) -> Result<T, ApiFailure> {
+    let text = response.text().await.map_err(transport)?;
+    let value = js_sys::JSON::parse(&text)
+        .map_err(|_| ApiFailure::Transport("the answer is not JSON".into()))?;
+    serde_wasm_bindgen::from_value(value).map_err(|error| ApiFailure::Transport(error.to_string()))
+}
+
+/// `request` with `body` as JSON: serde to a JavaScript value (plain objects), then
+/// `JSON.stringify`.
+fn with_json<T: Serialize>(request: RequestBuilder, body: &T) -> Result<Request, ApiFailure> {
+    let value = body
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|error| ApiFailure::Transport(error.to_string()))?;
+    let text = js_sys::JSON::stringify(&value)
+        .ok()
+        .and_then(|text| text.as_string())
+        .ok_or_else(|| ApiFailure::Transport("the request could not be written".into()))?;
+    request
+        .header("Content-Type", "application/json")
+        .body(text)
+        .map_err(transport)
 }
 
 /// Sends `request`; `Ok` for a 2xx answer (which has no body).
@@ -162,7 +190,7 @@ async fn no_content(request: Request) -> Result<(), ApiFailure> {
 /// "Too many attempts, try again in N seconds.").
 async fn failure(response: Response) -> ApiFailure {
     let status = response.status();
-    let message = match response.json::<ErrorBody>().await {
+    let message = match parse::<ErrorBody>(&response).await {
         Ok(body) => body.error,
         Err(_) => format!("The server answered {status}."),
     };

@@ -1,4 +1,4 @@
-use super::field::{all_pass, CheckedInput, Field};
+use super::field::{all_pass, ready_marker, CheckedInput, Field};
 use leptos::{ev::SubmitEvent, prelude::*};
 
 /// The username + password form shared by the log-in and register pages.
@@ -33,11 +33,14 @@ pub fn CredentialsForm(
     check_password: fn(&str) -> Result<(), String>,
     /// Called with `(username, password)` when the form is submitted and both fields pass.
     on_submit: impl Fn(String, String) + 'static,
+    /// The username the field starts with (rendered by the server too).
+    #[prop(optional)]
+    initial_username: String,
     /// A username to put in the field when it becomes known (after a session ended).
     #[prop(optional, into)]
     prefill_username: Option<Signal<Option<String>>>,
 ) -> impl IntoView {
-    let username = RwSignal::new(String::new());
+    let username = RwSignal::new(initial_username);
     if let Some(prefill) = prefill_username {
         Effect::new(move |_| {
             if let Some(name) = prefill.get() {
@@ -78,7 +81,7 @@ pub fn CredentialsForm(
     };
 
     view! {
-        <form class="credentials" method="post" novalidate on:submit=submit>
+        <form class="credentials" method="post" novalidate on:submit=submit data-ready=ready_marker()>
             <CheckedInput
                 id="username"
                 label="Username"

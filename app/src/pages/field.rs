@@ -89,11 +89,14 @@ pub fn CheckedInput(
     input_ref: NodeRef<Input>,
 ) -> impl IntoView {
     let problem_id = format!("{id}-problem");
+    // The value the server renders (`bind:value` sets the property, which HTML cannot show).
+    let initial = field.value_untracked();
     view! {
         <label for=id>{label}</label>
         <input
             id=id
             name=id
+            value=initial
             type=input_type
             autocomplete=autocomplete
             autocapitalize="none"
@@ -127,4 +130,13 @@ pub fn all_pass(fields: &[(Field, NodeRef<Input>)]) -> bool {
         }
         None => true,
     }
+}
+
+/// `data-ready` for a form: absent in the server's HTML and until the form's island has
+/// hydrated, then present. Tests and the page-load benchmark wait for it: before that, a
+/// submit is the browser's own (see `server/src/http/pages.rs`).
+pub fn ready_marker() -> impl Fn() -> Option<&'static str> + Copy {
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
+    move || ready.get().then_some("")
 }

@@ -1,3 +1,4 @@
+use crate::preload::PreloadIsland;
 use crate::{
     api::client::{self, ApiFailure},
     session::{Session, SESSION_ENDED},
@@ -7,9 +8,8 @@ use leptos_meta::Title;
 
 /// What the page shows until the greeting is known; all the server can render, since only the
 /// browser knows the token.
-pub fn checking_session() -> impl IntoView {
+fn checking_session() -> impl IntoView {
     view! {
-        <Title text="Hello · rest-auth"/>
         <h1>"Hello!"</h1>
         <p class="muted">"Checking your session…"</p>
     }
@@ -24,10 +24,22 @@ enum Greeting {
     Failed(String),
 }
 
-/// Shows what `GET /api/resource` says to the signed-in user: "Hello, <username>!".
+/// Shows what `GET /api/resource` says to the signed-in user: "Hello, <username>!". Signed-out
+/// visitors are sent to log in and back.
 #[component]
 pub fn HelloPage() -> impl IntoView {
-    let session = Session::get();
+    view! {
+        <Title text="Hello · rest-auth"/>
+        <PreloadIsland island="greeting"/>
+        <Greeting/>
+    }
+}
+
+/// The greeting and "Log out everywhere", an island.
+#[island(lazy)]
+fn Greeting() -> impl IntoView {
+    let session = Session::provide();
+    session.require_sign_in("/hello");
     // Fetched in the browser, again whenever the token changes.
     let greeting = LocalResource::new(move || {
         let token = session.token();
@@ -46,8 +58,8 @@ pub fn HelloPage() -> impl IntoView {
         }
     });
 
-    // Revokes every token of the user (other browsers, curl scripts), then forgets ours, and
-    // the route sends the user to the log-in page.
+    // Ends every session of the user (other browsers, curl scripts), then forgets ours, and
+    // the page goes to the log-in page.
     let log_out_everywhere = Action::new_local(move |token: &String| {
         let token = token.clone();
         async move {
@@ -104,7 +116,6 @@ pub fn HelloPage() -> impl IntoView {
     };
 
     view! {
-        <Title text="Hello · rest-auth"/>
         <Transition fallback=checking_session>
             {move || Suspend::new(async move {
                 match greeting.await {

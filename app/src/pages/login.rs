@@ -1,21 +1,39 @@
-use super::credentials_form::CredentialsForm;
+use super::{credentials_form::CredentialsForm, query_param};
+use crate::preload::PreloadIsland;
 use crate::{
     api::{
         client::{self, ApiFailure},
         validate_username,
     },
-    session::{Session, SESSION_ENDED},
+    session::{go_to, Session, SESSION_ENDED},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_query_map};
+
+/// What the form says when it was sent before the page could handle it (the browser posted it
+/// to the server, which sent it back with the name kept and the password dropped).
+pub const SEND_AGAIN: &str =
+    "The page was still loading when you sent the form. Please enter your password and send it again.";
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let session = Session::get();
-    let navigate = use_navigate();
-    let query = use_query_map();
+    view! {
+        <Title text="Log in · rest-auth"/>
+        <PreloadIsland island="login_form"/>
+        <h1>"Log in"</h1>
+        <LoginForm/>
+        <p>"No account yet? " <a href="/register">"Create one"</a> "."</p>
+    }
+}
 
+/// The form, an island. From the URL: where to go once signed in (`next`), and what the server
+/// kept of a form posted before the page was interactive (`username`, `resubmit`).
+#[island(lazy)]
+fn LoginForm() -> impl IntoView {
+    let session = Session::provide();
+    let next = safe_next(query_param("next").as_deref());
+    let username = query_param("username").unwrap_or_default();
+    let sent_too_early = query_param("resubmit").is_some();
     // Exchanges the password for a token (which signs the user in).
     let log_in = Action::new_local(move |(username, password): &(String, String)| {
         let (username, password) = (username.clone(), password.clone());
@@ -24,25 +42,26 @@ pub fn LoginPage() -> impl IntoView {
     // Signed in: back where the user was sent from (`/login?next=/hello`), or the greeting.
     Effect::new(move |_| {
         if let Some(Ok(())) = log_in.value().get() {
-            let next = safe_next(query.get_untracked().get("next").as_deref());
-            navigate(&next, Default::default());
+            go_to(&next);
         }
     });
-    // The last attempt's failure; before any, why the user is here if their session ended.
+    // The last attempt's failure; before any, why the user is here if their session ended or
+    // the form came back from the server.
     let message = Signal::derive(move || {
         if log_in.pending().get() {
             return None;
         }
         match log_in.value().get() {
             Some(Err(message)) => Some(message),
-            _ => session.ended_for().map(|_| SESSION_ENDED.to_owned()),
+            Some(Ok(())) => None,
+            None if session.ended_for().is_some() => Some(SESSION_ENDED.to_owned()),
+            None => sent_too_early.then(|| SEND_AGAIN.to_owned()),
         }
     });
 
     view! {
-        <Title text="Log in · rest-auth"/>
-        <h1>"Log in"</h1>
         <CredentialsForm
+            initial_username=username
             prefill_username=Signal::derive(move || session.ended_for())
             submit_label="Log in"
             password_autocomplete="current-password"
@@ -57,7 +76,6 @@ pub fn LoginPage() -> impl IntoView {
                 log_in.dispatch_local((username, password));
             }
         />
-        <p>"No account yet? " <a href="/register">"Create one"</a> "."</p>
     }
 }
 

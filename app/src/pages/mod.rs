@@ -9,9 +9,27 @@ mod login;
 mod not_found;
 mod register;
 
-pub use account::{checking_account, AccountPage};
-pub use hello::{checking_session, HelloPage};
+pub use account::AccountPage;
+pub use hello::HelloPage;
 pub use home::HomePage;
 pub use login::LoginPage;
 pub use not_found::NotFoundPage;
 pub use register::RegisterPage;
+
+/// A parameter of the page's URL, where an island needs one. An island's props would be
+/// serialized into the page and parsed with serde_json in the browser; reading the URL on both
+/// sides keeps that parser out of the WebAssembly.
+pub(crate) fn query_param(name: &str) -> Option<String> {
+    #[cfg(feature = "ssr")]
+    {
+        use leptos::prelude::WithUntracked;
+        leptos_router::hooks::use_query_map().with_untracked(|query| query.get(name))
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let search = leptos::prelude::window().location().search().ok()?;
+        web_sys::UrlSearchParams::new_with_str(&search)
+            .ok()?
+            .get(name)
+    }
+}

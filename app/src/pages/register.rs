@@ -1,17 +1,37 @@
-use super::{credentials_form::CredentialsForm, login::sign_in_with_password};
+use super::{
+    credentials_form::CredentialsForm,
+    login::{sign_in_with_password, SEND_AGAIN},
+    query_param,
+};
+use crate::preload::PreloadIsland;
 use crate::{
     api::{client, validate_password, validate_username, MIN_PASSWORD_CHARS_DEFAULT},
-    session::Session,
+    session::{go_to, Session},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_navigate;
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {
-    let session = Session::get();
-    let navigate = use_navigate();
+    view! {
+        <Title text="Create account · rest-auth"/>
+        <PreloadIsland island="register_form"/>
+        <h1>"Create account"</h1>
+        <p class="hint">
+            "Usernames: 1 to 32 letters, digits, dots, dashes or underscores. Passwords: at least "
+            {MIN_PASSWORD_CHARS_DEFAULT} " characters."
+        </p>
+        <RegisterForm/>
+        <p>"Already registered? " <a href="/login">"Log in instead"</a> "."</p>
+    }
+}
 
+/// The form, an island; `username` and `resubmit` from the URL, as for the log-in form.
+#[island(lazy)]
+fn RegisterForm() -> impl IntoView {
+    let session = Session::provide();
+    let username = query_param("username").unwrap_or_default();
+    let sent_too_early = query_param("resubmit").is_some();
     // Registering signs the user in: create the account, then get a token for it the same
     // way curl would.
     let create_account = Action::new_local(move |(username, password): &(String, String)| {
@@ -25,22 +45,23 @@ pub fn RegisterPage() -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(Ok(())) = create_account.value().get() {
-            navigate("/hello", Default::default());
+            go_to("/hello");
         }
     });
-    let message = Signal::derive(move || match create_account.value().get() {
-        Some(Err(message)) if !create_account.pending().get() => Some(message),
-        _ => None,
+    let message = Signal::derive(move || {
+        if create_account.pending().get() {
+            return None;
+        }
+        match create_account.value().get() {
+            Some(Err(message)) => Some(message),
+            Some(Ok(())) => None,
+            None => sent_too_early.then(|| SEND_AGAIN.to_owned()),
+        }
     });
 
     view! {
-        <Title text="Create account · rest-auth"/>
-        <h1>"Create account"</h1>
-        <p class="hint">
-            "Usernames: 1 to 32 letters, digits, dots, dashes or underscores. Passwords: at least "
-            {MIN_PASSWORD_CHARS_DEFAULT} " characters."
-        </p>
         <CredentialsForm
+            initial_username=username
             submit_label="Create account"
             password_autocomplete="new-password"
             pending=create_account.pending()
@@ -53,6 +74,5 @@ pub fn RegisterPage() -> impl IntoView {
                 create_account.dispatch_local((username, password));
             }
         />
-        <p>"Already registered? " <a href="/login">"Log in instead"</a> "."</p>
     }
 }

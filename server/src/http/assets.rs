@@ -12,15 +12,30 @@
 //!
 //! `/pkg/<file>` itself still serves the current file (through the site's file handler) for
 //! anyone who links it directly; it carries no long cache lifetime.
+//!
+//! Each versioned file is also compressed once, at the highest quality (brotli 11, gzip 9),
+//! in the background after start-up (a second or two of one core; start-up does not wait),
+//! and served that way to clients that accept it. Until then, and for other clients, the
+//! response layer compresses on the fly at a quick, lower quality.
 
+use app::IslandChunks;
 use axum::{
-    http::{header, HeaderValue},
-    response::Response,
+    body::Body,
+    extract::{Path as UrlPath, Request, State},
+    http::{header, HeaderMap, HeaderValue},
+    response::{IntoResponse, Response},
+    routing::get,
     Router,
 };
 use leptos::config::{Env, LeptosOptions};
 use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
+use std::{
+    collections::HashMap,
+    io::Write,
+    path::{Path, PathBuf},
+    sync::{Arc, OnceLock},
+};
+use tower::ServiceExt;
 use tower_http::services::ServeDir;
 
 /// The front end's files as this server serves them.
@@ -28,6 +43,16 @@ use tower_http::services::ServeDir;
 pub struct VersionedFiles {
     pub version: String,
     pub dir: PathBuf,
+    /// Each file compressed at the highest quality, once that is done.
+    compressed: Arc<OnceLock<HashMap<String, Compressed>>>,
+    /// With a split build, the URLs each lazily loaded island fetches (for preloading).
+    pub island_chunks: IslandChunks,
+}
+
+#[derive(Debug)]
+struct Compressed {
+    brotli: Vec<u8>,
+    gzip: Vec<u8>,
 }
 
 /// Finds the built files named by `options` and, when there are any, points the options'
@@ -42,7 +67,27 @@ pub fn version_site(options: &mut LeptosOptions) -> std::io::Result<Option<Versi
         return Ok(None);
     };
     options.site_pkg_dir = format!("{}/{version}", options.site_pkg_dir).into();
-    Ok(Some(VersionedFiles { version, dir }))
+    let compressed = Arc::new(OnceLock::new());
+    let (into, from) = (compressed.clone(), dir.clone());
+    std::thread::Builder::new()
+        .name("compress-assets".into())
+        .spawn(move || match compress_all(&from) {
+            Ok(files) => {
+                tracing::info!(
+                    files = files.len(),
+                    "front-end files compressed (brotli 11, gzip 9)"
+                );
+                let _ = into.set(files);
+            }
+            Err(error) => tracing::warn!(%error, "compressing the front-end files failed"),
+        })?;
+    let island_chunks = island_chunks(&dir, &options.site_pkg_dir)?;
+    Ok(Some(VersionedFiles {
+        version,
+        dir,
+        compressed,
+        island_chunks,
+    }))
 }
 
 /// One year: the longest lifetime browsers honour; `immutable` spares revalidation on reload.
@@ -79,15 +124,146 @@ pub fn version_of(pkg_dir: &Path) -> std::io::Result<Option<String>> {
     Ok(Some(hex::encode(&hash.finalize()[..8])))
 }
 
+/// The split build's manifest (`__wasm_split_manifest.json`: each island's loader and the
+/// chunks it needs) as URLs under `pkg_path`, by island name; empty without a split build.
+fn island_chunks(dir: &Path, pkg_path: &str) -> std::io::Result<IslandChunks> {
+    let manifest = match std::fs::read(dir.join("__wasm_split_manifest.json")) {
+        Ok(bytes) => bytes,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(IslandChunks::default())
+        }
+        Err(error) => return Err(error),
+    };
+    let loaders: HashMap<String, Vec<String>> = serde_json::from_slice(&manifest)
+        .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidData, error))?;
+    // The JavaScript module that loads the chunks.
+    let loader_module = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .find(|name| name.starts_with("__wasm_split") && name.ends_with(".js"));
+    let islands = loaders
+        .into_iter()
+        .filter_map(|(loader, chunks)| {
+            let island = loader.split("_loader_").next()?.to_owned();
+            let urls = loader_module
+                .iter()
+                .map(|module| format!("/{pkg_path}/{module}"))
+                .chain(
+                    chunks
+                        .iter()
+                        .map(|chunk| format!("/{pkg_path}/{chunk}.wasm")),
+                )
+                .collect();
+            Some((island, urls))
+        })
+        .collect();
+    Ok(IslandChunks(islands))
+}
+
+/// The files directly in `dir`, each compressed with brotli (quality 11) and gzip (level 9).
+fn compress_all(dir: &Path) -> std::io::Result<HashMap<String, Compressed>> {
+    let mut files = HashMap::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if !entry.file_type()?.is_file() {
+            continue;
+        }
+        let bytes = std::fs::read(entry.path())?;
+        let mut brotli = Vec::new();
+        let params = brotli::enc::BrotliEncoderParams {
+            quality: 11,
+            lgwin: 22,
+            ..Default::default()
+        };
+        brotli::BrotliCompress(&mut bytes.as_slice(), &mut brotli, &params)?;
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gzip.write_all(&bytes)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        files.insert(
+            name,
+            Compressed {
+                brotli,
+                gzip: gzip.finish()?,
+            },
+        );
+    }
+    Ok(files)
+}
+
 /// `/pkg/<version>/<file>`: the built files, cacheable for a year. Only successful answers get
 /// the long lifetime, so a 404 is asked again next time.
 pub fn router<S: Clone + Send + Sync + 'static>(files: &VersionedFiles) -> Router<S> {
     Router::new()
-        .nest_service(
-            &format!("/pkg/{}", files.version),
-            ServeDir::new(&files.dir),
+        .route(
+            &format!("/pkg/{}/{{file}}", files.version),
+            get(versioned_file).with_state(files.clone()),
         )
         .layer(axum::middleware::map_response(long_lived))
+}
+
+/// A file compressed ahead of time when there is one the client accepts; else the file as it
+/// is (`ServeDir`: content type, ranges, conditional requests), compressed on the fly.
+async fn versioned_file(
+    State(files): State<VersionedFiles>,
+    UrlPath(file): UrlPath<String>,
+    request: Request,
+) -> Response {
+    let ready = files.compressed.get().and_then(|all| all.get(&file));
+    if let Some((encoding, bytes)) =
+        ready.and_then(|compressed| preferred(request.headers(), compressed))
+    {
+        let content_type = mime_type(&file);
+        return (
+            [
+                (header::CONTENT_TYPE, content_type),
+                (header::CONTENT_ENCODING, encoding),
+                (header::VARY, "accept-encoding"),
+            ],
+            Body::from(bytes.to_vec()),
+        )
+            .into_response();
+    }
+    let (mut parts, body) = request.into_parts();
+    parts.uri = format!("/{file}").parse().unwrap_or_default();
+    match ServeDir::new(&files.dir)
+        .oneshot(Request::from_parts(parts, body))
+        .await
+    {
+        Ok(response) => response.into_response(),
+        Err(never) => match never {},
+    }
+}
+
+/// The compression the client accepts that makes the file smallest: brotli, else gzip.
+fn preferred<'a>(
+    headers: &HeaderMap,
+    compressed: &'a Compressed,
+) -> Option<(&'static str, &'a [u8])> {
+    let accepted: Vec<&str> = headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter(|coding| !coding.replace(' ', "").contains(";q=0"))
+        .map(|coding| coding.split(';').next().unwrap_or_default().trim())
+        .collect();
+    if accepted.contains(&"br") {
+        Some(("br", &compressed.brotli))
+    } else if accepted.contains(&"gzip") {
+        Some(("gzip", &compressed.gzip))
+    } else {
+        None
+    }
+}
+
+fn mime_type(file: &str) -> &'static str {
+    match file.rsplit('.').next() {
+        Some("wasm") => "application/wasm",
+        Some("js") => "text/javascript",
+        Some("css") => "text/css",
+        Some("json") => "application/json",
+        _ => "application/octet-stream",
+    }
 }
 
 async fn long_lived(mut response: Response) -> Response {

@@ -15,6 +15,7 @@ use axum::{
     routing::{get, post},
     Router,
 };
+use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use security_headers::shell_with_policy;
 use tower_http::{compression::CompressionLayer, CompressionLevel};
@@ -28,13 +29,21 @@ pub fn router(state: AppState, assets: Option<&VersionedFiles>) -> Router {
     let [csp, nosniff, referrer, frame_options, opener] = security_headers::layers();
     let routes = generate_route_list(App);
     let leptos = state.leptos.clone();
+    let island_chunks = assets
+        .map(|files| files.island_chunks.clone())
+        .unwrap_or_default();
     Router::new()
         .nest("/api", api::router())
         .merge(assets.map(assets::router).unwrap_or_default())
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
-        .leptos_routes(&state, routes, move || shell_with_policy(leptos.clone()))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(island_chunks.clone()),
+            move || shell_with_policy(leptos.clone()),
+        )
         .route("/login", post(pages::back_to_form))
         .route("/register", post(pages::back_to_form))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(

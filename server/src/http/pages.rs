@@ -1,11 +1,13 @@
 //! How pages leave the server: whole, and with an answer for forms posted before the WASM
 //! has loaded.
 
+use app::api::validate_username;
 use axum::{
     body::Body,
-    extract::OriginalUri,
+    extract::{rejection::FormRejection, OriginalUri},
     http::{header, StatusCode},
     response::{IntoResponse, Redirect, Response},
+    Form,
 };
 
 /// Far above any page of ours (they are about 2 KB).
@@ -32,8 +34,42 @@ pub async fn whole_page(response: Response) -> Response {
     }
 }
 
-/// A form submitted before the WASM has loaded posts here: the browser is sent back to the
-/// page (the fields in the body are dropped unread).
-pub async fn back_to_form(OriginalUri(uri): OriginalUri) -> Redirect {
-    Redirect::to(uri.path())
+/// What a log-in or registration form posts when it is sent before the page is interactive
+/// (the browser submits it itself). Only the username is read; the password is dropped
+/// unread, never logged, never echoed.
+#[derive(serde::Deserialize)]
+pub struct EarlyForm {
+    username: Option<String>,
+}
+
+/// A form sent before the page was interactive comes here: the browser is sent back to the
+/// page (303) with the username kept and a word that the form must be sent again
+/// (`?username=...&resubmit`); a `next` of the log-in page is kept too.
+pub async fn back_to_form(
+    OriginalUri(uri): OriginalUri,
+    form: Result<Form<EarlyForm>, FormRejection>,
+) -> Redirect {
+    let mut query = vec![];
+    if let Some(next) = uri
+        .query()
+        .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("next=")))
+        .filter(|next| {
+            (next.starts_with("%2F") || next.starts_with('/'))
+                && next
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "/%._-".contains(c))
+        })
+    {
+        query.push(format!("next={next}"));
+    }
+    // Only a name that could be registered goes back into the URL (no encoding needed).
+    if let Some(username) = form
+        .ok()
+        .and_then(|Form(form)| form.username)
+        .filter(|name| validate_username(name).is_ok())
+    {
+        query.push(format!("username={username}"));
+    }
+    query.push("resubmit".into());
+    Redirect::to(&format!("{}?{}", uri.path(), query.join("&")))
 }

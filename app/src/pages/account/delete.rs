@@ -4,7 +4,7 @@
 use super::show_refusal;
 use crate::{
     api::client,
-    pages::field::{all_pass, CheckedInput, Field},
+    pages::field::{all_pass, ready_marker, CheckedInput, Field},
     session::Session,
 };
 use leptos::{ev::SubmitEvent, html::Input, prelude::*};
@@ -28,8 +28,8 @@ pub fn DeleteAccount() -> impl IntoView {
     });
     let message = RwSignal::new(None::<String>);
     Effect::new(move |_| match delete.value().get() {
-        // Every session has ended; the page for signed-in users goes to the home page.
-        Some(Ok(())) => session.sign_out_to("/", Some("Your account has been deleted.")),
+        // Every session has ended: signed out, to the home page, which says why.
+        Some(Ok(())) => session.sign_out_and_go("/", "Your account has been deleted."),
         Some(Err(failure)) => show_refusal(
             failure,
             (password, password_input),
@@ -54,7 +54,7 @@ pub fn DeleteAccount() -> impl IntoView {
                 "and password for good; the username becomes free for anyone to register. "
                 "This cannot be undone."
             </p>
-            <form class="credentials" novalidate on:submit=submit>
+            <form class="credentials" method="post" novalidate on:submit=submit data-ready=ready_marker()>
                 <CheckedInput
                     id="delete-password"
                     label="Your password, to confirm"
@@ -70,4 +70,5 @@ pub fn DeleteAccount() -> impl IntoView {
             </form>
         </section>
     }
+    .into_any()
 }

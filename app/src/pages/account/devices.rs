@@ -144,4 +144,5 @@ fn device_item(
                 })}
         </li>
     }
+    .into_any()
 }

@@ -6,6 +6,7 @@ mod devices;
 mod password;
 
 use super::field::Field;
+use crate::preload::PreloadIsland;
 use crate::{
     api::client::ApiFailure,
     session::{Session, SESSION_ENDED},
@@ -13,27 +14,33 @@ use crate::{
 use leptos::{html::Input, prelude::*};
 use leptos_meta::Title;
 
-/// What the page shows until the session is known; all the server can render.
-pub fn checking_account() -> impl IntoView {
+#[component]
+pub fn AccountPage() -> impl IntoView {
     view! {
         <Title text="Account · rest-auth"/>
+        <PreloadIsland island="account_panel"/>
         <h1>"Account"</h1>
-        <p class="muted">"Checking your session…"</p>
+        <AccountPanel/>
     }
 }
 
-#[component]
-pub fn AccountPage() -> impl IntoView {
-    let session = Session::get();
+/// Everything on the page but its title, an island: only the browser knows who is signed in.
+/// Signed-out visitors are sent to log in and back.
+#[island(lazy)]
+fn AccountPanel() -> impl IntoView {
+    let session = Session::provide();
+    session.require_sign_in("/account");
     view! {
-        <Title text="Account · rest-auth"/>
-        <h1>"Account"</h1>
         <Show
             when=move || session.is_signed_in()
             fallback=move || {
+                let known = move || session.is_loaded();
                 view! {
                     <p class="error" role="alert">{move || session.ended_for().map(|_| SESSION_ENDED)}</p>
-                    <p>"You are not signed in. " <a href="/login?next=/account">"Log in"</a> "."</p>
+                    <p class="muted" hidden=known>"Checking your session…"</p>
+                    <p hidden=move || !known()>
+                        "You are not signed in. " <a href="/login?next=/account">"Log in"</a> "."
+                    </p>
                 }
             }
         >

@@ -4,7 +4,7 @@
 use super::show_refusal;
 use crate::{
     api::{client, validate_password, MIN_PASSWORD_CHARS_DEFAULT},
-    pages::field::{all_pass, CheckedInput, Field},
+    pages::field::{all_pass, ready_marker, CheckedInput, Field},
     session::Session,
 };
 use leptos::{ev::SubmitEvent, html::Input, prelude::*};
@@ -75,7 +75,7 @@ pub fn ChangePassword() -> impl IntoView {
     view! {
         <section aria-labelledby="password-heading">
             <h2 id="password-heading">"Change password"</h2>
-            <form class="credentials" novalidate on:submit=submit>
+            <form class="credentials" method="post" novalidate on:submit=submit data-ready=ready_marker()>
                 <CheckedInput
                     id="current-password"
                     label="Current password"
@@ -107,4 +107,5 @@ pub fn ChangePassword() -> impl IntoView {
             </form>
         </section>
     }
+    .into_any()
 }

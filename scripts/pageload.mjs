@@ -1,0 +1,73 @@
+// The log-in page as a visitor on a mid-range phone meets it: Chromium with the network at
+// 1.6 Mbit/s down, 150 ms round trip, the CPU slowed 4 times, a cold cache (Chrome DevTools
+// Protocol emulation, through Playwright). Run by scripts/bench.py against a running server:
+//
+//   node scripts/pageload.mjs http://127.0.0.1:3000 5 [path] [ready selector]
+//
+// Prints JSON: for each run, when the page first painted and when it became interactive (the
+// log-in form's island hydrated: `form[data-ready]`, or the selector given), in ms from the
+// start of navigation; and every URL the page loaded.
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+
+const require = createRequire(new URL('../end2end/package.json', import.meta.url));
+const { chromium } = require('@playwright/test');
+
+const [base, runsArg, path = '/login', ready = 'form[data-ready]'] = process.argv.slice(2);
+const runs = Number(runsArg ?? 5);
+
+// The browser the tests use: Playwright's own, else the system's Chromium.
+function launchOptions() {
+  let bundled = '';
+  try {
+    bundled = chromium.executablePath();
+  } catch {}
+  if (bundled && fs.existsSync(bundled)) return {};
+  const system = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
+  return {
+    executablePath: system,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+  };
+}
+
+const browser = await chromium.launch(launchOptions());
+const results = [];
+let urls = [];
+for (let i = 0; i < runs; i++) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 150,
+    downloadThroughput: (1.6e6 / 8),
+    uploadThroughput: (750e3 / 8),
+  });
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+  const loaded = [];
+  cdp.on('Network.responseReceived', (event) => loaded.push(event.response.url));
+  await page.addInitScript((selector) => {
+    new MutationObserver((_, observer) => {
+      if (document.querySelector(selector)) {
+        window.__interactiveAt = performance.now();
+        observer.disconnect();
+      }
+    }).observe(document, { subtree: true, childList: true, attributes: true });
+  }, ready);
+  await page.goto(base + path, { waitUntil: 'load', timeout: 60_000 });
+  await page.waitForFunction(() => window.__interactiveAt !== undefined, null, { timeout: 60_000 });
+  const timing = await page.evaluate(() => ({
+    interactive: window.__interactiveAt,
+    firstPaint: performance.getEntriesByName('first-paint')[0]?.startTime ?? null,
+    firstContentfulPaint:
+      performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null,
+  }));
+  results.push(timing);
+  urls = [...new Set(loaded)];
+  await context.close();
+}
+await browser.close();
+console.log(JSON.stringify({ runs: results, urls }));
