@@ -1,13 +1,8 @@
-use super::field::{all_pass, ready_marker, CheckedInput, Field};
-use leptos::{ev::SubmitEvent, prelude::*};
+use super::field::{all_pass, CheckedForm, CheckedInput, Field};
+use leptos::prelude::*;
 
-/// The username + password form shared by the log-in and register pages.
-///
-/// `method="post"` matters: if the form is submitted before the WASM has hydrated the page,
-/// the browser posts the fields in the body (the server answers with a redirect back to the
-/// page) rather than putting a password into the URL, as a `GET` form would. Once hydrated,
-/// the submit handler takes over and the form never navigates. `novalidate` turns off the
-/// browser's own bubbles so every problem is reported the same way: text on the page.
+/// The username + password form shared by the log-in and register pages (a `CheckedForm`:
+/// sent before hydration, it posts and comes back; see `field.rs`).
 ///
 /// Each field is checked with the rules the API enforces (`check_username`,
 /// `check_password`), so the user hears about a problem without a round trip (see
@@ -65,8 +60,7 @@ pub fn CredentialsForm(
             }
         }
     });
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         if pending.get_untracked() {
             return;
         }
@@ -81,7 +75,7 @@ pub fn CredentialsForm(
     };
 
     view! {
-        <form class="credentials" method="post" novalidate on:submit=submit data-ready=ready_marker()>
+        <CheckedForm on_submit=submit>
             <CheckedInput
                 id="username"
                 label="Username"
@@ -108,6 +102,6 @@ pub fn CredentialsForm(
                 {shown_message}
             </p>
             <button type="submit" disabled=move || pending.get()>{submit_label}</button>
-        </form>
+        </CheckedForm>
     }
 }

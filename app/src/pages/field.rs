@@ -1,6 +1,6 @@
 //! A text input checked at the field: its label, its value and rule, and the message under it.
 
-use leptos::{html::Input, prelude::*};
+use leptos::{ev::SubmitEvent, html::Input, prelude::*};
 
 /// One input's value, its rule, and whether its message may be shown yet.
 ///
@@ -132,11 +132,27 @@ pub fn all_pass(fields: &[(Field, NodeRef<Input>)]) -> bool {
     }
 }
 
-/// `data-ready` for a form: absent in the server's HTML and until the form's island has
-/// hydrated, then present. Tests and the page-load benchmark wait for it: before that, a
-/// submit is the browser's own (see `server/src/http/pages.rs`).
-pub fn ready_marker() -> impl Fn() -> Option<&'static str> + Copy {
+/// A form of checked fields. `novalidate`: every problem is reported the same way, as text at
+/// its field. `method="post"`: sent before its island has hydrated, the browser posts it, so a
+/// password never lands in a URL (see `server/src/http/pages.rs`). `data-ready` appears once
+/// the island has hydrated; tests and the page-load benchmark wait for it. A submit calls
+/// `on_submit` and never navigates.
+#[component]
+pub fn CheckedForm(on_submit: impl Fn() + 'static, children: Children) -> impl IntoView {
     let ready = RwSignal::new(false);
     Effect::new(move |_| ready.set(true));
-    move || ready.get().then_some("")
+    view! {
+        <form
+            class="credentials"
+            method="post"
+            novalidate
+            data-ready=move || ready.get().then_some("")
+            on:submit=move |ev: SubmitEvent| {
+                ev.prevent_default();
+                on_submit();
+            }
+        >
+            {children()}
+        </form>
+    }
 }

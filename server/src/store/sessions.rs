@@ -57,23 +57,23 @@ impl Store {
         now: i64,
         touch_interval: i64,
     ) -> Result<Option<ActiveSession>, StoreError> {
-        let session = match self.cache.get(id) {
-            Some(session) => session,
-            None => {
-                let ticket = self.cache.ticket();
-                let Some((session, last_used_at)) = self.read_session(id).await? else {
-                    return Ok(None);
-                };
-                self.cache.store_read(ticket, session.clone(), last_used_at);
-                if now - last_used_at >= touch_interval && self.cache.get(id).is_none() {
-                    self.touch_in_background(id, now);
-                }
-                session
+        if let Some(session) = self.cache.get(id) {
+            if self.cache.due_for_touch(id, now, touch_interval) {
+                self.touch_in_background(id, now);
             }
+            return Ok(Some(session));
+        }
+        // Not held (or not trusted): from the database, and kept for next time if it may be.
+        let ticket = self.cache.ticket();
+        let Some((session, last_used_at)) = self.read_session(id).await? else {
+            return Ok(None);
         };
-        if self.cache.due_for_touch(id, now, touch_interval) {
+        let stale = now - last_used_at >= touch_interval;
+        if stale {
             self.touch_in_background(id, now);
         }
+        let told = if stale { now } else { last_used_at };
+        self.cache.store_read(ticket, session.clone(), told);
         Ok(Some(session))
     }
 

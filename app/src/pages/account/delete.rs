@@ -4,10 +4,10 @@
 use super::show_refusal;
 use crate::{
     api::client,
-    pages::field::{all_pass, ready_marker, CheckedInput, Field},
+    pages::field::{all_pass, CheckedForm, CheckedInput, Field},
     session::Session,
 };
-use leptos::{ev::SubmitEvent, html::Input, prelude::*};
+use leptos::{html::Input, prelude::*};
 
 fn required(password: &str) -> Result<(), String> {
     if password.is_empty() {
@@ -38,8 +38,7 @@ pub fn DeleteAccount() -> impl IntoView {
         ),
         None => {}
     });
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         message.set(None);
         if !delete.pending().get_untracked() && all_pass(&[(password, password_input)]) {
             delete.dispatch_local(password.value_untracked());
@@ -54,7 +53,7 @@ pub fn DeleteAccount() -> impl IntoView {
                 "and password for good; the username becomes free for anyone to register. "
                 "This cannot be undone."
             </p>
-            <form class="credentials" method="post" novalidate on:submit=submit data-ready=ready_marker()>
+            <CheckedForm on_submit=submit>
                 <CheckedInput
                     id="delete-password"
                     label="Your password, to confirm"
@@ -67,7 +66,7 @@ pub fn DeleteAccount() -> impl IntoView {
                 <button type="submit" class="danger" disabled=move || delete.pending().get()>
                     "Delete my account"
                 </button>
-            </form>
+            </CheckedForm>
         </section>
     }
     .into_any()

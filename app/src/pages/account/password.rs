@@ -4,10 +4,10 @@
 use super::show_refusal;
 use crate::{
     api::{client, validate_password, MIN_PASSWORD_CHARS_DEFAULT},
-    pages::field::{all_pass, ready_marker, CheckedInput, Field},
+    pages::field::{all_pass, CheckedForm, CheckedInput, Field},
     session::Session,
 };
-use leptos::{ev::SubmitEvent, html::Input, prelude::*};
+use leptos::{html::Input, prelude::*};
 
 fn required(password: &str) -> Result<(), String> {
     if password.is_empty() {
@@ -61,8 +61,7 @@ pub fn ChangePassword() -> impl IntoView {
         ),
         None => {}
     });
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         done.set(false);
         message.set(None);
         if !change.pending().get_untracked()
@@ -75,7 +74,7 @@ pub fn ChangePassword() -> impl IntoView {
     view! {
         <section aria-labelledby="password-heading">
             <h2 id="password-heading">"Change password"</h2>
-            <form class="credentials" method="post" novalidate on:submit=submit data-ready=ready_marker()>
+            <CheckedForm on_submit=submit>
                 <CheckedInput
                     id="current-password"
                     label="Current password"
@@ -104,7 +103,7 @@ pub fn ChangePassword() -> impl IntoView {
                 <button type="submit" disabled=move || change.pending().get()>
                     "Change password"
                 </button>
-            </form>
+            </CheckedForm>
         </section>
     }
     .into_any()
