@@ -9,6 +9,7 @@ pub mod api;
 mod nav;
 mod pages;
 mod preload;
+pub mod redirect;
 mod session;
 mod time;
 

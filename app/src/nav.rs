@@ -1,4 +1,4 @@
-use crate::session::{go_to, Session};
+use crate::session::Session;
 use leptos::prelude::*;
 
 /// Site navigation, an island on every page. Signed-out links are what the server renders
@@ -8,11 +8,6 @@ use leptos::prelude::*;
 pub fn NavBar() -> impl IntoView {
     let session = Session::provide();
     session.keep_renewed();
-    // Ends the session on the server, then forgets the token; then to the log-in page.
-    let log_out = Action::new_local(move |_: &()| async move {
-        session.log_out().await;
-        go_to("/login");
-    });
 
     // "unknown" until the browser has read the stored token (always so in the server
     // render); scripts and styles can wait for or react to the real state.
@@ -41,10 +36,7 @@ pub fn NavBar() -> impl IntoView {
                     <button
                         type="button"
                         class="link-button"
-                        on:click=move |_| {
-                            log_out.dispatch_local(());
-                        }
-                        disabled=move || log_out.pending().get()
+                        on:click=move |_| session.log_out()
                     >
                         "Log out"
                     </button>

@@ -9,9 +9,9 @@
 //! kept if the stored token is still the one renewed, so no tab ever writes a token back after
 //! a logout.
 
-use crate::api::client;
+use crate::api::client::{self, ApiFailure};
 use leptos::{prelude::*, task::spawn_local};
-use std::time::Duration;
+use std::{cell::Cell, future::Future, time::Duration};
 
 const TOKEN_KEY: &str = "rest-auth.token";
 /// Who the token belongs to, for the navigation bar (the API token does not carry the name).
@@ -40,8 +40,6 @@ pub struct Session {
     username: RwSignal<Option<String>>,
     expires_at_ms: RwSignal<Option<f64>>,
     ended: RwSignal<bool>,
-    /// Set by [`Session::sign_out_and_go`]: this page is on its way elsewhere.
-    leaving: RwSignal<bool>,
     /// False until the browser has read localStorage. The server cannot know the token, so the
     /// server render and the first client render both show the "not yet known" state; the
     /// stored token is read in an effect, which only runs in the browser after hydration.
@@ -57,7 +55,6 @@ impl Session {
             username: RwSignal::new(None),
             expires_at_ms: RwSignal::new(None),
             ended: RwSignal::new(false),
-            leaving: RwSignal::new(false),
             loaded: RwSignal::new(false),
         };
         Effect::new(move |_| {
@@ -111,7 +108,7 @@ impl Session {
         Effect::new(move |was_loaded: Option<bool>| {
             let loaded = self.is_loaded();
             let signed_out = !self.is_signed_in() && !self.ended.get();
-            if loaded && signed_out && !self.leaving.get() {
+            if loaded && signed_out && !leaving() {
                 if was_loaded == Some(true) {
                     go_to("/login");
                 } else {
@@ -127,11 +124,6 @@ impl Session {
         self.token.get()
     }
 
-    /// The token now, without tracking it (for event handlers and actions).
-    pub fn token_untracked(&self) -> Option<String> {
-        self.token.get_untracked()
-    }
-
     pub fn is_loaded(&self) -> bool {
         self.loaded.get()
     }
@@ -143,6 +135,11 @@ impl Session {
     /// The signed-in user's name, as typed at log-in (the API compares names without case).
     pub fn username(&self) -> Option<String> {
         self.username.get()
+    }
+
+    /// The signed-in user's name now, without tracking it.
+    pub fn username_untracked(&self) -> Option<String> {
+        self.username.get_untracked()
     }
 
     /// The name of a user whose session the API ended, until someone logs in.
@@ -163,15 +160,16 @@ impl Session {
         self.changed();
     }
 
-    /// Ends this session on the server (`DELETE /api/sessions/current`), then forgets the
-    /// token, whatever the server said: the person asked to be signed out here.
-    pub async fn log_out(self) {
+    /// Logs out and goes to the log-in page: the token is forgotten at once (every island and
+    /// tab follows), the server is told to end the session by a request that survives the page
+    /// being left, and the page navigates once.
+    pub fn log_out(self) {
+        LEAVING.set(true);
         if let Some(token) = self.token.get_untracked() {
-            if let Err(failure) = client::end_session(&token).await {
-                leptos::logging::warn!("ending the session on the server failed: {failure}");
-            }
+            client::end_session(&token);
         }
         self.sign_out();
+        go_to("/login");
     }
 
     /// Forgets the token and who it was for.
@@ -184,7 +182,7 @@ impl Session {
     /// Forgets the token and who it was for, then loads `path`, leaving `notice` for it to
     /// say (see [`take_notice`]).
     pub fn sign_out_and_go(self, path: &str, notice: &str) {
-        self.leaving.set(true);
+        LEAVING.set(true);
         store::set_notice(notice);
         self.sign_out();
         go_to(path);
@@ -197,11 +195,33 @@ impl Session {
         self.forget_token();
     }
 
-    /// Exchanges the token for a fresh one in the same session now (after a password change).
-    pub async fn renew_now(self) {
-        if let Some(token) = self.token.get_untracked() {
-            self.renew(token).await;
+    /// Calls the API with this browser's token. A refused token (401) ends the session here,
+    /// the one place every page learns it was signed out; without a token nothing is sent
+    /// ([`ApiFailure::SignedOut`]).
+    pub async fn authorized<T, Fut>(self, call: impl FnOnce(String) -> Fut) -> Result<T, ApiFailure>
+    where
+        Fut: Future<Output = Result<T, ApiFailure>>,
+    {
+        let token = self.token.get_untracked().ok_or(ApiFailure::SignedOut)?;
+        self.with_token(token, call).await
+    }
+
+    /// As [`Session::authorized`], with `token`. A refusal ends the session only if the stored
+    /// token is still the one refused (another tab may have signed in meanwhile).
+    async fn with_token<T, Fut>(
+        self,
+        token: String,
+        call: impl FnOnce(String) -> Fut,
+    ) -> Result<T, ApiFailure>
+    where
+        Fut: Future<Output = Result<T, ApiFailure>>,
+    {
+        let result = call(token.clone()).await;
+        let refused = matches!(&result, Err(failure) if failure.status() == Some(401));
+        if refused && stored_token().as_deref() == Some(token.as_str()) {
+            self.end();
         }
+        result
     }
 
     fn forget_token(&self) {
@@ -245,7 +265,12 @@ impl Session {
             return Renewal::Skipped;
         }
         let username = self.username.get_untracked().unwrap_or_default();
-        match client::refresh(&token).await {
+        let renewal = self
+            .with_token(token.clone(), |token| async move {
+                client::refresh(&token).await
+            })
+            .await;
+        match renewal {
             // Kept only if no tab has logged out or signed in meanwhile: the stored token must
             // still be the one renewed.
             Ok(_) if stored_token().as_deref() != Some(token.as_str()) => Renewal::Skipped,
@@ -253,10 +278,7 @@ impl Session {
                 self.sign_in(body.token.into_inner(), username, body.duration);
                 Renewal::Renewed
             }
-            Err(failure) if failure.status() == Some(401) => {
-                self.end();
-                Renewal::Refused
-            }
+            Err(failure) if failure.status() == Some(401) => Renewal::Refused,
             // Offline or a server hiccup: the token stays until it expires; the next request
             // that needs it will tell.
             Err(_) => Renewal::Skipped,
@@ -330,8 +352,19 @@ mod store {
     }
 }
 
+thread_local! {
+    /// Set once this page is on its way to another (shared by every island of the page), so
+    /// nothing else sends it elsewhere meanwhile.
+    static LEAVING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn leaving() -> bool {
+    LEAVING.get()
+}
+
 /// Loads another page (pages are rendered by the server; there is no client-side routing).
 pub fn go_to(path: &str) {
+    LEAVING.set(true);
     let _ = window().location().assign(path);
 }
 

@@ -53,11 +53,15 @@ test('change the password, stay signed in, log in with the new one', async ({ pa
   await expect(page.getByRole('status').filter({ hasText: 'password has been changed' })).toHaveText(
     'Your password has been changed. Every other device has been signed out.',
   );
-  // This browser stays signed in, with a fresh token; the other session has ended.
+  // This browser stays signed in, in a new session with a new token; every other has ended.
   await expect.poll(() => page.evaluate(() => localStorage.getItem('rest-auth.token'))).not.toBe(before);
   const mine = JSON.parse((await page.evaluate(() => localStorage.getItem('rest-auth.token')))!);
   expect((await request.get('/api/resource', { headers: { Authorization: `Bearer ${mine}` } })).status()).toBe(200);
   expect((await request.get('/api/resource', { headers: { Authorization: `Bearer ${otherToken}` } })).status()).toBe(401);
+  // The token this browser held before the change is refused too (ASVS 5.0 7.2.4): only the
+  // new session's token works.
+  const old = JSON.parse(before!);
+  expect((await request.get('/api/resource', { headers: { Authorization: `Bearer ${old}` } })).status()).toBe(401);
 
   await page.getByRole('navigation').getByRole('button', { name: 'Log out' }).click();
   await fillCredentials(page, name, PASSWORD);

@@ -48,6 +48,40 @@ test('"Log out" ends the session on the server, not only in this browser', async
   expect(renewal.status()).toBe(401);
 });
 
+test('"Log out", then leaving at once: the session ends and the person goes where they went', async ({
+  page,
+  request,
+}) => {
+  const name = uniqueName('leave');
+  await request.post('/api/users', { data: { username: name, password: PASSWORD } });
+  await signIn(page, name);
+  const token = await storedToken(page);
+  // A slow network (400 ms each way for this page; the test's own requests are not slowed), so
+  // the logout is still on its way when the person moves on.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 400,
+    downloadThroughput: -1,
+    uploadThroughput: -1,
+  });
+
+  await page.getByRole('navigation').getByRole('button', { name: 'Log out' }).click();
+  // Right after the click, as a person following a bookmark would. (A late navigation of the
+  // page's own would interrupt this one.)
+  await page.goto('/').catch(() => undefined);
+  expect(await storedToken(page)).toBeNull();
+  // The server ended the session although the page that asked is gone...
+  await expect
+    .poll(async () => (await request.get('/api/resource', { headers: { Authorization: `Bearer ${token}` } })).status())
+    .toBe(401);
+  // ...and no late navigation of the old page took the person elsewhere.
+  await page.waitForTimeout(1_000);
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByRole('navigation').getByRole('link', { name: 'Log in' })).toBeVisible();
+});
+
 test('every tab follows a logout within a second, and no renewal timer writes a token back', async ({
   context,
   request,

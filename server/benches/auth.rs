@@ -29,7 +29,7 @@ fn tokens(c: &mut Criterion) {
         Duration::from_secs(86_400),
     )
     .unwrap();
-    let now = server::auth::jwt::unix_now();
+    let now = server::clock::unix_now();
     let mut group = c.benchmark_group("token");
     group.bench_function("issue", |b| {
         b.iter(|| keys.issue(black_box(42), "5e55", now).unwrap())

@@ -7,7 +7,7 @@ use crate::{
         password::{HashError, HashingPool},
         AuthError, Authenticator, Caller,
     },
-    store::{Store, StoreError},
+    store::{ActiveSession, Store, StoreError},
 };
 use app::api::{validate_password, validate_username, Secret};
 
@@ -71,19 +71,22 @@ impl Accounts {
     }
 
     /// Replaces the caller's password, given the current one (so a stolen token alone cannot
-    /// take the account over), and ends every other session (ASVS 7.4.3); the caller's own
-    /// stays. Wrong current passwords count towards the brute-force limits like failed logins.
+    /// take the account over), and ends every session of the account (ASVS 5.0 7.4.3). The
+    /// current password was just checked, so a caller who came with a token gets a new session
+    /// in place of the old one (7.2.4): after the change only the new session's tokens work,
+    /// here as everywhere. `user_agent` labels that session. Wrong current passwords count
+    /// towards the brute-force limits like failed logins.
     pub async fn change_password(
         &self,
         caller: &Caller,
         current: Secret,
         new: Secret,
-    ) -> Result<(), AccountError> {
+        user_agent: &str,
+    ) -> Result<Option<ActiveSession>, AccountError> {
         self.check_new_password(&new)?;
         self.confirm_password(caller, current).await?;
         let hash = self.hashing.hash(new.into_inner()).await?;
-        let keep = caller.session().map(|session| session.id.as_str());
-        let ended = self.store.set_password(caller.id, &hash, keep).await?;
+        let ended = self.store.set_password(caller.id, &hash).await?;
         audit::sessions_ended(
             SessionEnd::PasswordChange,
             caller.id,
@@ -91,7 +94,10 @@ impl Accounts {
             &ended,
             caller.address,
         );
-        Ok(())
+        match caller.session() {
+            Some(_) => Ok(Some(self.auth.start_session(caller, user_agent).await?)),
+            None => Ok(None),
+        }
     }
 
     /// Deletes the caller's account, given its password again: every session ends, the name

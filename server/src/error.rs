@@ -103,6 +103,7 @@ impl From<AuthError> for ApiError {
             AuthError::Locked { retry_after } => ApiError::TooManyAttempts { retry_after },
             AuthError::Store(error) => error.into(),
             AuthError::Hashing(error) => error.into(),
+            AuthError::Signing(error) => ApiError::internal(error),
         }
     }
 }
@@ -144,5 +145,18 @@ impl IntoResponse for ApiError {
             );
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::jwt::TokenError;
+
+    #[test]
+    fn a_token_the_server_cannot_sign_is_a_500() {
+        let cause = TokenError::Invalid(jsonwebtoken::errors::ErrorKind::InvalidAlgorithm.into());
+        let error = ApiError::from(AuthError::Signing(cause));
+        assert_eq!(error.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

@@ -1,5 +1,6 @@
 //! From a [`Config`] to a serving process: connect (and wait for) the database, build the
-//! shared state, version the front end's files, listen.
+//! shared state, start the background tasks, version the front end's files, listen; and, on
+//! shutdown, stop the tasks and close the database.
 
 use crate::{
     accounts::Accounts,
@@ -8,7 +9,8 @@ use crate::{
     http::{self, assets},
     metrics::Metrics,
     state::{AppState, ClientIpHeader},
-    store::{Store, StoreError},
+    store::{Store, StoreError, StoreTasks},
+    tasks::Tasks,
 };
 use axum::Router;
 use std::{future::Future, net::SocketAddr, time::Duration};
@@ -41,9 +43,24 @@ pub enum StartError {
     Serve(#[source] std::io::Error),
 }
 
-/// The whole application, ready to serve (the database connected and migrated), and the state
-/// its handlers share.
-pub async fn build(config: &Config) -> Result<(Router, AppState), StartError> {
+/// The whole application, ready to serve (the database connected and migrated, the background
+/// tasks running), the state its handlers share, and the tasks, to stop on shutdown
+/// ([`App::shut_down`]).
+pub struct App {
+    pub router: Router,
+    pub state: AppState,
+    pub tasks: Tasks,
+}
+
+impl App {
+    /// After the last request: stops the background tasks, then closes the database.
+    pub async fn shut_down(self) {
+        self.tasks.stop().await;
+        self.state.store.close().await;
+    }
+}
+
+pub async fn build(config: &Config) -> Result<App, StartError> {
     let mut leptos = config.leptos.clone();
     let files = assets::version_site(&mut leptos).map_err(|source| StartError::Assets {
         dir: format!("{}/{}", leptos.site_root, leptos.site_pkg_dir),
@@ -53,16 +70,24 @@ pub async fn build(config: &Config) -> Result<(Router, AppState), StartError> {
         Some(files) => tracing::info!(version = %files.version, "front-end files versioned"),
         None => tracing::info!("front-end files served unversioned"),
     }
-    let state = build_state(config, leptos).await?;
-    Ok((http::router(state.clone(), files.as_ref()), state))
+    let (state, store_work) = build_state(config, leptos).await?;
+    let mut tasks = Tasks::default();
+    state.store.spawn_tasks(store_work, &mut tasks);
+    state.auth.spawn_tasks(&mut tasks);
+    Ok(App {
+        router: http::router(state.clone(), files.as_ref()),
+        state,
+        tasks,
+    })
 }
 
-/// Everything the handlers share. `leptos`: the options pages are rendered with.
+/// Everything the handlers share, and the store's work to start. `leptos`: the options pages
+/// are rendered with.
 async fn build_state(
     config: &Config,
     leptos: leptos::config::LeptosOptions,
-) -> Result<AppState, StartError> {
-    let store = connect_with_retries(config).await?;
+) -> Result<(AppState, StoreTasks), StartError> {
+    let (store, store_work) = connect_with_retries(config).await?;
     tracing::info!(engine = store.engine(), "database ready");
     let tokens = TokenKeys::new(
         config.secret_key.as_bytes(),
@@ -85,7 +110,7 @@ async fn build_state(
         hashing.clone(),
         config.min_password_chars,
     );
-    Ok(AppState {
+    let state = AppState {
         store,
         auth,
         accounts,
@@ -93,18 +118,19 @@ async fn build_state(
         metrics,
         client_ip_header: ClientIpHeader(config.client_ip_header.clone()),
         leptos,
-    })
+    };
+    Ok((state, store_work))
 }
 
 /// Connects to the database, retrying with backoff (and saying so in the log) while it cannot
 /// be reached, for up to `DATABASE_START_TIMEOUT_SECONDS`: a server started together with its
 /// database, or before it, waits for it instead of failing.
-async fn connect_with_retries(config: &Config) -> Result<Store, StartError> {
+async fn connect_with_retries(config: &Config) -> Result<(Store, StoreTasks), StartError> {
     let started = std::time::Instant::now();
     let mut delay = Duration::from_millis(250);
     loop {
         match Store::connect(&config.database_url, config.pool).await {
-            Ok(store) => return Ok(store),
+            Ok(connected) => return Ok(connected),
             Err(StoreError::Unavailable(error))
                 if started.elapsed() + delay < config.database_start_timeout =>
             {

@@ -28,14 +28,22 @@ pub enum ApiFailure {
     Status { status: u16, message: String },
     /// No usable answer: the network failed or the body was not what the contract says.
     Transport(String),
+    /// Nothing was sent: this browser holds no token (see `Session::authorized`).
+    SignedOut,
 }
 
 impl ApiFailure {
     pub fn status(&self) -> Option<u16> {
         match self {
             ApiFailure::Status { status, .. } => Some(*status),
-            ApiFailure::Transport(_) => None,
+            ApiFailure::Transport(_) | ApiFailure::SignedOut => None,
         }
+    }
+
+    /// The API refused the token (401), or there was none to send: either way this browser is
+    /// not signed in.
+    pub fn is_signed_out(&self) -> bool {
+        matches!(self, ApiFailure::SignedOut) || self.status() == Some(401)
     }
 }
 
@@ -46,6 +54,7 @@ impl fmt::Display for ApiFailure {
             ApiFailure::Transport(_) => {
                 f.write_str("The server could not be reached. Please try again.")
             }
+            ApiFailure::SignedOut => f.write_str("You are not signed in."),
         }
     }
 }
@@ -86,9 +95,20 @@ pub async fn sessions(token: &str) -> Result<SessionsBody, ApiFailure> {
     read(bearer(Request::get("/api/sessions"), token)?).await
 }
 
-/// `DELETE /api/sessions/current`: ends this session (log out).
-pub async fn end_session(token: &str) -> Result<(), ApiFailure> {
-    no_content(bearer(Request::delete("/api/sessions/current"), token)?).await
+/// `DELETE /api/sessions/current`: ends this session (log out). The request is under way when
+/// this returns and, sent with `keepalive`, outlives the page: a person who leaves right after
+/// "Log out" still ends the session. Its answer is not waited for.
+pub fn end_session(token: &str) {
+    let init = web_sys::RequestInit::new();
+    init.set_method("DELETE");
+    init.set_credentials(RequestCredentials::Omit);
+    // (web-sys has no setter for `keepalive`.)
+    let _ = js_sys::Reflect::set(&init, &"keepalive".into(), &true.into());
+    if let Ok(headers) = web_sys::Headers::new() {
+        let _ = headers.set("Authorization", &format!("Bearer {token}"));
+        init.set_headers(&headers);
+    }
+    let _ = leptos::prelude::window().fetch_with_str_and_init("/api/sessions/current", &init);
 }
 
 /// `DELETE /api/sessions/{id}`: signs that device out.
@@ -107,13 +127,18 @@ pub async fn log_out_everywhere(token: &str) -> Result<(), ApiFailure> {
     no_content(bearer(Request::post("/api/logout"), token)?).await
 }
 
-/// `PUT /api/users/me/password`.
-pub async fn change_password(token: &str, current: &str, new: &str) -> Result<(), ApiFailure> {
+/// `PUT /api/users/me/password`: every session ends, and this one is replaced by a new one,
+/// whose token comes back.
+pub async fn change_password(
+    token: &str,
+    current: &str,
+    new: &str,
+) -> Result<TokenBody, ApiFailure> {
     let body = PasswordChange {
         current_password: Secret::new(current),
         new_password: Secret::new(new),
     };
-    no_content(with_json(
+    read(with_json(
         with_bearer(Request::put("/api/users/me/password"), token),
         &body,
     )?)

@@ -1,6 +1,6 @@
 use crate::preload::PreloadIsland;
 use crate::{
-    api::client::{self, ApiFailure},
+    api::client,
     session::{Session, SESSION_ENDED},
 };
 use leptos::prelude::*;
@@ -42,17 +42,15 @@ fn Greeting() -> impl IntoView {
     session.require_sign_in("/hello");
     // Fetched in the browser, again whenever the token changes.
     let greeting = LocalResource::new(move || {
-        let token = session.token();
+        // Fetched again when the token changes.
+        session.token();
         async move {
-            let Some(token) = token else {
-                return Greeting::SignedOut;
-            };
-            match client::resource(&token).await {
+            match session
+                .authorized(|token| async move { client::resource(&token).await })
+                .await
+            {
                 Ok(body) => Greeting::Text(body.data),
-                Err(failure) if failure.status() == Some(401) => {
-                    session.end();
-                    Greeting::SignedOut
-                }
+                Err(failure) if failure.is_signed_out() => Greeting::SignedOut,
                 Err(failure) => Greeting::Failed(failure.to_string()),
             }
         }
@@ -60,14 +58,15 @@ fn Greeting() -> impl IntoView {
 
     // Ends every session of the user (other browsers, curl scripts), then forgets ours, and
     // the page goes to the log-in page.
-    let log_out_everywhere = Action::new_local(move |token: &String| {
-        let token = token.clone();
-        async move {
-            match client::log_out_everywhere(&token).await {
-                // 401: the token was already revoked or expired; the outcome is the same.
-                Ok(()) | Err(ApiFailure::Status { status: 401, .. }) => Ok(()),
-                Err(failure) => Err(failure.to_string()),
-            }
+    let log_out_everywhere = Action::new_local(move |_: &()| async move {
+        let ended = session
+            .authorized(|token| async move { client::log_out_everywhere(&token).await })
+            .await;
+        match ended {
+            // Signed out already (the token was revoked or expired): the outcome is the same.
+            Ok(()) => Ok(()),
+            Err(failure) if failure.is_signed_out() => Ok(()),
+            Err(failure) => Err(failure.to_string()),
         }
     });
     Effect::new(move |_| {
@@ -90,9 +89,7 @@ fn Greeting() -> impl IntoView {
                     type="button"
                     class="secondary"
                     on:click=move |_| {
-                        if let Some(token) = session.token() {
-                            log_out_everywhere.dispatch_local(token);
-                        }
+                        log_out_everywhere.dispatch_local(());
                     }
                     disabled=move || log_out_everywhere.pending().get()
                 >

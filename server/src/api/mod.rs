@@ -1,6 +1,9 @@
 //! The JSON API under `/api`, wire-compatible with the Flask original. One module per
 //! resource. Nothing else in the server registers paths under `/api`; unknown paths and
 //! methods here get JSON errors, not the HTML 404 page.
+//!
+//! Routes are registered only through [`routes`], whose `routes!` takes each handler's path and
+//! methods from its `#[utoipa::path]`: a route cannot be added without its documentation.
 
 mod auth_user;
 mod client_addr;
@@ -15,24 +18,48 @@ mod users;
 
 use crate::{error::ApiError, state::AppState};
 use axum::{
-    routing::{delete, get, post, put},
+    http::{header::USER_AGENT, HeaderMap},
     Router,
 };
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
+/// Every route of `/api` (paths relative to it), each with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(users::register))
+        .routes(routes!(users::get_user))
+        .routes(routes!(users::delete_me))
+        .routes(routes!(users::change_password))
+        .routes(routes!(token::issue_token))
+        .routes(routes!(sessions::end_all))
+        .routes(routes!(sessions::list))
+        .routes(routes!(sessions::end_current))
+        .routes(routes!(sessions::end_others))
+        .routes(routes!(sessions::end_one))
+        .routes(routes!(resource::get_resource))
+        .routes(routes!(openapi::openapi_json))
+}
+
+/// The OpenAPI document of `/api`: what [`routes`] registered, under `/api`, with the title
+/// and security schemes.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, paths) = routes().split_for_parts();
+    openapi::ApiDoc::openapi().nest("/api", paths)
+}
+
+/// The router to nest at `/api`: [`routes`], and JSON errors for unknown paths and methods.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/users", post(users::register))
-        .route("/users/{id}", get(users::get_user))
-        .route("/users/me", delete(users::delete_me))
-        .route("/users/me/password", put(users::change_password))
-        .route("/token", get(token::issue_token))
-        .route("/logout", post(sessions::end_all))
-        .route("/sessions", get(sessions::list))
-        .route("/sessions/current", delete(sessions::end_current))
-        .route("/sessions/others", delete(sessions::end_others))
-        .route("/sessions/{id}", delete(sessions::end_one))
-        .route("/resource", get(resource::get_resource))
-        .route("/openapi.json", get(openapi::openapi_json))
+    let (router, _) = routes().split_for_parts();
+    router
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+}
+
+/// The client's `User-Agent`, as sent (empty when missing or not text).
+fn user_agent(headers: &HeaderMap) -> &str {
+    headers
+        .get(USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
 }

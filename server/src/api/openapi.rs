@@ -1,32 +1,25 @@
 //! `GET /api/openapi.json`: the OpenAPI 3.1 description of `/api`, generated from the handlers'
-//! annotations and the shared body types, so it changes when the code does.
+//! annotations and the shared body types as the routes are registered (see [`super::routes`]),
+//! so it changes when the code does.
 
-use super::{resource, sessions, token, users};
-use axum::Json;
+use axum::{
+    body::Bytes,
+    http::{header::CONTENT_TYPE, HeaderValue},
+    response::IntoResponse,
+};
+use std::sync::OnceLock;
 use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
     Modify, OpenApi,
 };
 
+/// What the document says besides its paths: the title and the security schemes.
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "rest-auth",
         description = "Register a user, get a token, reach a protected resource. \
             Wire-compatible with the Flask REST-auth example.",
-    ),
-    paths(
-        users::register,
-        users::get_user,
-        users::change_password,
-        users::delete_me,
-        token::issue_token,
-        sessions::list,
-        sessions::end_current,
-        sessions::end_one,
-        sessions::end_others,
-        sessions::end_all,
-        resource::get_resource,
     ),
     modifiers(&SecuritySchemes),
 )]
@@ -60,6 +53,24 @@ impl Modify for SecuritySchemes {
     }
 }
 
-pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// This document (written once, on the first request for it).
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "meta",
+    responses((status = 200, description = "The OpenAPI 3.1 description of /api",
+        content_type = "application/json"))
+)]
+pub async fn openapi_json() -> impl IntoResponse {
+    static JSON: OnceLock<Bytes> = OnceLock::new();
+    let json = JSON.get_or_init(|| {
+        let document = super::document();
+        serde_json::to_vec(&document)
+            .expect("the OpenAPI document serialises")
+            .into()
+    });
+    (
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        json.clone(),
+    )
 }

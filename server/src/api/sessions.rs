@@ -19,7 +19,7 @@ use axum::{
 /// caller's own.
 #[utoipa::path(
     get,
-    path = "/api/sessions",
+    path = "/sessions",
     tag = "sessions",
     security(("bearer" = []), ("basic" = [])),
     responses((status = 200, description = "The live sessions", body = SessionsBody), AuthFailures)
@@ -49,7 +49,7 @@ pub async fn list(
 /// token of that session is refused from now on, on every instance.
 #[utoipa::path(
     delete,
-    path = "/api/sessions/current",
+    path = "/sessions/current",
     tag = "sessions",
     security(("bearer" = []), ("basic" = [])),
     responses(
@@ -71,7 +71,7 @@ pub async fn end_current(
 /// `DELETE /api/sessions/{id}`: ends one of the caller's sessions (signs a device out).
 #[utoipa::path(
     delete,
-    path = "/api/sessions/{id}",
+    path = "/sessions/{id}",
     tag = "sessions",
     security(("bearer" = []), ("basic" = [])),
     params(("id" = String, Path, description = "The session's id, from `GET /api/sessions`")),
@@ -101,7 +101,7 @@ pub async fn end_one(
 /// password, every session).
 #[utoipa::path(
     delete,
-    path = "/api/sessions/others",
+    path = "/sessions/others",
     tag = "sessions",
     security(("bearer" = []), ("basic" = [])),
     responses((status = 204, description = "Every other session has ended"), AuthFailures)
@@ -120,7 +120,7 @@ pub async fn end_others(
 /// everywhere"); every token issued so far is refused from now on.
 #[utoipa::path(
     post,
-    path = "/api/logout",
+    path = "/logout",
     tag = "sessions",
     security(("bearer" = []), ("basic" = [])),
     responses((status = 204, description = "Every session has ended"), AuthFailures)

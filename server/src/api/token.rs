@@ -1,21 +1,18 @@
-use super::{auth_user::AuthUser, responses::AuthFailures};
+use super::{auth_user::AuthUser, responses::AuthFailures, user_agent};
 use crate::{
     auth::{AuthMethod, Authenticator},
     error::ApiError,
+    store::ActiveSession,
 };
 use app::api::{Secret, TokenBody};
-use axum::{
-    extract::State,
-    http::{header::USER_AGENT, HeaderMap},
-    Json,
-};
+use axum::{extract::State, http::HeaderMap, Json};
 
 /// `GET /api/token`: a token for the caller. With a password, a new session begins (the
 /// sign-in); with a still valid token, the fresh one stays in that token's session (which is
 /// how a client renews before expiry), and never lives past the session's absolute lifetime.
 #[utoipa::path(
     get,
-    path = "/api/token",
+    path = "/token",
     tag = "tokens",
     security(("basic" = []), ("bearer" = [])),
     responses((status = 200, description = "A new token", body = TokenBody), AuthFailures)
@@ -27,15 +24,17 @@ pub async fn issue_token(
 ) -> Result<Json<TokenBody>, ApiError> {
     let session = match &caller.method {
         AuthMethod::Session(session) => session.clone(),
-        AuthMethod::Password => {
-            let user_agent = headers
-                .get(USER_AGENT)
-                .and_then(|value| value.to_str().ok())
-                .unwrap_or_default();
-            auth.start_session(&caller, user_agent).await?
-        }
+        AuthMethod::Password => auth.start_session(&caller, user_agent(&headers)).await?,
     };
-    let issued = auth.issue_token(&session)?;
+    token_body(&auth, &session)
+}
+
+/// `{"duration", "token"}` with a fresh token of `session`.
+pub(super) fn token_body(
+    auth: &Authenticator,
+    session: &ActiveSession,
+) -> Result<Json<TokenBody>, ApiError> {
+    let issued = auth.issue_token(session)?;
     Ok(Json(TokenBody {
         duration: issued.expires_in,
         token: Secret::new(issued.token),

@@ -2,13 +2,15 @@ use super::{
     auth_user::AuthUser,
     json::ApiJson,
     responses::{AuthFailures, BodyFailures},
+    token::token_body,
+    user_agent,
 };
-use crate::{accounts::Accounts, error::ApiError, store::Store};
-use app::api::{AccountDeletion, ErrorBody, NewUser, PasswordChange, UserBody};
+use crate::{accounts::Accounts, auth::Authenticator, error::ApiError, store::Store};
+use app::api::{AccountDeletion, ErrorBody, NewUser, PasswordChange, TokenBody, UserBody};
 use axum::{
     extract::{Path, State},
     http::{header, HeaderMap, StatusCode},
-    response::IntoResponse,
+    response::{IntoResponse, Response},
     Json,
 };
 use leptos::config::LeptosOptions;
@@ -20,7 +22,7 @@ use leptos::config::LeptosOptions;
 /// say so, and the name is public anyway (`GET /api/users/{id}`). Logins never tell.
 #[utoipa::path(
     post,
-    path = "/api/users",
+    path = "/users",
     tag = "users",
     request_body = NewUser,
     responses(
@@ -61,7 +63,7 @@ pub async fn register(
 /// the id is not an integer, as Flask's `<int:id>` route would).
 #[utoipa::path(
     get,
-    path = "/api/users/{id}",
+    path = "/users/{id}",
     tag = "users",
     params(("id" = String, Path, description = "The user's numeric id", example = "1")),
     responses(
@@ -81,15 +83,20 @@ pub async fn get_user(
 }
 
 /// `PUT /api/users/me/password`: changes the caller's password, given the current one (so a
-/// stolen token alone cannot take the account over). Ends every session but the caller's; 204.
+/// stolen token alone cannot take the account over), and ends every session of the account.
+/// With a token, the caller gets a new session in place of its own: 200 with its token, as
+/// `GET /api/token` gives (ASVS 5.0 7.2.4); the old token is refused from now on. With a
+/// password there was no session to replace: 204.
 #[utoipa::path(
     put,
-    path = "/api/users/me/password",
+    path = "/users/me/password",
     tag = "users",
     request_body = PasswordChange,
     security(("bearer" = []), ("basic" = [])),
     responses(
-        (status = 204, description = "Password changed; every other session has ended"),
+        (status = 200, description = "Password changed (with a token): every session has \
+            ended, and this is the token of the new one that replaces the caller's", body = TokenBody),
+        (status = 204, description = "Password changed (with a password): every session has ended"),
         (status = 403, description = "The current password is wrong", body = ErrorBody),
         AuthFailures,
         BodyFailures,
@@ -97,13 +104,23 @@ pub async fn get_user(
 )]
 pub async fn change_password(
     State(accounts): State<Accounts>,
+    State(auth): State<Authenticator>,
     AuthUser(caller): AuthUser,
+    headers: HeaderMap,
     ApiJson(change): ApiJson<PasswordChange>,
-) -> Result<StatusCode, ApiError> {
-    accounts
-        .change_password(&caller, change.current_password, change.new_password)
+) -> Result<Response, ApiError> {
+    let replacement = accounts
+        .change_password(
+            &caller,
+            change.current_password,
+            change.new_password,
+            user_agent(&headers),
+        )
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    match replacement {
+        Some(session) => Ok(token_body(&auth, &session)?.into_response()),
+        None => Ok(StatusCode::NO_CONTENT.into_response()),
+    }
 }
 
 /// `DELETE /api/users/me` with `{"password"}`: deletes the caller's account, given its password
@@ -111,7 +128,7 @@ pub async fn change_password(
 /// now on; the name may be registered again (as a new account: ids are never reused). 204.
 #[utoipa::path(
     delete,
-    path = "/api/users/me",
+    path = "/users/me",
     tag = "users",
     request_body = AccountDeletion,
     security(("bearer" = []), ("basic" = [])),

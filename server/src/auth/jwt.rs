@@ -8,10 +8,11 @@
 //! so a token signed any other way (`alg: none`, another HMAC size, another key) or of another
 //! type is refused.
 
+use crate::clock::{seconds, unix_now, UnixSeconds};
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// The JWT header `typ` of our access tokens.
 const TOKEN_TYPE: &str = "at+jwt";
@@ -20,11 +21,11 @@ const TOKEN_TYPE: &str = "at+jwt";
 struct Claims {
     /// The user id, as a string (RFC 7519 says `sub` is a string).
     sub: String,
-    iat: u64,
-    exp: u64,
+    iat: UnixSeconds,
+    exp: UnixSeconds,
     jti: String,
     sid: String,
-    auth_time: u64,
+    auth_time: UnixSeconds,
 }
 
 /// What a valid token says about its bearer.
@@ -33,8 +34,8 @@ pub struct VerifiedToken {
     pub user_id: i64,
     /// The token is good only while this session lasts.
     pub session_id: String,
-    /// Unix time of the password sign-in that started the session.
-    pub auth_time: u64,
+    /// When the sign-in that started the session happened.
+    pub auth_time: UnixSeconds,
 }
 
 /// A freshly signed token and the seconds it has to live.
@@ -94,10 +95,10 @@ impl TokenKeys {
         &self,
         user_id: i64,
         session_id: &str,
-        auth_time: u64,
+        auth_time: UnixSeconds,
     ) -> Result<IssuedToken, TokenError> {
         let now = unix_now();
-        let exp = (now + self.ttl.as_secs()).min(auth_time + self.max_session.as_secs());
+        let exp = (now + seconds(self.ttl)).min(auth_time + seconds(self.max_session));
         if exp <= now {
             return Err(TokenError::SessionOver);
         }
@@ -113,7 +114,7 @@ impl TokenKeys {
         })?;
         Ok(IssuedToken {
             token,
-            expires_in: exp - now,
+            expires_in: exp.abs_diff(now),
         })
     }
 
@@ -146,13 +147,6 @@ impl TokenKeys {
     }
 }
 
-pub fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("system clock is after 1970")
-        .as_secs()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,7 +160,7 @@ mod tests {
         TokenKeys::new(KEY, Duration::from_secs(600), DAY).unwrap()
     }
 
-    fn claims(now: u64) -> Claims {
+    fn claims(now: UnixSeconds) -> Claims {
         Claims {
             sub: "1".into(),
             iat: now,
@@ -226,10 +220,10 @@ mod tests {
         let keys = keys();
         let now = unix_now();
         // A chain begun 23 h 55 min ago: 5 minutes left, not the usual 10.
-        let late = keys.issue(1, "5e55", now - DAY.as_secs() + 300).unwrap();
+        let late = keys.issue(1, "5e55", now - seconds(DAY) + 300).unwrap();
         assert_eq!(late.expires_in, 300);
         assert!(matches!(
-            keys.issue(1, "5e55", now - DAY.as_secs()),
+            keys.issue(1, "5e55", now - seconds(DAY)),
             Err(TokenError::SessionOver)
         ));
     }

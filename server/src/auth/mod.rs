@@ -11,12 +11,14 @@ mod user_agent;
 
 use crate::{
     audit::{self, LoginOutcome},
+    clock::{seconds, unix_now},
     metrics::Metrics,
     store::{ActiveSession, NewSession, Store, StoreError, User},
+    tasks::Tasks,
 };
 use app::api::{MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS};
 use header::Credentials;
-use jwt::{unix_now, IssuedToken, TokenKeys};
+use jwt::{IssuedToken, TokenError, TokenKeys};
 use password::{HashError, HashingPool};
 use std::{net::IpAddr, sync::Arc, time::Duration};
 use throttle::LoginThrottle;
@@ -35,6 +37,9 @@ pub enum AuthError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Hashing(#[from] HashError),
+    /// A token could not be signed: the server's fault, never the caller's.
+    #[error("signing a token failed: {0}")]
+    Signing(#[source] TokenError),
 }
 
 /// An authenticated caller.
@@ -88,7 +93,7 @@ impl Authenticator {
         touch_interval: Duration,
     ) -> Self {
         let max_session = tokens.max_session();
-        let auth = Authenticator {
+        Authenticator {
             store,
             tokens: Arc::new(tokens),
             hashing,
@@ -96,9 +101,24 @@ impl Authenticator {
             metrics,
             max_session,
             touch_interval,
-        };
-        auth.end_expired_sessions_periodically();
-        auth
+        }
+    }
+
+    /// Starts the upkeep of sessions and limits: sessions past their absolute lifetime are
+    /// ended (and audited) once a minute, or more often when the lifetime itself is shorter
+    /// (their tokens already stopped working: no token outlives its session); the brute-force
+    /// counts of keys that have paid back every failure are forgotten once a minute.
+    pub fn spawn_tasks(&self, tasks: &mut Tasks) {
+        let (store, max_session) = (self.store.clone(), self.max_session);
+        tasks.every(max_session.min(Duration::from_secs(60)), move || {
+            let store = store.clone();
+            async move { end_expired_sessions(&store, max_session).await }
+        });
+        let throttle = self.throttle.clone();
+        tasks.every(Duration::from_secs(60), move || {
+            let throttle = throttle.clone();
+            async move { throttle.forget_idle().await }
+        });
     }
 
     /// Who presented `credentials`: `Bearer <token>`, Basic `<username>:<password>`, or Basic
@@ -144,7 +164,7 @@ impl Authenticator {
             .start_session(NewSession {
                 user_id: caller.id,
                 username: &caller.username,
-                now: unix_now() as i64,
+                now: unix_now(),
                 address: &caller.address.to_string(),
                 user_agent: &label,
             })
@@ -159,11 +179,13 @@ impl Authenticator {
         Ok(session)
     }
 
-    /// A fresh token in `session` (never outliving the session's absolute lifetime).
+    /// A fresh token in `session` (never outliving the session's absolute lifetime). A session
+    /// past that lifetime is the caller's problem (401); a token that cannot be signed is the
+    /// server's (500, logged).
     pub fn issue_token(&self, session: &ActiveSession) -> Result<IssuedToken, AuthError> {
         self.tokens
-            .issue(session.user_id, &session.id, session.started_at as u64)
-            .map_err(|_| AuthError::Unauthorized)
+            .issue(session.user_id, &session.id, session.started_at)
+            .map_err(issuing_error)
     }
 
     async fn session_of_token(&self, token: &str) -> Result<(i64, String, AuthMethod), AuthError> {
@@ -177,8 +199,8 @@ impl Authenticator {
             .store
             .use_session(
                 &verified.session_id,
-                unix_now() as i64,
-                self.touch_interval.as_secs() as i64,
+                unix_now(),
+                seconds(self.touch_interval),
             )
             .await?
             .filter(|session| session.user_id == verified.user_id)
@@ -188,31 +210,6 @@ impl Authenticator {
             session.username.clone(),
             AuthMethod::Session(session),
         ))
-    }
-
-    /// Sessions past their absolute lifetime are ended (and audited) once a minute, or more
-    /// often when the lifetime itself is shorter. Their tokens already stopped working: no
-    /// token outlives its session's lifetime.
-    fn end_expired_sessions_periodically(&self) {
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return;
-        };
-        let (store, max_session) = (self.store.clone(), self.max_session);
-        runtime.spawn(async move {
-            let mut tick = tokio::time::interval(max_session.min(Duration::from_secs(60)));
-            loop {
-                tick.tick().await;
-                let started_before = unix_now() as i64 - max_session.as_secs() as i64;
-                match store.end_sessions_started_before(started_before).await {
-                    Ok(ended) => {
-                        for (session_id, user_id) in ended {
-                            audit::session_expired(user_id, &session_id);
-                        }
-                    }
-                    Err(error) => tracing::warn!(%error, "ending expired sessions failed"),
-                }
-            }
-        });
     }
 
     /// Checks `password` for `username`, within the brute-force limits. Every check of a
@@ -260,5 +257,45 @@ impl Authenticator {
     fn record(&self, outcome: LoginOutcome, username: &str, address: IpAddr) {
         audit::login(outcome, username, address);
         self.metrics.login(outcome);
+    }
+}
+
+fn issuing_error(error: TokenError) -> AuthError {
+    match error {
+        TokenError::SessionOver => AuthError::Unauthorized,
+        other => AuthError::Signing(other),
+    }
+}
+
+/// Ends the sessions that began more than `max_session` ago, with an audit line for each.
+async fn end_expired_sessions(store: &Store, max_session: Duration) {
+    let started_before = unix_now() - seconds(max_session);
+    match store.end_sessions_started_before(started_before).await {
+        Ok(ended) => {
+            for (session_id, user_id) in ended {
+                audit::session_expired(user_id, &session_id);
+            }
+        }
+        Err(error) => tracing::warn!(%error, "ending expired sessions failed"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A token that cannot be signed is the server's failure, not the caller's: it must not
+    /// become the 401 of bad credentials.
+    #[test]
+    fn a_signing_failure_is_not_an_authentication_failure() {
+        let signing = jsonwebtoken::errors::ErrorKind::InvalidAlgorithm.into();
+        assert!(matches!(
+            issuing_error(TokenError::Invalid(signing)),
+            AuthError::Signing(_)
+        ));
+        assert!(matches!(
+            issuing_error(TokenError::SessionOver),
+            AuthError::Unauthorized
+        ));
     }
 }

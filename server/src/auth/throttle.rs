@@ -20,12 +20,7 @@ use governor::{
     Quota, RateLimiter,
 };
 use std::{
-    convert::Infallible,
-    hash::Hash,
-    net::IpAddr,
-    num::NonZeroU32,
-    sync::{Arc, Weak},
-    time::Duration,
+    convert::Infallible, hash::Hash, net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration,
 };
 
 /// At most `failures` failed checks within `window`.
@@ -100,9 +95,7 @@ impl LoginThrottle {
             Some(counter) => Counts::Shared(counter),
             None => Counts::Memory(Box::new(MemoryCounts::new(limits))),
         };
-        let throttle = Arc::new(LoginThrottle { limits, counts });
-        forget_idle_periodically(Arc::downgrade(&throttle));
-        throttle
+        Arc::new(LoginThrottle { limits, counts })
     }
 
     /// The lock on a password attempt for `username` from `address`, if there is one now.
@@ -157,7 +150,9 @@ impl LoginThrottle {
         })
     }
 
-    async fn forget_idle(&self) {
+    /// Drops the entries whose bucket has refilled (from memory, or from the database), so a
+    /// spray of made-up usernames cannot grow them without bound. Run once a minute.
+    pub async fn forget_idle(&self) {
         match &self.counts {
             Counts::Memory(memory) => memory.forget_idle(),
             Counts::Shared(counter) => {
@@ -243,26 +238,6 @@ fn address_key(address: IpAddr) -> IpAddr {
             None => IpAddr::V6((u128::from(v6) & !((1u128 << 64) - 1)).into()),
         },
     }
-}
-
-/// Entries whose bucket has refilled are dropped once a minute (from memory, or from the
-/// database), so a spray of made-up usernames cannot grow them without bound. Stops when the
-/// throttle is dropped.
-fn forget_idle_periodically(throttle: Weak<LoginThrottle>) {
-    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-        return;
-    };
-    runtime.spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
-        tick.tick().await;
-        loop {
-            tick.tick().await;
-            match throttle.upgrade() {
-                Some(throttle) => throttle.forget_idle().await,
-                None => return,
-            }
-        }
-    });
 }
 
 /// One limit, counted per key.

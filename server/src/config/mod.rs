@@ -48,6 +48,12 @@ impl Config {
     ) -> Result<Invocation, ConfigError> {
         settings::parse(args)
     }
+
+    /// Every setting at its default (nothing read from flags, the environment or `.env`), with
+    /// this database, key and listening address.
+    pub fn defaults(database_url: String, secret_key: SecretKey, site_addr: SocketAddr) -> Config {
+        settings::defaults(database_url, secret_key, site_addr)
+    }
 }
 
 /// A setting that cannot be used; the message names it and what is wrong, on one line.

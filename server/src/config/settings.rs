@@ -162,8 +162,39 @@ pub(super) fn parse(
     }
 }
 
+/// Every setting at its default, with no flag, environment variable or `.env` read, for the
+/// given database, key and address: what tests and embedders start from.
+pub(super) fn defaults(
+    database_url: String,
+    secret_key: SecretKey,
+    site_addr: SocketAddr,
+) -> Config {
+    let command = Settings::command().mut_args(|arg| arg.env(None::<&str>));
+    let matches = command
+        .try_get_matches_from(["rest-auth"])
+        .expect("the defaults parse");
+    let mut settings = Settings::from_arg_matches(&matches).expect("the defaults are settings");
+    settings.database_url = Some(database_url);
+    settings.site_addr = site_addr;
+    settings
+        .build(|_| Ok(secret_key))
+        .expect("the defaults are valid")
+}
+
 impl Settings {
     fn into_config(self) -> Result<Config, ConfigError> {
+        self.build(|settings| match &settings.secret_key {
+            Some(key) => SecretKey::new(key.clone().into_bytes()),
+            None => SecretKey::load_or_create(&settings.data_dir),
+        })
+    }
+
+    /// The config, with the key that `secret_key` makes once every other setting is known to be
+    /// valid.
+    fn build(
+        self,
+        secret_key: impl FnOnce(&Settings) -> Result<SecretKey, ConfigError>,
+    ) -> Result<Config, ConfigError> {
         let limit = |failures: u64, window: u64| {
             // Both are at least 1 (the parsers see to it) and failures fit a u32.
             Limit::new(failures as u32, Duration::from_secs(window))
@@ -185,16 +216,13 @@ impl Settings {
         };
         // Side effects (the data directory, a generated key) only once every setting is
         // known to be valid, so a mistyped flag leaves nothing behind.
+        let secret_key = secret_key(&self)?;
         let database_url = match self.database_url {
             Some(url) => url,
             None => {
                 secret_key::create_private_dir(&self.data_dir)?;
                 format!("sqlite:{}", self.data_dir.join("rest-auth.db").display())
             }
-        };
-        let secret_key = match self.secret_key {
-            Some(key) => SecretKey::new(key.into_bytes())?,
-            None => SecretKey::load_or_create(&self.data_dir)?,
         };
         Ok(Config {
             database_url,

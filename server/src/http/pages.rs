@@ -1,7 +1,7 @@
 //! How pages leave the server: whole, and with an answer for forms posted before the WASM
 //! has loaded.
 
-use app::api::validate_username;
+use app::{api::validate_username, redirect::local_path};
 use axum::{
     body::Body,
     extract::{rejection::FormRejection, OriginalUri},
@@ -50,17 +50,12 @@ pub async fn back_to_form(
     form: Result<Form<EarlyForm>, FormRejection>,
 ) -> Redirect {
     let mut query = vec![];
-    if let Some(next) = uri
-        .query()
-        .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("next=")))
-        .filter(|next| {
-            (next.starts_with("%2F") || next.starts_with('/'))
-                && next
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "/%._-".contains(c))
-        })
-    {
-        query.push(format!("next={next}"));
+    let next = uri.query().and_then(|query| {
+        form_urlencoded::parse(query.as_bytes())
+            .find_map(|(name, value)| (name == "next").then_some(value))
+    });
+    if let Some(next) = next.as_deref().and_then(local_path) {
+        query.push(format!("next={}", encode(next)));
     }
     // Only a name that could be registered goes back into the URL (no encoding needed).
     if let Some(username) = form
@@ -72,4 +67,17 @@ pub async fn back_to_form(
     }
     query.push("resubmit".into());
     Redirect::to(&format!("{}?{}", uri.path(), query.join("&")))
+}
+
+/// `value` for a query string: everything but `A-Z a-z 0-9 / . _ ~ -` percent-encoded.
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'.' | b'_' | b'~' | b'-' => {
+                char::from(byte).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }

@@ -5,13 +5,15 @@
 //!
 //! `Store` is the handle; `users.rs` and `sessions.rs` hold its queries of those tables,
 //! `login_failures.rs` the shared brute-force counts, `cache.rs` the memory that spares the
-//! token path a round trip, and `listener.rs` what keeps that memory exact across instances.
+//! token path a round trip, `listener.rs` what keeps that memory exact across instances, and
+//! `touches.rs` the writer of sessions' last use.
 
 mod cache;
 mod error;
 mod listener;
 mod login_failures;
 mod sessions;
+mod touches;
 mod users;
 
 pub use cache::ActiveSession;
@@ -20,6 +22,7 @@ pub use login_failures::{FailureCounter, FailureKey};
 pub use sessions::{NewSession, SessionRecord};
 pub use users::User;
 
+use crate::tasks::Tasks;
 use cache::SessionCache;
 use sqlx::{
     migrate::Migrator,
@@ -74,6 +77,14 @@ use on_pool;
 pub struct Store {
     pool: Pool,
     cache: Arc<SessionCache>,
+    touches: touches::Sender,
+}
+
+/// What the store needs running beside the requests, handed to [`Store::spawn_tasks`].
+pub struct StoreTasks {
+    touches: touches::Receiver,
+    /// PostgreSQL: where to listen for sessions ended by other instances.
+    listen: Option<PgConnectOptions>,
 }
 
 /// Sessions kept in memory for the token path; about 200 bytes each.
@@ -81,8 +92,13 @@ const CACHED_SESSIONS: usize = 100_000;
 
 impl Store {
     /// Connects to the database at `url` (`postgres://` or `postgresql://` for PostgreSQL,
-    /// anything else SQLite, created if needed) and applies pending migrations.
-    pub async fn connect(url: &str, settings: PoolSettings) -> Result<Self, StoreError> {
+    /// anything else SQLite, created if needed) and applies pending migrations. The store works
+    /// fully only once its tasks run ([`Store::spawn_tasks`]).
+    pub async fn connect(
+        url: &str,
+        settings: PoolSettings,
+    ) -> Result<(Self, StoreTasks), StoreError> {
+        let (touches, touch_queue) = touches::channel();
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)?.options([(
                 "statement_timeout",
@@ -91,19 +107,26 @@ impl Store {
             let pool = PgPoolOptions::new()
                 .max_connections(settings.max_connections)
                 .acquire_timeout(settings.acquire_timeout)
-                // No ping before each query: a round trip saved per statement. A connection
-                // that died meanwhile fails its query (503) and is replaced.
-                .test_before_acquire(false)
+                // A pooled connection the server dropped meanwhile (a restart, a failover,
+                // pg_terminate_backend, an idle timeout) is found by a ping (one Sync message,
+                // no statement) when it is taken, and replaced, so no request fails on it and
+                // no statement is ever retried. Its cost: BENCHMARKS.md.
+                .test_before_acquire(true)
                 .connect_with(options.clone())
                 .await?;
             POSTGRES_MIGRATIONS.run(&pool).await?;
             // Untrusted until the listener hears every ended session (listener.rs).
             let cache = Arc::new(SessionCache::new(CACHED_SESSIONS, false));
-            listener::spawn(options, cache.clone());
-            return Ok(Store {
+            let store = Store {
                 pool: Pool::Postgres(pool),
                 cache,
-            });
+                touches,
+            };
+            let tasks = StoreTasks {
+                touches: touch_queue,
+                listen: Some(options),
+            };
+            return Ok((store, tasks));
         }
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -125,10 +148,32 @@ impl Store {
             .await?;
         SQLITE_MIGRATIONS.run(&pool).await?;
         // This process makes every write to the file, and forgets each session it ends.
-        Ok(Store {
+        let store = Store {
             pool: Pool::Sqlite(pool),
             cache: Arc::new(SessionCache::new(CACHED_SESSIONS, true)),
-        })
+            touches,
+        };
+        let tasks = StoreTasks {
+            touches: touch_queue,
+            listen: None,
+        };
+        Ok((store, tasks))
+    }
+
+    /// Starts the store's background work: the writer of sessions' last use and, on
+    /// PostgreSQL, the listener for sessions ended by other instances.
+    pub fn spawn_tasks(&self, work: StoreTasks, tasks: &mut Tasks) {
+        let store = self.clone();
+        tasks.spawn(move |stop| touches::write(store, work.touches, stop));
+        if let Some(options) = work.listen {
+            let cache = self.cache.clone();
+            tasks.spawn(move |stop| listener::listen(options, cache, stop));
+        }
+    }
+
+    /// Closes every connection (after the tasks using them have stopped).
+    pub async fn close(&self) {
+        on_pool!(self, |pool| pool.close().await);
     }
 
     /// Connections currently handed out by the pool (for `/metrics`).

@@ -59,7 +59,7 @@ impl Store {
     ) -> Result<Option<ActiveSession>, StoreError> {
         if let Some(session) = self.cache.get(id) {
             if self.cache.due_for_touch(id, now, touch_interval) {
-                self.touch_in_background(id, now);
+                self.touches.send(id, now);
             }
             return Ok(Some(session));
         }
@@ -70,7 +70,7 @@ impl Store {
         };
         let stale = now - last_used_at >= touch_interval;
         if stale {
-            self.touch_in_background(id, now);
+            self.touches.send(id, now);
         }
         let told = if stale { now } else { last_used_at };
         self.cache.store_read(ticket, session.clone(), told);
@@ -100,27 +100,6 @@ impl Store {
         )
     }
 
-    /// Records a use of session `id` at `now` without the caller waiting for it. A failure
-    /// only costs the accuracy of "last used", so it is logged and dropped.
-    fn touch_in_background(&self, id: &str, now: i64) {
-        let (store, id) = (self.clone(), id.to_owned());
-        tokio::spawn(async move {
-            let touched = on_pool!(store, |pool| {
-                sqlx::query(
-                    "UPDATE sessions SET last_used_at = $1 WHERE id = $2 AND last_used_at < $1",
-                )
-                .bind(now)
-                .bind(&id)
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
-            });
-            if let Err(error) = touched {
-                tracing::warn!(%error, "recording a session's last use failed");
-            }
-        });
-    }
-
     /// The user's live sessions, newest first.
     pub async fn list_sessions(&self, user_id: i64) -> Result<Vec<SessionRecord>, StoreError> {
         Ok(on_pool!(self, |pool| {
@@ -148,7 +127,8 @@ impl Store {
         Ok(deleted > 0)
     }
 
-    /// Ends every session of `user_id` but `keep`; the ids of those ended.
+    /// Ends every session of `user_id` but `keep` (every one when `keep` is `None`); the ids
+    /// of those ended.
     pub async fn end_sessions(
         &self,
         user_id: i64,
@@ -156,10 +136,10 @@ impl Store {
     ) -> Result<Vec<String>, StoreError> {
         let ended = on_pool!(self, |pool| {
             sqlx::query_scalar::<_, String>(
-                "DELETE FROM sessions WHERE user_id = $1 AND id <> $2 RETURNING id",
+                "DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2) RETURNING id",
             )
             .bind(user_id)
-            .bind(keep.unwrap_or(""))
+            .bind(keep)
             .fetch_all(pool)
             .await?
         });

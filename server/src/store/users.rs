@@ -2,6 +2,9 @@
 
 use super::{on_pool, Pool, Store, StoreError};
 
+/// Ends every session of user `$1`, returning their ids.
+const END_USER_SESSIONS: &str = "DELETE FROM sessions WHERE user_id = $1 RETURNING id";
+
 /// A stored account.
 #[derive(Clone, sqlx::FromRow)]
 pub struct User {
@@ -63,12 +66,11 @@ impl Store {
     }
 
     /// Replaces the password hash and, in the same transaction, ends every session of the user
-    /// but `keep` (the caller's, if it has one). Returns the ids of the sessions ended.
+    /// (ASVS 5.0 7.4.3; the caller gets a new one, 7.2.4). Returns the ids of the sessions ended.
     pub async fn set_password(
         &self,
         user_id: i64,
         password_hash: &str,
-        keep: Option<&str>,
     ) -> Result<Vec<String>, StoreError> {
         let ended = on_pool!(self, |pool| {
             let mut transaction = pool.begin().await?;
@@ -77,13 +79,10 @@ impl Store {
                 .bind(user_id)
                 .execute(&mut *transaction)
                 .await?;
-            let ended = sqlx::query_scalar::<_, String>(
-                "DELETE FROM sessions WHERE user_id = $1 AND id <> $2 RETURNING id",
-            )
-            .bind(user_id)
-            .bind(keep.unwrap_or(""))
-            .fetch_all(&mut *transaction)
-            .await?;
+            let ended = sqlx::query_scalar::<_, String>(END_USER_SESSIONS)
+                .bind(user_id)
+                .fetch_all(&mut *transaction)
+                .await?;
             transaction.commit().await?;
             ended
         });
@@ -98,12 +97,10 @@ impl Store {
     pub async fn delete_user(&self, user_id: i64) -> Result<Vec<String>, StoreError> {
         let ended = on_pool!(self, |pool| {
             let mut transaction = pool.begin().await?;
-            let ended = sqlx::query_scalar::<_, String>(
-                "DELETE FROM sessions WHERE user_id = $1 RETURNING id",
-            )
-            .bind(user_id)
-            .fetch_all(&mut *transaction)
-            .await?;
+            let ended = sqlx::query_scalar::<_, String>(END_USER_SESSIONS)
+                .bind(user_id)
+                .fetch_all(&mut *transaction)
+                .await?;
             sqlx::query("DELETE FROM users WHERE id = $1")
                 .bind(user_id)
                 .execute(&mut *transaction)

@@ -6,10 +6,8 @@
 pub use crate::support::client::{assert_json_error, assert_unauthorized, Api};
 use crate::support::postgres::{admin_url, TestDatabase};
 use argon2::password_hash::rand_core::{OsRng, RngCore};
-use leptos::config::Env;
 use server::{
-    auth::throttle::LoginLimits,
-    config::{leptos_options, Config, SecretKey},
+    config::{Config, SecretKey},
     state::AppState,
 };
 use std::{net::SocketAddr, ops::Deref, time::Duration};
@@ -22,8 +20,17 @@ pub struct TestApp {
     pub secret: Vec<u8>,
     /// The running server's shared state, for what HTTP cannot show (how many hashes ran).
     pub state: AppState,
+    /// The server and its background tasks, until [`TestApp::shut_down`] (dropping the app
+    /// aborts them instead).
+    running: Option<Running>,
     _data: TempDir,
-    _postgres: Option<TestDatabase>,
+    postgres: Option<TestDatabase>,
+}
+
+struct Running {
+    app: server::startup::App,
+    stop: tokio::sync::oneshot::Sender<()>,
+    serving: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 impl Deref for TestApp {
@@ -35,6 +42,20 @@ impl Deref for TestApp {
 }
 
 impl TestApp {
+    /// Shuts the server down as the binary does on SIGTERM: stops listening, lets requests
+    /// in flight finish, stops the background tasks and closes the database.
+    pub async fn shut_down(&mut self) {
+        let running = self.running.take().expect("still running");
+        let _ = running.stop.send(());
+        running.serving.await.unwrap().unwrap();
+        running.app.shut_down().await;
+    }
+
+    /// The database's URL (PostgreSQL only), for checks the API cannot make.
+    pub fn postgres_url(&self) -> &str {
+        &self.postgres.as_ref().expect("a PostgreSQL test").url
+    }
+
     pub async fn spawn() -> TestApp {
         Self::spawn_with(|_| {}).await
     }
@@ -54,36 +75,30 @@ impl TestApp {
             Some(db) => db.url.clone(),
             None => format!("sqlite:{}", data.path().join("test.db").display()),
         };
-        let mut config = Config {
-            database_url,
-            pool: Default::default(),
-            database_start_timeout: Duration::from_secs(10),
-            secret_key: SecretKey::new(secret.clone()).unwrap(),
-            token_ttl: Duration::from_secs(600),
-            max_session: Duration::from_secs(86_400),
-            session_touch_interval: Duration::from_secs(60),
-            min_password_chars: 6,
-            login_limits: LoginLimits::default(),
-            hash_concurrency: 2,
-            client_ip_header: None,
-            leptos: leptos_options(addr, "target/site", Env::PROD),
-        };
+        let mut config =
+            Config::defaults(database_url, SecretKey::new(secret.clone()).unwrap(), addr);
+        // A test's database is there or not: no minute of waiting for it.
+        config.database_start_timeout = Duration::from_secs(10);
         adjust(&mut config);
-        let (router, state) = server::startup::build(&config)
+        let app = server::startup::build(&config)
             .await
             .expect("server builds");
-        tokio::spawn(server::startup::serve(
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = tokio::spawn(server::startup::serve(
             listener,
-            router,
-            std::future::pending(),
+            app.router.clone(),
+            async {
+                let _ = stopped.await;
+            },
         ));
         TestApp {
             addr,
             api: Api::new(format!("http://{addr}")),
             secret,
-            state,
+            state: app.state.clone(),
+            running: Some(Running { app, stop, serving }),
             _data: data,
-            _postgres: postgres,
+            postgres,
         }
     }
 }

@@ -51,3 +51,51 @@ async fn a_database_that_goes_away_gives_503_until_it_comes_back() {
     }
     assert_eq!(app.register("susan", "python").await.status(), 201);
 }
+
+/// Shutdown stops the background work (the listener, the last-use writer, the expiry sweep and
+/// the pruning of the limits) and closes the pool: nothing of the app stays connected to its
+/// database, and nothing keeps running after it.
+#[tokio::test]
+#[ignore = "needs TEST_POSTGRES_URL"]
+async fn shutting_down_stops_the_background_work_and_closes_the_database() {
+    use sqlx::Connection;
+    let admin_url = required_admin_url();
+    let mut app = TestApp::spawn().await;
+    let token = app.token_for("miguel", "python").await;
+    assert_eq!(app.get_bearer("/api/resource", &token).await.status(), 200);
+    let database = app.postgres_url().rsplit('/').next().unwrap().to_owned();
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    let connected = |application: &'static str| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 \
+             AND ($2 = '' OR application_name = $2)",
+        )
+        .bind(database.clone())
+        .bind(application)
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while connected("rest-auth listener")
+        .fetch_one(&mut admin)
+        .await
+        .unwrap()
+        == 0
+    {
+        assert!(Instant::now() < deadline, "the listener never connected");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    app.shut_down().await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let left = connected("").fetch_one(&mut admin).await.unwrap();
+        if left == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{left} connections of a stopped app are still open"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    admin.close().await.unwrap();
+}

@@ -125,6 +125,27 @@ async fn a_form_posted_before_hydration_comes_back_with_the_username() {
         response.headers()["location"],
         "/login?next=/account&resubmit"
     );
+    // `next` is kept only when it stays on this site (the rule the log-in page follows too).
+    for (next, kept) in [
+        ("%2Faccount", "next=/account&"),
+        ("/hello%3Fx%3D1", "next=/hello%3Fx%3D1&"),
+        ("//evil.example/", ""),
+        ("/%09/evil.example/", ""),
+        ("https://evil.example/", ""),
+    ] {
+        let response = app
+            .client
+            .post(app.url(&format!("/login?next={next}")))
+            .form(&[("username", "miguel"), ("password", "x")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.headers()["location"],
+            format!("/login?{kept}username=miguel&resubmit").as_str(),
+            "{next}"
+        );
+    }
     // Nothing was registered by any of it.
     assert_eq!(app.register("miguel", "python").await.status(), 201);
 }

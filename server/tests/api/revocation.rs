@@ -69,23 +69,68 @@ async fn logout_needs_credentials() {
     assert_eq!(response.status(), 405);
 }
 
+/// ASVS 5.0 7.4.3 and 7.2.4: a password change ends every session; the caller, who just
+/// re-authenticated with the current password, gets a new session, and only its token works.
 #[tokio::test]
-async fn changing_the_password_ends_the_other_sessions_and_swaps_the_password() {
+async fn changing_the_password_ends_every_session_and_gives_the_caller_a_new_one() {
     let app = TestApp::spawn().await;
     let token = app.token_for("miguel", "python").await;
+    let renewed = app.get_bearer("/api/token", &token).await;
+    let renewed: Value = renewed.json().await.unwrap();
+    let renewed = renewed["token"].as_str().unwrap().to_owned();
     let elsewhere = app.token("miguel", "python").await;
     let response = change_password(&app, &token, "python", "rust-is-fun").await;
-    assert_eq!(response.status(), 204);
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["duration"], 600);
+    let new_token = body["token"].as_str().unwrap().to_owned();
 
-    // The session that changed it goes on; every other one has ended.
-    assert_eq!(app.get_bearer("/api/resource", &token).await.status(), 200);
-    assert_unauthorized(app.get_bearer("/api/resource", &elsewhere).await).await;
-    assert_unauthorized(app.get_basic("/api/token", "miguel", "python").await).await;
-    let new_token = app.token("miguel", "rust-is-fun").await;
+    // Every token of every old session is refused, the caller's too; the new one works.
+    for old in [&token, &renewed, &elsewhere] {
+        assert_unauthorized(app.get_bearer("/api/resource", old).await).await;
+        assert_unauthorized(app.get_bearer("/api/token", old).await).await;
+    }
     assert_eq!(
         app.get_bearer("/api/resource", &new_token).await.status(),
         200
     );
+    let sessions = app.sessions(&new_token).await;
+    assert_eq!(sessions.len(), 1, "{sessions:?}");
+    assert_eq!(sessions[0]["current"], true);
+    assert_unauthorized(app.get_basic("/api/token", "miguel", "python").await).await;
+    let signed_in = app.token("miguel", "rust-is-fun").await;
+    assert_eq!(
+        app.get_bearer("/api/resource", &signed_in).await.status(),
+        200
+    );
+}
+
+/// With the password itself (curl's `-u`), there is no session to replace: 204, and every
+/// session has ended.
+#[tokio::test]
+async fn changing_the_password_with_the_password_ends_every_session() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for("miguel", "python").await;
+    let response = app
+        .client
+        .put(app.url("/api/users/me/password"))
+        .basic_auth("miguel", Some("python"))
+        .json(&json!({ "current_password": "python", "new_password": "rust-is-fun" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    assert!(response.bytes().await.unwrap().is_empty());
+    assert_unauthorized(app.get_bearer("/api/resource", &token).await).await;
+    let response = app
+        .client
+        .get(app.url("/api/sessions"))
+        .basic_auth("miguel", Some("rust-is-fun"))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["sessions"].as_array().unwrap().len(), 0);
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@ mod support;
 mod audit_log;
 mod behind_proxy;
 mod config;
+mod database_faults;
 mod harness;
 mod multi_instance;
 mod resilience;

@@ -18,29 +18,37 @@ const SHARED_KEY: &str = "multi-instance-shared-secret-0123456789abcdef";
 /// How long after the end of a session another instance may still accept its tokens.
 const PROPAGATION_LIMIT: Duration = Duration::from_millis(250);
 
-/// Two instances on one fresh database and one key (and the directories they run in).
+/// Two instances on one database and one key (and the directories they run in).
 pub struct Pair {
     pub a: Running,
     pub b: Running,
-    pub db: TestDatabase,
+    /// Their database's URL.
+    pub url: String,
+    _db: Option<TestDatabase>,
     _dirs: [tempfile::TempDir; 2],
 }
 
 impl Pair {
+    /// On a fresh database of `TEST_POSTGRES_URL`'s server.
     pub async fn start(extra: &[(&str, &str)]) -> Pair {
         let db = TestDatabase::create(&required_admin_url()).await;
+        let mut pair = Pair::start_on(&db.url, extra).await;
+        pair._db = Some(db);
+        pair
+    }
+
+    /// On the database at `url`.
+    pub async fn start_on(url: &str, extra: &[(&str, &str)]) -> Pair {
         let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
-        let mut env = vec![
-            ("DATABASE_URL", db.url.as_str()),
-            ("SECRET_KEY", SHARED_KEY),
-        ];
+        let mut env = vec![("DATABASE_URL", url), ("SECRET_KEY", SHARED_KEY)];
         env.extend_from_slice(extra);
         let a = Running::start_with(dirs[0].path(), &env).await;
         let b = Running::start_with(dirs[1].path(), &env).await;
         Pair {
             a,
             b,
-            db,
+            url: url.to_owned(),
+            _db: None,
             _dirs: dirs,
         }
     }
@@ -104,7 +112,7 @@ async fn a_session_ended_on_one_instance_is_refused_by_the_other_within_250_ms()
     for trial in 0..40 {
         if trial == 20 {
             // Every listening connection on the database dies; the next ends follow at once.
-            let killed = kill_listeners(&pair.db).await;
+            let killed = kill_listeners(&pair.url).await;
             assert_eq!(killed, 2, "one listener per instance");
         }
         let token = a.api.token("miguel", "python").await;
@@ -183,10 +191,10 @@ async fn a_deleted_accounts_tokens_are_refused_everywhere() {
     assert_eq!(b.api.register("miguel", "python").await.status(), 201);
 }
 
-/// Kills every connection on `db` that listens for ended sessions; how many.
-async fn kill_listeners(db: &TestDatabase) -> i64 {
+/// Kills every connection on the database at `url` that listens for ended sessions; how many.
+async fn kill_listeners(url: &str) -> i64 {
     use sqlx::Connection;
-    let mut admin = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let mut admin = sqlx::PgConnection::connect(url).await.unwrap();
     let killed: i64 = sqlx::query_scalar(
         "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity \
          WHERE datname = current_database() AND application_name = 'rest-auth listener'",

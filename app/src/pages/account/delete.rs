@@ -23,8 +23,9 @@ pub fn DeleteAccount() -> impl IntoView {
     let password = Field::empty(required);
     let password_input = NodeRef::<Input>::new();
     let delete = Action::new_local(move |password: &String| {
-        let (password, token) = (password.clone(), session.token_untracked());
-        async move { client::delete_account(&token.unwrap_or_default(), &password).await }
+        let password = password.clone();
+        session
+            .authorized(move |token| async move { client::delete_account(&token, &password).await })
     });
     let message = RwSignal::new(None::<String>);
     Effect::new(move |_| match delete.value().get() {

@@ -22,28 +22,27 @@ pub fn Devices() -> impl IntoView {
     let signed_out = RwSignal::new(0u32);
     let sessions = LocalResource::new(move || {
         signed_out.track();
-        let token = session.token();
+        // Read again when the token changes (a renewal, a sign-out).
+        session.token();
         async move {
-            let token = token?;
-            match client::sessions(&token).await {
+            match session
+                .authorized(|token| async move { client::sessions(&token).await })
+                .await
+            {
                 Ok(body) => Some(Ok(body.sessions)),
-                Err(failure) if failure.status() == Some(401) => {
-                    session.end();
-                    None
-                }
+                Err(failure) if failure.is_signed_out() => None,
                 Err(failure) => Some(Err(failure.to_string())),
             }
         }
     });
     let sign_out = Action::new_local(move |whom: &Whom| {
-        let (whom, token) = (whom.clone(), session.token_untracked());
-        async move {
-            let token = token.unwrap_or_default();
+        let whom = whom.clone();
+        session.authorized(move |token| async move {
             match whom {
                 Whom::One(id) => client::end_session_by_id(&token, &id).await,
                 Whom::AllOthers => client::end_other_sessions(&token).await,
             }
-        }
+        })
     });
     Effect::new(move |_| {
         if sign_out.value().get().is_some() {

@@ -53,8 +53,9 @@ fn AccountPanel() -> impl IntoView {
 }
 
 /// What a form that asks for the password again does with the API's refusal: a wrong password
-/// (403) is said at the password's field, which takes the focus; a refused token ends the
-/// session; anything else (a lock, an unreachable server) goes to the form's message line.
+/// (403) is said at the password's field, which takes the focus; a refused token has already
+/// ended the session (`Session::authorized`), and the page shows it; anything else (a lock, an
+/// unreachable server) goes to the form's message line.
 fn show_refusal(
     failure: ApiFailure,
     password: (Field, NodeRef<Input>),
@@ -68,7 +69,7 @@ fn show_refusal(
                 let _ = node.focus();
             }
         }
-        Some(401) => Session::get().end(),
+        _ if failure.is_signed_out() => {}
         _ => message.set(Some(failure.to_string())),
     }
 }

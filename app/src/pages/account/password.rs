@@ -1,5 +1,5 @@
-//! Change the password: the current one, then a new one under the registration rules. This
-//! browser stays signed in with a fresh token; every other session ends.
+//! Change the password: the current one, then a new one under the registration rules. Every
+//! session ends; this browser stays signed in, in a new session with a new token.
 
 use super::show_refusal;
 use crate::{
@@ -28,17 +28,18 @@ pub fn ChangePassword() -> impl IntoView {
     let new = Field::empty(new_password_rule);
     let (current_input, new_input) = (NodeRef::<Input>::new(), NodeRef::<Input>::new());
 
+    // The change ends every session, this one too, and the answer is the token of the new
+    // session that replaces it here.
     let change = Action::new_local(move |(old, new): &(String, String)| {
         let (old, new) = (old.clone(), new.clone());
         async move {
-            let token = session
-                .token_untracked()
-                .ok_or(client::ApiFailure::Status {
-                    status: 401,
-                    message: "You are not signed in.".into(),
-                })?;
-            client::change_password(&token, &old, &new).await?;
-            session.renew_now().await;
+            let body = session
+                .authorized(move |token| async move {
+                    client::change_password(&token, &old, &new).await
+                })
+                .await?;
+            let username = session.username_untracked().unwrap_or_default();
+            session.sign_in(body.token.into_inner(), username, body.duration);
             Ok(())
         }
     });
