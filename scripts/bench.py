@@ -534,8 +534,9 @@ def capacity(r):
         "",
         f"Counted from PostgreSQL's own transaction counter (pg_stat_database) over "
         f"{ROUND_TRIP_REQUESTS} requests of each kind: every statement the server sends is its "
-        "own transaction, so these are the statements a request waits for. (sqlx also pings a "
-        "connection as it goes back to the pool, after the answer has left; not counted.)",
+        "own transaction, so these are the statements a request waits for. Not counted: the "
+        "ping (a Sync message, no transaction) with which the pool checks each connection it "
+        "hands out, one more round trip per statement (its cost: docs/performance.md).",
         "",
         "| request | round trips |",
         "|---|---:|",
