@@ -46,7 +46,7 @@ impl Tasks {
         self.running.spawn(task(Stop(self.stop.subscribe())));
     }
 
-    /// Runs `work` every `period` (the first time after one period) until stopping.
+    /// Runs `work` at once, then every `period`, until stopping.
     pub fn every<F, Fut>(&mut self, period: Duration, mut work: F)
     where
         F: FnMut() -> Fut + Send + 'static,
@@ -55,7 +55,6 @@ impl Tasks {
         self.spawn(move |mut stop| async move {
             let mut tick = tokio::time::interval(period);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            tick.tick().await;
             loop {
                 tokio::select! {
                     _ = tick.tick() => work().await,
