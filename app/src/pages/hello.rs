@@ -42,7 +42,6 @@ fn Greeting() -> impl IntoView {
     session.require_sign_in("/hello");
     // Fetched in the browser, again whenever the token changes.
     let greeting = LocalResource::new(move || {
-        // Fetched again when the token changes.
         session.token();
         async move {
             match session
