@@ -16,6 +16,9 @@ use axum::Router;
 use std::{future::Future, net::SocketAddr, time::Duration};
 use tokio::net::TcpListener;
 
+/// How long shutdown waits for the database's connections to close.
+const CLOSE_GRACE: Duration = Duration::from_secs(5);
+
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -53,10 +56,15 @@ pub struct App {
 }
 
 impl App {
-    /// After the last request: stops the background tasks, then closes the database.
+    /// After the last request: stops the background tasks, then closes the database. Bounded:
+    /// a database that does not answer (a statement stuck on a dead link) must not keep the
+    /// process from exiting.
     pub async fn shut_down(self) {
         self.tasks.stop().await;
-        self.state.store.close().await;
+        let closed = tokio::time::timeout(CLOSE_GRACE, self.state.store.close()).await;
+        if closed.is_err() {
+            tracing::warn!("database connections still busy at shutdown; exiting without them");
+        }
     }
 }
 

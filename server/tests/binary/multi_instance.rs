@@ -206,7 +206,9 @@ async fn kill_listeners(url: &str) -> i64 {
     killed
 }
 
-#[tokio::test]
+// Multi-threaded: the link to the database runs on this test's runtime while the test blocks
+// waiting for the server to exit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs TEST_POSTGRES_URL"]
 async fn start_up_waits_for_a_database_that_is_not_there_yet() {
     let db = TestDatabase::create(&required_admin_url()).await;
