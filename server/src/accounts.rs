@@ -118,7 +118,7 @@ impl Accounts {
 
     /// The caller's password, asked for again before a change that cannot be undone by a stolen
     /// token; checked within the brute-force limits.
-    async fn confirm_password(
+    pub async fn confirm_password(
         &self,
         caller: &Caller,
         password: Secret,

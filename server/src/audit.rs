@@ -1,6 +1,6 @@
-//! The audit trail: one `audit` log line per login success, failure and lock, and per session
-//! start and end (with the reason), with the username, the client address and the outcome.
-//! Never a password or a token. Session ids are logged: alone they authenticate nothing (a
+//! The audit trail: one `audit` log line per login success, failure and lock, per session
+//! start and end (with the reason), and per passkey added, removed, signed in with or refused,
+//! with the username, the client address and the outcome. Never a password or a token. Session ids are logged: alone they authenticate nothing (a
 //! token must be signed), and they tie a session's start to its end.
 //!
 //! Usernames are logged with `?` (quoted and escaped): a failed login's username is whatever the
@@ -80,8 +80,9 @@ pub fn session_started(
     session: &str,
     address: IpAddr,
     user_agent: &str,
+    signed_in_with: &str,
 ) {
-    tracing::info!(target: "audit", event = "session_started", user_id, username = ?username, session, %address, user_agent);
+    tracing::info!(target: "audit", event = "session_started", user_id, username = ?username, session, %address, user_agent, signed_in_with);
 }
 
 /// The sessions `sessions` of user `user_id` ended, at the request of a caller at `address`.
@@ -105,4 +106,32 @@ pub fn session_expired(user_id: i64, session: &str) {
 /// The account was deleted by its owner.
 pub fn account_deleted(user_id: i64, username: &str, address: IpAddr) {
     tracing::info!(target: "audit", event = "account_deleted", user_id, username = ?username, %address);
+}
+
+/// A passkey was added to the account. Passkey names are the user's words: logged with `?`.
+pub fn passkey_added(user_id: i64, username: &str, passkey: i64, name: &str, address: IpAddr) {
+    tracing::info!(target: "audit", event = "passkey_added", user_id, username = ?username, passkey, name = ?name, %address);
+}
+
+/// A passkey was removed from the account.
+pub fn passkey_removed(user_id: i64, username: &str, passkey: i64, name: &str, address: IpAddr) {
+    tracing::info!(target: "audit", event = "passkey_removed", user_id, username = ?username, passkey, name = ?name, %address);
+}
+
+/// A sign-in with a passkey of this user.
+pub fn passkey_signed_in(user_id: i64, username: &str, address: IpAddr) {
+    tracing::info!(target: "audit", event = "passkey_sign_in", outcome = "success", user_id, username = ?username, %address);
+}
+
+/// A passkey sign-in refused for `reason`; `user`: whose passkey it was, when that much is
+/// known.
+pub fn passkey_refused(reason: &'static str, user: Option<(i64, &str)>, address: IpAddr) {
+    match user {
+        Some((user_id, username)) => {
+            tracing::warn!(target: "audit", event = "passkey_sign_in", outcome = "failure", reason, user_id, username = ?username, %address)
+        }
+        None => {
+            tracing::warn!(target: "audit", event = "passkey_sign_in", outcome = "failure", reason, %address)
+        }
+    }
 }

@@ -4,6 +4,7 @@
 use crate::{
     accounts::AccountError,
     auth::{password::HashError, AuthError},
+    passkeys::PasskeyError,
     store::StoreError,
 };
 use app::api::ErrorBody;
@@ -30,6 +31,8 @@ pub enum ApiError {
     BadRequest(String),
     #[error("That username is already taken.")]
     UsernameTaken,
+    #[error("This passkey is already registered.")]
+    PasskeyTaken,
     /// The caller is known, but the password it gave to confirm a change is wrong.
     #[error("The current password is not correct.")]
     WrongCurrentPassword,
@@ -64,7 +67,7 @@ impl ApiError {
         match self {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::UsernameTaken => StatusCode::CONFLICT,
+            ApiError::UsernameTaken | ApiError::PasskeyTaken => StatusCode::CONFLICT,
             ApiError::WrongCurrentPassword => StatusCode::FORBIDDEN,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound | ApiError::NoSession => StatusCode::NOT_FOUND,
@@ -81,6 +84,7 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::UsernameTaken => ApiError::UsernameTaken,
+            StoreError::PasskeyTaken => ApiError::PasskeyTaken,
             StoreError::Unavailable(error) => {
                 tracing::warn!(%error, "database unavailable");
                 ApiError::ServiceUnavailable
@@ -114,6 +118,25 @@ impl From<AccountError> for ApiError {
             AccountError::Invalid(message) => ApiError::BadRequest(message),
             AccountError::WrongPassword => ApiError::WrongCurrentPassword,
             AccountError::Auth(error) => error.into(),
+        }
+    }
+}
+
+impl From<PasskeyError> for ApiError {
+    fn from(error: PasskeyError) -> Self {
+        match error {
+            PasskeyError::Invalid(message) => ApiError::BadRequest(message),
+            PasskeyError::NotAdded(_) => ApiError::BadRequest(
+                "The passkey could not be added: the request expired or was already used, or \
+                 the authenticator's answer did not check out. Please try again."
+                    .into(),
+            ),
+            PasskeyError::Taken => ApiError::PasskeyTaken,
+            PasskeyError::SignInRefused => ApiError::Unauthorized,
+            PasskeyError::NotFound => ApiError::NotFound,
+            PasskeyError::Account(error) => error.into(),
+            PasskeyError::Auth(error) => error.into(),
+            PasskeyError::Internal(_) => ApiError::internal(error),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The rest-auth server: the JSON API under `/api`, the server-rendered pages, and the static
 //! files of the hydrated front end, in one axum router.
 //!
-//! Imports point one way: `startup` → `http` → `api` → `accounts` → `auth` → `store`, with
+//! Imports point one way: `startup` → `http` → `api` → `passkeys` → `accounts` → `auth` →
+//! `store`, with
 //! `state`, `config`, `error`, `metrics`, `audit`, `clock` and `tasks` used by the layers
 //! above them.
 
@@ -14,6 +15,7 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod metrics;
+pub mod passkeys;
 pub mod startup;
 pub mod state;
 pub mod store;
@@ -39,7 +41,7 @@ pub async fn run(
             return Err(StartError::Listen { addr, source });
         }
     };
-    tracing::info!("listening on http://{addr}");
+    tracing::info!(public_url = %config.public_url, "listening on http://{addr}");
     let served = startup::serve(listener, app.router.clone(), shutdown).await;
     app.shut_down().await;
     served.map_err(StartError::Serve)

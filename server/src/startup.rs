@@ -8,7 +8,8 @@ use crate::{
     config::Config,
     http::{self, assets},
     metrics::Metrics,
-    state::{AppState, ClientIpHeader},
+    passkeys::Passkeys,
+    state::{AppState, ClientIpHeader, PublicUrl},
     store::{Store, StoreError, StoreTasks},
     tasks::Tasks,
 };
@@ -28,8 +29,12 @@ pub enum StartError {
         #[source]
         source: StoreError,
     },
-    #[error("secret key: {0}")]
-    SecretKey(#[from] jsonwebtoken::errors::Error),
+    #[error("passkeys for PUBLIC_URL {url}: {source}")]
+    Passkeys {
+        url: String,
+        #[source]
+        source: webauthn_rs::prelude::WebauthnError,
+    },
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -82,6 +87,11 @@ pub async fn build(config: &Config) -> Result<App, StartError> {
     let mut tasks = Tasks::default();
     state.store.spawn_tasks(store_work, &mut tasks);
     state.auth.spawn_tasks(&mut tasks);
+    let passkeys = state.passkeys.clone();
+    tasks.every(Duration::from_secs(60), move || {
+        let passkeys = passkeys.clone();
+        async move { passkeys.end_expired_ceremonies().await }
+    });
     Ok(App {
         router: http::router(state.clone(), files.as_ref()),
         state,
@@ -101,7 +111,7 @@ async fn build_state(
         config.secret_key.as_bytes(),
         config.token_ttl,
         config.max_session,
-    )?;
+    );
     let hashing = HashingPool::new(config.hash_concurrency);
     let metrics = Metrics::new();
     let auth = Authenticator::new(
@@ -118,13 +128,25 @@ async fn build_state(
         hashing.clone(),
         config.min_password_chars,
     );
+    let passkeys = Passkeys::new(
+        &config.public_url,
+        store.clone(),
+        auth.clone(),
+        accounts.clone(),
+    )
+    .map_err(|source| StartError::Passkeys {
+        url: config.public_url.to_string(),
+        source,
+    })?;
     let state = AppState {
         store,
         auth,
         accounts,
+        passkeys,
         hashing,
         metrics,
         client_ip_header: ClientIpHeader(config.client_ip_header.clone()),
+        public_url: PublicUrl(config.public_url.clone()),
         leptos,
     };
     Ok((state, store_work))

@@ -7,10 +7,12 @@ mod types;
 mod validation;
 
 pub use types::{
-    AccountDeletion, ErrorBody, NewUser, PasswordChange, ResourceBody, Secret, SessionBody,
-    SessionsBody, TokenBody, UserBody,
+    AccountDeletion, ErrorBody, NewUser, PasskeyBody, PasskeyRegistration,
+    PasskeyRegistrationOptions, PasskeyRemoval, PasskeyRename, PasskeySignIn, PasskeySignInOptions,
+    PasskeysBody, PasswordChange, ResourceBody, Secret, SessionBody, SessionsBody, TokenBody,
+    UserBody,
 };
 pub use validation::{
-    validate_password, validate_username, MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS,
-    MIN_PASSWORD_CHARS_DEFAULT,
+    validate_passkey_name, validate_password, validate_username, MAX_PASSKEY_NAME_CHARS,
+    MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS, MIN_PASSWORD_CHARS_DEFAULT,
 };

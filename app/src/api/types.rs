@@ -3,6 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use webauthn_rs_proto::{
+    CreationChallengeResponse, PublicKeyCredential, RegisterPublicKeyCredential,
+    RequestChallengeResponse,
+};
 
 /// A password or token: sent and received as a plain JSON string, but its `Debug` never shows
 /// it, so it cannot reach a log line through `{:?}`.
@@ -112,6 +116,9 @@ pub struct SessionBody {
     pub address: String,
     /// The client, from its `User-Agent` ("Firefox on Linux").
     pub user_agent: String,
+    /// How it began: "password" or "passkey".
+    #[cfg_attr(feature = "ssr", schema(example = "password"))]
+    pub signed_in_with: String,
     /// Whether this is the session of the token making the request.
     pub current: bool,
 }
@@ -121,6 +128,93 @@ pub struct SessionBody {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SessionsBody {
     pub sessions: Vec<SessionBody>,
+}
+
+/// `POST /api/passkeys/register/begin` response body: the ceremony to finish, and the options
+/// for the browser's `navigator.credentials.create()`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PasskeyRegistrationOptions {
+    /// Names this ceremony in the finish request; good for five minutes, and for one finish.
+    pub ceremony: String,
+    /// WebAuthn `PublicKeyCredentialCreationOptions` under `publicKey`, binary fields base64url.
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub options: CreationChallengeResponse,
+}
+
+/// `POST /api/passkeys/register/finish` request body.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PasskeyRegistration {
+    pub ceremony: String,
+    /// The browser's `PublicKeyCredential` from `create()`, binary fields base64url.
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub credential: RegisterPublicKeyCredential,
+    /// 1 to 64 characters; by default the browser's label ("Chrome on Linux").
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_length = 64, example = "Laptop"))]
+    pub name: Option<String>,
+}
+
+/// `POST /api/passkeys/sign-in/begin` response body.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PasskeySignInOptions {
+    pub ceremony: String,
+    /// WebAuthn `PublicKeyCredentialRequestOptions` under `publicKey` (no credentials listed:
+    /// the browser offers every passkey it holds for this site), and `mediation:
+    /// "conditional"` for the autofill; a client asking at a button press drops it.
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub options: RequestChallengeResponse,
+}
+
+/// `POST /api/passkeys/sign-in/finish` request body.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PasskeySignIn {
+    pub ceremony: String,
+    /// The browser's `PublicKeyCredential` from `get()`, binary fields base64url.
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub credential: PublicKeyCredential,
+}
+
+/// One of the caller's passkeys.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PasskeyBody {
+    /// Names the passkey in `PATCH` and `DELETE /api/passkeys/{id}`.
+    pub id: i64,
+    pub name: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds of the last sign-in with it; null before the first.
+    pub last_used_at: Option<i64>,
+}
+
+/// `GET /api/passkeys` response body, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PasskeysBody {
+    pub passkeys: Vec<PasskeyBody>,
+}
+
+/// `PATCH /api/passkeys/{id}` request body.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PasskeyRename {
+    #[cfg_attr(
+        feature = "ssr",
+        schema(min_length = 1, max_length = 64, example = "Phone")
+    )]
+    pub name: String,
+}
+
+/// `DELETE /api/passkeys/{id}` request body: the account's password, asked for again.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PasskeyRemoval {
+    #[cfg_attr(feature = "ssr", schema(value_type = String, max_length = 256))]
+    pub password: Secret,
 }
 
 /// Every 4xx/5xx answer of `/api`: `{"error": "<what went wrong, in plain words>"}`.

@@ -31,6 +31,26 @@ pub fn validate_username(username: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A passkey's name, as the person sees it in their list.
+pub const MAX_PASSKEY_NAME_CHARS: usize = 64;
+
+/// A passkey's name, trimmed: 1 to 64 characters, no control characters. The name to store.
+pub fn validate_passkey_name(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("Give the passkey a name.".into());
+    }
+    if name.chars().count() > MAX_PASSKEY_NAME_CHARS {
+        return Err(format!(
+            "A passkey's name must be at most {MAX_PASSKEY_NAME_CHARS} characters."
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("A passkey's name may not contain control characters.".into());
+    }
+    Ok(name.to_owned())
+}
+
 /// Passwords are `min_chars` to 256 characters (Unicode scalar values, as JSON Schema's
 /// `minLength`/`maxLength` count them).
 pub fn validate_password(password: &str, min_chars: usize) -> Result<(), String> {

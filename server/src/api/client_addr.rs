@@ -1,8 +1,32 @@
 //! The address a request came from, for rate limits and the audit log.
 
 use crate::state::ClientIpHeader;
-use axum::{extract::ConnectInfo, http::request::Parts};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use axum::{
+    extract::{ConnectInfo, FromRef, FromRequestParts},
+    http::request::Parts,
+};
+use std::{
+    convert::Infallible,
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+};
+
+/// The caller's address ([`client_ip`]), for handlers that take no credentials.
+pub struct ClientAddr(pub IpAddr);
+
+impl<S> FromRequestParts<S> for ClientAddr
+where
+    S: Send + Sync,
+    ClientIpHeader: FromRef<S>,
+{
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Infallible> {
+        Ok(ClientAddr(client_ip(
+            parts,
+            &ClientIpHeader::from_ref(state),
+        )))
+    }
+}
 
 /// The client's IP address: the TCP peer, or, when `CLIENT_IP_HEADER` names a header that a
 /// trusted reverse proxy sets (such as `X-Real-IP`), that header's address. Only set it behind

@@ -32,6 +32,23 @@ impl JsonBody for app::api::AccountDeletion {
     const EXPECTED: &'static str = r#"Expected a JSON object with a string field "password"."#;
 }
 
+impl JsonBody for app::api::PasskeyRegistration {
+    const EXPECTED: &'static str = r#"Expected a JSON object with a string field "ceremony", the browser's "credential", and optionally a string "name"."#;
+}
+
+impl JsonBody for app::api::PasskeySignIn {
+    const EXPECTED: &'static str =
+        r#"Expected a JSON object with a string field "ceremony" and the browser's "credential"."#;
+}
+
+impl JsonBody for app::api::PasskeyRename {
+    const EXPECTED: &'static str = r#"Expected a JSON object with a string field "name"."#;
+}
+
+impl JsonBody for app::api::PasskeyRemoval {
+    const EXPECTED: &'static str = r#"Expected a JSON object with a string field "password"."#;
+}
+
 impl<S, T> FromRequest<S> for ApiJson<T>
 where
     S: Send + Sync,

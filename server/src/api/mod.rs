@@ -10,6 +10,7 @@ mod client_addr;
 mod json;
 
 pub mod openapi;
+mod passkeys;
 mod resource;
 mod responses;
 mod sessions;
@@ -37,6 +38,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sessions::end_current))
         .routes(routes!(sessions::end_others))
         .routes(routes!(sessions::end_one))
+        .routes(routes!(passkeys::begin_registration))
+        .routes(routes!(passkeys::finish_registration))
+        .routes(routes!(passkeys::list))
+        .routes(routes!(passkeys::rename, passkeys::remove))
+        .routes(routes!(passkeys::begin_sign_in))
+        .routes(routes!(passkeys::finish_sign_in))
         .routes(routes!(resource::get_resource))
         .routes(routes!(openapi::openapi_json))
 }

@@ -40,6 +40,7 @@ pub async fn list(
             last_used_at: record.last_used_at,
             address: record.address,
             user_agent: record.user_agent,
+            signed_in_with: record.signed_in_with,
         })
         .collect();
     Ok(Json(SessionsBody { sessions }))

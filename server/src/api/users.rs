@@ -5,7 +5,9 @@ use super::{
     token::token_body,
     user_agent,
 };
-use crate::{accounts::Accounts, auth::Authenticator, error::ApiError, store::Store};
+use crate::{
+    accounts::Accounts, auth::Authenticator, error::ApiError, state::PublicUrl, store::Store,
+};
 use app::api::{AccountDeletion, ErrorBody, NewUser, PasswordChange, TokenBody, UserBody};
 use axum::{
     extract::{Path, State},
@@ -13,9 +15,8 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use leptos::config::LeptosOptions;
 
-/// `POST /api/users`: 201 with `Location: http://<host>/api/users/<id>` and `{"username"}`.
+/// `POST /api/users`: 201 with `Location: <PUBLIC_URL>/api/users/<id>` and `{"username"}`.
 /// 400 for a missing or invalid field, 409 for a taken name.
 ///
 /// The 409 tells whether a name is taken, as the Flask original does: a sign-up form has to
@@ -34,21 +35,16 @@ use leptos::config::LeptosOptions;
 )]
 pub async fn register(
     State(accounts): State<Accounts>,
-    State(leptos): State<LeptosOptions>,
-    headers: HeaderMap,
+    State(public_url): State<PublicUrl>,
     ApiJson(new_user): ApiJson<NewUser>,
 ) -> Result<impl IntoResponse, ApiError> {
     let id = accounts
         .register(&new_user.username, new_user.password)
         .await?;
 
-    // Absolute, as Flask's url_for(_external=True) makes it: the address the client used.
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_owned)
-        .unwrap_or_else(|| leptos.site_addr.to_string());
-    let location = format!("http://{host}/api/users/{id}");
+    // Absolute, as Flask's url_for(_external=True) makes it, but from PUBLIC_URL rather than
+    // the Host header: right behind a TLS proxy, and not whatever a client claims.
+    let location = public_url.join(&format!("/api/users/{id}"));
 
     Ok((
         StatusCode::CREATED,

@@ -70,23 +70,19 @@ pub enum TokenError {
 impl TokenKeys {
     /// `ttl`: lifetime of one token. `max_session`: no token outlives its chain's password
     /// login by more than this, however often it is refreshed.
-    pub fn new(
-        secret: &[u8],
-        ttl: Duration,
-        max_session: Duration,
-    ) -> Result<Self, jsonwebtoken::errors::Error> {
+    pub fn new(secret: &[u8], ttl: Duration, max_session: Duration) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_required_spec_claims(&["exp", "iat", "sub"]);
         // Expiry is exact: a token is refused from its `exp` second on, as the API promises
         // in `duration`. (The default leeway would add a minute.)
         validation.leeway = 0;
-        Ok(TokenKeys {
-            encoding: EncodingKey::from_secret(secret)?,
-            decoding: DecodingKey::from_secret(secret)?,
+        TokenKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
             validation,
             ttl,
             max_session,
-        })
+        }
     }
 
     /// Signs a token for `user_id` in session `session_id`, begun by the password sign-in at
@@ -157,7 +153,7 @@ mod tests {
     const DAY: Duration = Duration::from_secs(24 * 3600);
 
     fn keys() -> TokenKeys {
-        TokenKeys::new(KEY, Duration::from_secs(600), DAY).unwrap()
+        TokenKeys::new(KEY, Duration::from_secs(600), DAY)
     }
 
     fn claims(now: UnixSeconds) -> Claims {
@@ -261,7 +257,7 @@ mod tests {
         let claims = claims(unix_now());
         let mut header = Header::new(Algorithm::HS512);
         header.typ = Some(TOKEN_TYPE.into());
-        let hs512 = encode(&header, &claims, &EncodingKey::from_secret(KEY).unwrap()).unwrap();
+        let hs512 = encode(&header, &claims, &EncodingKey::from_secret(KEY)).unwrap();
         assert!(keys.verify(&hs512).is_err());
         // Unsigned token (`alg: none`).
         let header = b64json(&serde_json::json!({"alg": "none", "typ": TOKEN_TYPE}));
@@ -276,7 +272,7 @@ mod tests {
         for typ in [None, Some("JWT"), Some("refresh+jwt"), Some("AT+JWT ")] {
             let mut header = Header::new(Algorithm::HS256);
             header.typ = typ.map(str::to_owned);
-            let token = encode(&header, &claims, &EncodingKey::from_secret(KEY).unwrap()).unwrap();
+            let token = encode(&header, &claims, &EncodingKey::from_secret(KEY)).unwrap();
             assert!(
                 matches!(keys.verify(&token), Err(TokenError::WrongType)),
                 "{typ:?}"
@@ -290,8 +286,7 @@ mod tests {
             b"another-key-another-key-another!",
             Duration::from_secs(600),
             DAY,
-        )
-        .unwrap();
+        );
         let token = other.issue(1, "5e55", unix_now()).unwrap().token;
         assert!(keys().verify(&token).is_err());
     }
@@ -305,7 +300,7 @@ mod tests {
             partial.as_object_mut().unwrap().remove(claim);
             let mut header = Header::new(Algorithm::HS256);
             header.typ = Some(TOKEN_TYPE.into());
-            let token = encode(&header, &partial, &EncodingKey::from_secret(KEY).unwrap()).unwrap();
+            let token = encode(&header, &partial, &EncodingKey::from_secret(KEY)).unwrap();
             assert!(keys.verify(&token).is_err(), "without {claim}");
         }
     }
@@ -358,7 +353,7 @@ mod tests {
             sub in any::<i64>(),
         ) {
             prop_assume!(key != KEY);
-            let other = TokenKeys::new(&key, Duration::from_secs(600), DAY).unwrap();
+            let other = TokenKeys::new(&key, Duration::from_secs(600), DAY);
             let token = other.issue(sub, "5e55", unix_now()).unwrap().token;
             prop_assert!(keys().verify(&token).is_err());
         }

@@ -7,13 +7,13 @@ pub mod header;
 pub mod jwt;
 pub mod password;
 pub mod throttle;
-mod user_agent;
+pub mod user_agent;
 
 use crate::{
     audit::{self, LoginOutcome},
     clock::{seconds, unix_now},
     metrics::Metrics,
-    store::{ActiveSession, NewSession, Store, StoreError, User},
+    store::{ActiveSession, NewSession, SignInMethod, Store, StoreError, User},
     tasks::Tasks,
 };
 use app::api::{MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS};
@@ -158,23 +158,58 @@ impl Authenticator {
         caller: &Caller,
         user_agent: &str,
     ) -> Result<ActiveSession, AuthError> {
+        self.begin_session(
+            (caller.id, &caller.username),
+            caller.address,
+            user_agent,
+            SignInMethod::Password,
+        )
+        .await
+    }
+
+    /// Begins a session for a user who signed in with a passkey just now.
+    pub async fn start_passkey_session(
+        &self,
+        user_id: i64,
+        username: &str,
+        address: IpAddr,
+        user_agent: &str,
+    ) -> Result<ActiveSession, AuthError> {
+        self.begin_session(
+            (user_id, username),
+            address,
+            user_agent,
+            SignInMethod::Passkey,
+        )
+        .await
+    }
+
+    async fn begin_session(
+        &self,
+        (user_id, username): (i64, &str),
+        address: IpAddr,
+        user_agent: &str,
+        signed_in_with: SignInMethod,
+    ) -> Result<ActiveSession, AuthError> {
         let label = user_agent::label(user_agent);
         let session = self
             .store
             .start_session(NewSession {
-                user_id: caller.id,
-                username: &caller.username,
+                user_id,
+                username,
                 now: unix_now(),
-                address: &caller.address.to_string(),
+                address: &address.to_string(),
                 user_agent: &label,
+                signed_in_with,
             })
             .await?;
         audit::session_started(
-            caller.id,
-            &caller.username,
+            user_id,
+            username,
             &session.id,
-            caller.address,
+            address,
             &label,
+            signed_in_with.as_str(),
         );
         Ok(session)
     }

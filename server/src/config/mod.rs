@@ -11,6 +11,7 @@ use crate::{auth::throttle::LoginLimits, store::PoolSettings};
 use axum::http::HeaderName;
 use leptos::config::{Env, LeptosOptions};
 use std::{net::SocketAddr, time::Duration};
+use url::Url;
 
 /// Everything the server needs to run, every value checked.
 #[derive(Clone, Debug)]
@@ -35,6 +36,9 @@ pub struct Config {
     /// A header set by a trusted reverse proxy with the client's address; `None`: the TCP
     /// peer address.
     pub client_ip_header: Option<HeaderName>,
+    /// `PUBLIC_URL`: the origin people open (a host name, never an IP address). Passkeys
+    /// belong to its host; `Location` headers point into it.
+    pub public_url: Url,
     /// Listening address, site root, environment and the fixed output name.
     pub leptos: LeptosOptions,
 }

@@ -12,6 +12,7 @@ use axum::http::HeaderName;
 use clap::{CommandFactory, FromArgMatches, Parser};
 use leptos::config::Env;
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use url::{Host, Url};
 
 /// What the command line asked for.
 pub enum Invocation {
@@ -98,6 +99,11 @@ struct Settings {
         default_value = "127.0.0.1:3000"
     )]
     site_addr: SocketAddr,
+    /// The origin people open, e.g. https://auth.example.com: passkeys are bound to its host
+    /// name (an IP address cannot have passkeys), and `Location` headers use it
+    /// [default: http://localhost:<port of LEPTOS_SITE_ADDR>]
+    #[arg(long, env = "PUBLIC_URL", value_name = "URL", value_parser = public_url)]
+    public_url: Option<Url>,
     /// Directory of the built front end
     #[arg(
         long,
@@ -113,6 +119,29 @@ struct Settings {
 
 fn header_name(name: &str) -> Result<HeaderName, String> {
     HeaderName::try_from(name).map_err(|_| format!("{name:?} is not a header name"))
+}
+
+/// An origin with a host name: `http(s)://name[:port]`, nothing after it.
+fn public_url(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text).map_err(|e| format!("{text:?} is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("{text:?} must start with https:// or http://"));
+    }
+    match url.host() {
+        Some(Host::Domain(_)) => {}
+        _ => {
+            return Err(format!(
+                "{text:?} must name a host, not an IP address: passkeys need a host name"
+            ))
+        }
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("{text:?} must be an origin only, with no path"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!("{text:?} must not carry a user name or password"));
+    }
+    Ok(url)
 }
 
 fn leptos_env(name: &str) -> Result<Env, String> {
@@ -240,6 +269,10 @@ impl Settings {
             login_limits,
             hash_concurrency,
             client_ip_header: self.client_ip_header,
+            public_url: self.public_url.unwrap_or_else(|| {
+                let local = format!("http://localhost:{}", self.site_addr.port());
+                Url::parse(&local).expect("a localhost URL parses")
+            }),
             leptos: leptos_options(self.site_addr, &self.site_root, self.leptos_env),
         })
     }

@@ -1,5 +1,5 @@
-//! What can go wrong in storage, in the words the layers above need: a name already taken, a
-//! database that cannot be reached right now, or anything else.
+//! What can go wrong in storage, in the words the layers above need: a name or passkey already
+//! taken, a database that cannot be reached right now, or anything else.
 
 /// A failed storage operation.
 #[derive(Debug, thiserror::Error)]
@@ -7,6 +7,9 @@ pub enum StoreError {
     /// The unique index refused the username (compared without case).
     #[error("username taken")]
     UsernameTaken,
+    /// The unique index refused a passkey's credential id: it is registered already.
+    #[error("passkey already registered")]
+    PasskeyTaken,
     /// The database cannot be reached right now: worth a retry at start-up, a 503 while serving.
     #[error("database unavailable: {0}")]
     Unavailable(#[source] sqlx::Error),

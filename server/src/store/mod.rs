@@ -3,23 +3,27 @@
 //! migrations (`migrations/sqlite`, `migrations/postgres`) with the same constraints; every
 //! query is written once, with `$n` placeholders both engines understand.
 //!
-//! `Store` is the handle; `users.rs` and `sessions.rs` hold its queries of those tables,
-//! `login_failures.rs` the shared brute-force counts, `cache.rs` the memory that spares the
-//! token path a round trip, `listener.rs` what keeps that memory exact across instances, and
+//! `Store` is the handle; `users.rs`, `sessions.rs`, `passkeys.rs` and `ceremonies.rs` hold its
+//! queries of those tables, `login_failures.rs` the shared brute-force counts, `cache.rs` the
+//! memory that spares the token path a round trip, `listener.rs` what keeps that memory exact across instances, and
 //! `touches.rs` the writer of sessions' last use.
 
 mod cache;
+mod ceremonies;
 mod error;
 mod listener;
 mod login_failures;
+mod passkeys;
 mod sessions;
 mod touches;
 mod users;
 
 pub use cache::ActiveSession;
+pub use ceremonies::CeremonyKind;
 pub use error::StoreError;
 pub use login_failures::{FailureCounter, FailureKey};
-pub use sessions::{NewSession, SessionRecord};
+pub use passkeys::{PasskeyRecord, StoredPasskey};
+pub use sessions::{NewSession, SessionRecord, SignInMethod};
 pub use users::User;
 
 use crate::tasks::Tasks;
@@ -213,4 +217,14 @@ impl Store {
         };
         Ok(usize::try_from(applied).is_ok_and(|applied| applied >= known))
     }
+}
+
+/// 128 random bits, hex: the ids of sessions and ceremonies, and users' passkey handles.
+fn random_id() -> String {
+    let mut bytes = [0u8; 16];
+    argon2::password_hash::rand_core::RngCore::fill_bytes(
+        &mut argon2::password_hash::rand_core::OsRng,
+        &mut bytes,
+    );
+    hex::encode(bytes)
 }

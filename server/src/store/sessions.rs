@@ -1,6 +1,23 @@
-//! The sessions table: one row per password sign-in, deleted when the session ends.
+//! The sessions table: one row per sign-in, deleted when the session ends.
 
-use super::{cache::ActiveSession, on_pool, Store, StoreError};
+use super::{cache::ActiveSession, on_pool, random_id, Store, StoreError};
+
+/// How a session began.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignInMethod {
+    Password,
+    Passkey,
+}
+
+impl SignInMethod {
+    /// The word stored with the session and shown in `GET /api/sessions`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignInMethod::Password => "password",
+            SignInMethod::Passkey => "passkey",
+        }
+    }
+}
 
 /// A session as its owner sees it in the list of their devices.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -10,6 +27,8 @@ pub struct SessionRecord {
     pub last_used_at: i64,
     pub address: String,
     pub user_agent: String,
+    /// "password" or "passkey" ([`SignInMethod`]).
+    pub signed_in_with: String,
 }
 
 /// What a new session records about the sign-in.
@@ -20,6 +39,7 @@ pub struct NewSession<'a> {
     pub now: i64,
     pub address: &'a str,
     pub user_agent: &'a str,
+    pub signed_in_with: SignInMethod,
 }
 
 impl Store {
@@ -28,14 +48,16 @@ impl Store {
         let id = random_id();
         on_pool!(self, |pool| {
             sqlx::query(
-                "INSERT INTO sessions (id, user_id, started_at, last_used_at, address, user_agent) \
-                 VALUES ($1, $2, $3, $3, $4, $5)",
+                "INSERT INTO sessions \
+                 (id, user_id, started_at, last_used_at, address, user_agent, signed_in_with) \
+                 VALUES ($1, $2, $3, $3, $4, $5, $6)",
             )
             .bind(&id)
             .bind(new.user_id)
             .bind(new.now)
             .bind(new.address)
             .bind(new.user_agent)
+            .bind(new.signed_in_with.as_str())
             .execute(pool)
             .await
             .map(|done| done.rows_affected())?
@@ -104,7 +126,8 @@ impl Store {
     pub async fn list_sessions(&self, user_id: i64) -> Result<Vec<SessionRecord>, StoreError> {
         Ok(on_pool!(self, |pool| {
             sqlx::query_as::<_, SessionRecord>(
-                "SELECT id, started_at, last_used_at, address, user_agent FROM sessions \
+                "SELECT id, started_at, last_used_at, address, user_agent, signed_in_with \
+                 FROM sessions \
                  WHERE user_id = $1 ORDER BY started_at DESC, id",
             )
             .bind(user_id)
@@ -171,14 +194,4 @@ impl Store {
             self.cache.remove(id);
         }
     }
-}
-
-/// 128 random bits, hex.
-fn random_id() -> String {
-    let mut bytes = [0u8; 16];
-    argon2::password_hash::rand_core::RngCore::fill_bytes(
-        &mut argon2::password_hash::rand_core::OsRng,
-        &mut bytes,
-    );
-    hex::encode(bytes)
 }

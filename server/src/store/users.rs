@@ -1,6 +1,6 @@
 //! The users table: accounts and their password hashes.
 
-use super::{on_pool, Pool, Store, StoreError};
+use super::{on_pool, random_id, Pool, Store, StoreError};
 
 /// Ends every session of user `$1`, returning their ids.
 const END_USER_SESSIONS: &str = "DELETE FROM sessions WHERE user_id = $1 RETURNING id";
@@ -23,10 +23,12 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let inserted = on_pool!(self, |pool| {
             sqlx::query_scalar::<_, i64>(
-                "INSERT INTO users (username, password_hash) VALUES ($1, $2) RETURNING id",
+                "INSERT INTO users (username, password_hash, user_handle) VALUES ($1, $2, $3) \
+                 RETURNING id",
             )
             .bind(username)
             .bind(password_hash)
+            .bind(random_id())
             .fetch_one(pool)
             .await
         });
@@ -44,6 +46,29 @@ impl Store {
                 .bind(id)
                 .fetch_optional(pool)
                 .await?
+        }))
+    }
+
+    /// The account whose passkeys carry `user_handle` (hex).
+    pub async fn find_user_by_handle(&self, user_handle: &str) -> Result<Option<User>, StoreError> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as::<_, User>(
+                "SELECT id, username, password_hash FROM users WHERE user_handle = $1",
+            )
+            .bind(user_handle)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    /// The handle (hex) the user's passkeys carry.
+    pub async fn user_handle(&self, user_id: i64) -> Result<Option<String>, StoreError> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_scalar::<_, Option<String>>("SELECT user_handle FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(pool)
+                .await?
+                .flatten()
         }))
     }
 

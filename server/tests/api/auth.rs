@@ -140,7 +140,7 @@ async fn forged_expired_and_foreign_tokens_are_refused() {
     let sign_typed = |typ: &str, alg: Algorithm, key: &[u8], claims: Value| {
         let mut header = Header::new(alg);
         header.typ = Some(typ.into());
-        encode(&header, &claims, &EncodingKey::from_secret(key).unwrap()).unwrap()
+        encode(&header, &claims, &EncodingKey::from_secret(key)).unwrap()
     };
     let sign = |alg: Algorithm, key: &[u8], claims: Value| sign_typed("at+jwt", alg, key, claims);
     let t = now();

@@ -51,6 +51,35 @@ impl TestApp {
         running.app.shut_down().await;
     }
 
+    /// Runs `statement` on the app's database directly, for states the API cannot reach (an
+    /// expired ceremony, a tampered counter).
+    pub async fn execute_sql(&self, statement: &str) {
+        match &self.postgres {
+            Some(db) => {
+                let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+                sqlx::query(sqlx::AssertSqlSafe(statement.to_owned()))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+                pool.close().await;
+            }
+            None => {
+                let url = format!("sqlite:{}", self._data.path().join("test.db").display());
+                let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+                sqlx::query(sqlx::AssertSqlSafe(statement.to_owned()))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+                pool.close().await;
+            }
+        }
+    }
+
+    /// The origin pages of this app are opened at (`PUBLIC_URL`'s default).
+    pub fn origin(&self) -> String {
+        format!("http://localhost:{}", self.addr.port())
+    }
+
     /// The database's URL (PostgreSQL only), for checks the API cannot make.
     pub fn postgres_url(&self) -> &str {
         &self.postgres.as_ref().expect("a PostgreSQL test").url

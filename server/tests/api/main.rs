@@ -11,6 +11,7 @@ mod database;
 mod headers;
 mod mixed_load;
 mod pages;
+mod passkeys;
 mod registration;
 mod revocation;
 mod sessions;

@@ -18,7 +18,8 @@ async fn original_readme_transcript() {
     assert_eq!(response.status(), 201);
     assert_eq!(response.headers()["content-type"], "application/json");
     let location = response.headers()["location"].to_str().unwrap().to_owned();
-    let prefix = format!("http://{}/api/users/", app.addr);
+    // PUBLIC_URL's default: http://localhost:<port>.
+    let prefix = format!("{}/api/users/", app.origin());
     assert!(location.starts_with(&prefix), "{location}");
     let id: i64 = location[prefix.len()..].parse().expect("integer id");
     assert_eq!(
@@ -74,13 +75,18 @@ async fn original_readme_transcript() {
     assert_eq!(response.status(), 200);
 }
 
+/// Behind a TLS proxy the server is reached over plain HTTP under another name; `Location`
+/// is where clients find the user: PUBLIC_URL, whatever `Host` said.
 #[tokio::test]
-async fn location_uses_the_host_the_client_called() {
-    let app = TestApp::spawn().await;
+async fn location_is_under_the_public_url() {
+    let app = TestApp::spawn_with(|config| {
+        config.public_url = url::Url::parse("https://auth.example.test").unwrap();
+    })
+    .await;
     let response = app
         .client
         .post(app.url("/api/users"))
-        .header("Host", "auth.example.test:8080")
+        .header("Host", "evil.example.test:8080")
         .json(&json!({ "username": "miguel", "password": "python" }))
         .send()
         .await
@@ -88,7 +94,7 @@ async fn location_uses_the_host_the_client_called() {
     assert_eq!(response.status(), 201);
     let location = response.headers()["location"].to_str().unwrap();
     assert!(
-        location.starts_with("http://auth.example.test:8080/api/users/"),
+        location.starts_with("https://auth.example.test/api/users/"),
         "{location}"
     );
 }

@@ -1,6 +1,9 @@
 //! The audit trail in the server's log, and the secrets that must never reach it.
 
-use crate::{harness::Running, support::client::session_of};
+use crate::{
+    harness::Running,
+    support::{client::session_of, passkey::TestPasskey},
+};
 use serde_json::{json, Value};
 
 #[tokio::test]
@@ -125,4 +128,89 @@ async fn log_format_json_gives_one_object_per_line_with_request_lines() {
     assert_eq!(request_line["span"]["route"], "/api/users/{id}");
     assert_eq!(request_line["fields"]["status"], 404);
     assert!(request_line["fields"]["latency"].is_string());
+}
+
+#[tokio::test]
+async fn passkeys_added_removed_and_signed_in_with_are_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start_with(dir.path(), &[]).await;
+    let api = &server.api;
+    let port = api.base.rsplit(':').next().unwrap();
+    let mut key = TestPasskey::new(&format!("http://localhost:{port}"));
+    let token = api.token_for("miguel", "python").await;
+    let id = api.add_passkey(&token, &mut key, "Laptop \"quoted\"").await;
+    let signed_in = api.sign_in_with_passkey(&mut key).await;
+    assert_eq!(signed_in.status(), 200);
+    let passkey_token: Value = signed_in.json().await.unwrap();
+    let passkey_token = passkey_token["token"].as_str().unwrap().to_owned();
+    let (ceremony, options) = api.begin_passkey_sign_in().await;
+    let assertion = key.get_from("http://localhost:1", &options);
+    assert_eq!(
+        api.finish_passkey_sign_in(&ceremony, &assertion)
+            .await
+            .status(),
+        401
+    );
+    let removed = api
+        .client
+        .delete(api.url(&format!("/api/passkeys/{id}")))
+        .bearer_auth(&token)
+        .json(&json!({ "password": "python" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed.status(), 204);
+    assert_eq!(api.sign_in_with_passkey(&mut key).await.status(), 401);
+    assert!(server.terminate().success());
+
+    let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
+    let audit: Vec<&str> = log.lines().filter(|l| l.contains("audit")).collect();
+    let has = |what: &[&str]| {
+        audit.iter().any(|line| {
+            what.iter().all(|part| line.contains(part)) && line.contains("address=127.0.0.1")
+        })
+    };
+    let name = r#"name="Laptop \"quoted\"""#;
+    assert!(
+        has(&["event=\"passkey_added\"", "username=\"miguel\"", name]),
+        "{log}"
+    );
+    assert!(
+        has(&["event=\"passkey_removed\"", "username=\"miguel\"", name]),
+        "{log}"
+    );
+    assert!(
+        has(&[
+            "event=\"passkey_sign_in\"",
+            "outcome=\"success\"",
+            "username=\"miguel\""
+        ]),
+        "{log}"
+    );
+    assert!(
+        has(&[
+            "event=\"passkey_sign_in\"",
+            "outcome=\"failure\"",
+            "username=\"miguel\"",
+            "reason="
+        ]),
+        "{log}"
+    );
+    assert!(
+        has(&[
+            "event=\"passkey_sign_in\"",
+            "outcome=\"failure\"",
+            "unknown or removed passkey"
+        ]),
+        "{log}"
+    );
+    assert!(
+        has(&[
+            "event=\"session_started\"",
+            "signed_in_with=\"passkey\"",
+            &format!("session=\"{}\"", session_of(&passkey_token)),
+        ]),
+        "{log}"
+    );
+    assert!(!log.contains("python"), "a password reached the log: {log}");
 }

@@ -59,7 +59,7 @@ async fn secret_key_and_database_url_come_from_dot_env() {
     // The token is signed with the .env key.
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
     validation.set_required_spec_claims(&["exp", "sub"]);
-    let key = jsonwebtoken::DecodingKey::from_secret(secret.as_bytes()).unwrap();
+    let key = jsonwebtoken::DecodingKey::from_secret(secret.as_bytes());
     jsonwebtoken::decode::<serde_json::Value>(&token, &key, &validation)
         .expect("signed with SECRET_KEY");
     assert!(dir.path().join("elsewhere/auth.db").exists());
@@ -169,6 +169,8 @@ fn an_invalid_setting_stops_start_up_with_one_line() {
         vec!["--token-ttl-seconds", "soon"],
         vec!["--no-such-flag"],
         vec!["--login-failures-per-username", "0"],
+        vec!["--public-url", "auth.example.com"],
+        vec!["--public-url", "https://auth.example.com/app"],
     ] {
         let output = command(dir.path(), free_port())
             .args(&args)
@@ -178,5 +180,24 @@ fn an_invalid_setting_stops_start_up_with_one_line() {
         let log = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
         let lines: Vec<_> = log.lines().filter(|l| !l.trim().is_empty()).collect();
         assert_eq!(lines.len(), 1, "{args:?}: {log}");
+    }
+}
+
+/// Passkeys belong to a host name; an address cannot have them, so it cannot be the public URL.
+#[test]
+fn a_public_url_must_name_a_host() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in ["http://127.0.0.1:3000", "https://[::1]"] {
+        let output = command(dir.path(), free_port())
+            .env("PUBLIC_URL", url)
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{url}");
+        let log = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
+        assert!(
+            log.contains("PUBLIC_URL") || log.contains("--public-url"),
+            "{log}"
+        );
+        assert!(log.contains("must name a host"), "{log}");
     }
 }

@@ -10,7 +10,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_rest-auth");
 
 /// Every setting the binary reads from the environment: each must come from the test alone,
 /// not from whoever runs it, and each must be in `--help`.
-pub const SETTINGS: [&str; 21] = [
+pub const SETTINGS: [&str; 22] = [
     "DATABASE_URL",
     "DATABASE_MAX_CONNECTIONS",
     "DATABASE_ACQUIRE_TIMEOUT_SECONDS",
@@ -27,6 +27,7 @@ pub const SETTINGS: [&str; 21] = [
     "LOGIN_FAILURE_WINDOW_ADDRESS_SECONDS",
     "HASH_CONCURRENCY",
     "CLIENT_IP_HEADER",
+    "PUBLIC_URL",
     "LEPTOS_SITE_ADDR",
     "LEPTOS_SITE_ROOT",
     "LEPTOS_ENV",

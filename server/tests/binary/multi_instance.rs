@@ -6,6 +6,7 @@ use crate::{
     harness::{free_port, Running},
     support::{
         client::{assert_exactly_one_created, register_concurrently, Api},
+        passkey::TestPasskey,
         postgres::{required_admin_url, TestDatabase},
         tcp_link::CuttableLink,
     },
@@ -241,5 +242,48 @@ async fn start_up_waits_for_a_database_that_is_not_there_yet() {
     assert!(
         !log.contains("pa55-not-in-logs"),
         "the password reached the log: {log}"
+    );
+}
+
+/// Behind a load balancer, the finish of a passkey ceremony may reach another instance than its
+/// begin; it is finished there, and only once.
+#[tokio::test]
+#[ignore = "needs TEST_POSTGRES_URL"]
+async fn a_passkey_ceremony_begun_on_one_instance_is_finished_on_the_other_once() {
+    let public_url = "http://localhost:8443";
+    let pair = Pair::start(&[("PUBLIC_URL", public_url)]).await;
+    let (a, b) = (&pair.a.api, &pair.b.api);
+    let token = a.token_for("miguel", "python").await;
+    let mut key = TestPasskey::new(public_url);
+
+    let (ceremony, options) = a.begin_passkey_registration(&token).await;
+    let credential = key.create(&options);
+    let added = b
+        .finish_passkey_registration(&token, &ceremony, &credential, Some("Laptop"))
+        .await;
+    assert_eq!(added.status(), 201);
+    let again = a
+        .finish_passkey_registration(&token, &ceremony, &credential, Some("Laptop"))
+        .await;
+    assert_eq!(again.status(), 400);
+
+    let (ceremony, options) = b.begin_passkey_sign_in().await;
+    let assertion = key.get(&options);
+    // Both instances at once: exactly one signs in.
+    let (first, second) = tokio::join!(
+        a.finish_passkey_sign_in(&ceremony, &assertion),
+        b.finish_passkey_sign_in(&ceremony, &assertion)
+    );
+    let mut statuses = [first.status().as_u16(), second.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [200, 401]);
+    let (ceremony, options) = a.begin_passkey_sign_in().await;
+    let assertion = key.get(&options);
+    let signed_in = b.finish_passkey_sign_in(&ceremony, &assertion).await;
+    assert_eq!(signed_in.status(), 200);
+    let body: serde_json::Value = signed_in.json().await.unwrap();
+    assert_eq!(
+        a.resource_status(body["token"].as_str().unwrap()).await,
+        200
     );
 }
