@@ -4,7 +4,9 @@ import path from 'node:path';
 
 // Tests run against the release build, started here on its own port and its own database.
 const port = Number(process.env.E2E_PORT ?? 3400);
-const baseURL = `http://127.0.0.1:${port}`;
+// localhost, not 127.0.0.1: passkeys belong to a host name (PUBLIC_URL defaults to
+// http://localhost:<port>), and browsers treat localhost as a secure origin.
+const baseURL = `http://localhost:${port}`;
 const repoRoot = path.resolve(__dirname, '..');
 
 // Prefer the browser Playwright manages (a laptop after `npx playwright install`); where there
@@ -60,7 +62,7 @@ export default defineConfig({
     command:
       'rm -rf target/e2e-data && mkdir -p target/e2e-data && exec ./target/release/rest-auth',
     cwd: repoRoot,
-    url: `${baseURL}/healthz`,
+    url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,
     stdout: 'pipe',

@@ -8,6 +8,7 @@
 pub mod api;
 mod nav;
 mod pages;
+mod passkey;
 mod preload;
 pub mod redirect;
 mod session;

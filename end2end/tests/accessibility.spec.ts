@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import { test, expect, uniqueName, open, fillCredentials } from './fixtures';
+import { test, expect, uniqueName, open, fillCredentials, addAuthenticator } from './fixtures';
 
 // Every page, signed out and signed in, in light and dark: no serious or critical axe-core
 // violation (WCAG 2.x A and AA rules, colour contrast included).
@@ -40,6 +40,17 @@ for (const scheme of ['light', 'dark'] as const) {
     await page.getByRole('button', { name: 'Change password' }).click();
     await expect(page.getByLabel('Current password')).toHaveAttribute('aria-invalid', 'true');
     expect(await seriousViolations(page), `/account with field errors (${scheme})`).toEqual([]);
+    // A passkey listed, with its removal form open and a field's message.
+    const authenticator = await addAuthenticator(page);
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await expect(page.locator('li.passkey')).toHaveCount(1);
+    expect(await seriousViolations(page), `/account with a passkey (${scheme})`).toEqual([]);
+    await page.getByRole('button', { name: /^Remove passkey / }).click();
+    await page.getByRole('button', { name: 'Remove passkey', exact: true }).click();
+    await expect(page.getByLabel(/^Your password, to remove /)).toHaveAttribute('aria-invalid', 'true');
+    expect(await seriousViolations(page), `/account removing a passkey (${scheme})`).toEqual([]);
+    // Gone before the log-in page, whose autofill it would answer at once.
+    await authenticator.cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: authenticator.id });
     // An error message on a form.
     await open(page, '/login');
     await fillCredentials(page, name, 'wrong password!');

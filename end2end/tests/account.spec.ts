@@ -112,7 +112,7 @@ test('delete the account: it says what will happen, asks for the password, then 
 
   await password.fill(PASSWORD);
   await section.getByRole('button', { name: 'Delete my account' }).click();
-  await expect(page).toHaveURL(/127\.0\.0\.1:\d+\/$/);
+  await expect(page).toHaveURL(/localhost:\d+\/$/);
   await expect(page.getByRole('status')).toHaveText('Your account has been deleted.');
   await expect(page.getByRole('navigation').getByRole('link', { name: 'Log in' })).toBeVisible();
   expect(await page.evaluate(() => localStorage.getItem('rest-auth.token'))).toBeNull();

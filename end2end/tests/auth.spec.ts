@@ -83,7 +83,10 @@ test('a taken username is reported on the page', async ({ page, request }) => {
 test('invalid input is reported at its field and nothing is sent', async ({ page }) => {
   const sent: string[] = [];
   page.on('request', (request) => {
-    if (new URL(request.url()).pathname.startsWith('/api/')) sent.push(request.url());
+    const path = new URL(request.url()).pathname;
+    // The log-in page asks for a passkey challenge once hydrated, for the username's autofill:
+    // that is not the form being sent.
+    if (path.startsWith('/api/') && path !== '/api/passkeys/sign-in/begin') sent.push(request.url());
   });
   await open(page, '/register');
   const username = page.getByLabel('Username');

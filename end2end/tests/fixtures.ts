@@ -1,4 +1,4 @@
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type CDPSession, type Page } from '@playwright/test';
 
 /** A username no other test (or earlier run) has used: at most 32 characters. */
 export function uniqueName(prefix: string): string {
@@ -72,4 +72,29 @@ export async function signedInElsewhere(browser: import('@playwright/test').Brow
   await page.getByRole('button', { name: 'Log in' }).click();
   await expect(page.getByRole('heading', { name: `Hello, ${name}!` })).toBeVisible();
   return { context, page };
+}
+
+export interface Authenticator {
+  cdp: CDPSession;
+  id: string;
+}
+
+/**
+ * A platform authenticator (like a laptop's fingerprint reader) that keeps discoverable keys, attached
+ * to Chromium's own WebAuthn stack over CDP.
+ */
+export async function addAuthenticator(page: Page, isUserVerified = true): Promise<Authenticator> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable', { enableUI: false });
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return { cdp, id: authenticatorId };
 }

@@ -86,5 +86,5 @@ test('a log-in link from elsewhere never leaves the site', async ({ page, reques
   await open(page, '/login?next=https://example.org/');
   await fillCredentials(page, name, PASSWORD);
   await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page).toHaveURL(/127\.0\.0\.1:\d+\/hello$/);
+  await expect(page).toHaveURL(/localhost:\d+\/hello$/);
 });

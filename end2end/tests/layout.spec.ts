@@ -1,4 +1,4 @@
-import { test, expect, uniqueName, open, fillCredentials } from './fixtures';
+import { test, expect, uniqueName, open, fillCredentials, addAuthenticator } from './fixtures';
 
 // From a 320 px phone to a desktop, light and dark: nothing wider than the screen. Each page is
 // also photographed into test-results/screenshots/ (kept out of the repository, like all test
@@ -44,6 +44,11 @@ for (const size of SIZES) {
       await shoot('hello');
       await open(page, '/account');
       await expect(page.getByText('This device')).toBeVisible();
+      // With a passkey listed, its rename form open (the longest a row gets).
+      await addAuthenticator(page);
+      await page.getByRole('button', { name: 'Add a passkey' }).click();
+      await expect(page.locator('li.passkey')).toHaveCount(1);
+      await page.getByRole('button', { name: /^Rename passkey / }).click();
       await shoot('account');
     });
   }

@@ -12,14 +12,16 @@
 //! way.
 
 use super::{
-    AccountDeletion, ErrorBody, NewUser, PasswordChange, ResourceBody, Secret, SessionsBody,
-    TokenBody, UserBody,
+    AccountDeletion, ErrorBody, NewUser, PasskeyBody, PasskeyRegistration,
+    PasskeyRegistrationOptions, PasskeyRemoval, PasskeyRename, PasskeySignIn, PasskeySignInOptions,
+    PasskeysBody, PasswordChange, ResourceBody, Secret, SessionsBody, TokenBody, UserBody,
 };
 use base64::{engine::general_purpose::STANDARD, Engine};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::{de::DeserializeOwned, Serialize};
 use std::fmt;
 use web_sys::RequestCredentials;
+use webauthn_rs_proto::{PublicKeyCredential, RegisterPublicKeyCredential};
 
 /// Why an API call did not produce the expected body.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,6 +85,28 @@ pub async fn token_for_password(username: &str, password: &str) -> Result<TokenB
 /// `GET /api/token` with `Authorization: Bearer <token>`: a fresh token for a valid one.
 pub async fn refresh(token: &str) -> Result<TokenBody, ApiFailure> {
     read(bearer(Request::get("/api/token"), token)?).await
+}
+
+/// Whose `token` this is: the user id in its `sub` claim, named by `GET /api/users/{id}`. (A
+/// passkey sign-in answers with a token only, as `GET /api/token` does.)
+pub async fn username_of(token: &str) -> Result<String, ApiFailure> {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let unreadable = || ApiFailure::Transport("the token is not readable".into());
+    let payload = token.split('.').nth(1).ok_or_else(unreadable)?;
+    let claims = URL_SAFE_NO_PAD.decode(payload).map_err(|_| unreadable())?;
+    let claims = String::from_utf8(claims).map_err(|_| unreadable())?;
+    let claims = js_sys::JSON::parse(&claims).map_err(|_| unreadable())?;
+    let id = js_sys::Reflect::get(&claims, &"sub".into())
+        .ok()
+        .and_then(|sub| sub.as_string())
+        .ok_or_else(unreadable)?;
+    let user: UserBody = read(
+        omit_credentials(Request::get(&format!("/api/users/{id}")))
+            .build()
+            .map_err(transport)?,
+    )
+    .await?;
+    Ok(user.username)
 }
 
 /// `GET /api/resource` with `Authorization: Bearer <token>`.
@@ -152,6 +176,89 @@ pub async fn delete_account(token: &str, password: &str) -> Result<(), ApiFailur
     };
     no_content(with_json(
         with_bearer(Request::delete("/api/users/me"), token),
+        &body,
+    )?)
+    .await
+}
+
+/// `POST /api/passkeys/register/begin`: the options for `navigator.credentials.create()`.
+pub async fn begin_passkey_registration(
+    token: &str,
+) -> Result<PasskeyRegistrationOptions, ApiFailure> {
+    read(bearer(
+        Request::post("/api/passkeys/register/begin"),
+        token,
+    )?)
+    .await
+}
+
+/// `POST /api/passkeys/register/finish` with the browser's new credential; the server names it
+/// after the browser.
+pub async fn finish_passkey_registration(
+    token: &str,
+    ceremony: String,
+    credential: RegisterPublicKeyCredential,
+) -> Result<PasskeyBody, ApiFailure> {
+    let body = PasskeyRegistration {
+        ceremony,
+        credential,
+        name: None,
+    };
+    read(with_json(
+        with_bearer(Request::post("/api/passkeys/register/finish"), token),
+        &body,
+    )?)
+    .await
+}
+
+/// `GET /api/passkeys`.
+pub async fn passkeys(token: &str) -> Result<PasskeysBody, ApiFailure> {
+    read(bearer(Request::get("/api/passkeys"), token)?).await
+}
+
+/// `PATCH /api/passkeys/{id}`.
+pub async fn rename_passkey(token: &str, id: i64, name: &str) -> Result<PasskeyBody, ApiFailure> {
+    let body = PasskeyRename {
+        name: name.to_owned(),
+    };
+    let path = format!("/api/passkeys/{id}");
+    read(with_json(with_bearer(Request::patch(&path), token), &body)?).await
+}
+
+/// `DELETE /api/passkeys/{id}` with the password, asked for again.
+pub async fn remove_passkey(token: &str, id: i64, password: &str) -> Result<(), ApiFailure> {
+    let body = PasskeyRemoval {
+        password: Secret::new(password),
+    };
+    let path = format!("/api/passkeys/{id}");
+    no_content(with_json(
+        with_bearer(Request::delete(&path), token),
+        &body,
+    )?)
+    .await
+}
+
+/// `POST /api/passkeys/sign-in/begin`: the options for `navigator.credentials.get()`.
+pub async fn begin_passkey_sign_in() -> Result<PasskeySignInOptions, ApiFailure> {
+    read(
+        omit_credentials(Request::post("/api/passkeys/sign-in/begin"))
+            .build()
+            .map_err(transport)?,
+    )
+    .await
+}
+
+/// `POST /api/passkeys/sign-in/finish` with the browser's signature: a token, as for a password.
+pub async fn finish_passkey_sign_in(
+    ceremony: String,
+    credential: PublicKeyCredential,
+) -> Result<TokenBody, ApiFailure> {
+    let body = PasskeySignIn {
+        ceremony,
+        credential,
+    };
+    read(with_json(
+        omit_credentials(Request::post("/api/passkeys/sign-in/finish")),
         &body,
     )?)
     .await

@@ -28,6 +28,10 @@ pub fn CredentialsForm(
     check_password: fn(&str) -> Result<(), String>,
     /// Called with `(username, password)` when the form is submitted and both fields pass.
     on_submit: impl Fn(String, String) + 'static,
+    /// The username field's `autocomplete`: `username` unless given (the log-in page adds
+    /// `webauthn`, so the browser offers passkeys in the field's autofill).
+    #[prop(optional)]
+    username_autocomplete: Option<&'static str>,
     /// The username the field starts with (rendered by the server too).
     #[prop(optional)]
     initial_username: String,
@@ -81,7 +85,7 @@ pub fn CredentialsForm(
                 label="Username"
                 field=username_field
                 input_type="text"
-                autocomplete="username"
+                autocomplete=username_autocomplete.unwrap_or("username")
                 input_ref=username_input
             />
             <CheckedInput

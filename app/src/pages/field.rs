@@ -49,9 +49,11 @@ impl Field {
 
     /// The user left the field: judge it, unless it is still empty (tabbing through an empty
     /// form should not fill it with complaints).
+    /// (A focused input that leaves the page, say a list row re-rendered after its form was
+    /// sent, is blurred after its field is gone: then there is nothing to judge.)
     fn left(self) {
-        if !self.value.with_untracked(String::is_empty) {
-            self.revealed.set(true);
+        if self.value.try_with_untracked(String::is_empty) == Some(false) {
+            self.revealed.try_set(true);
         }
     }
 
@@ -81,8 +83,9 @@ impl Field {
 #[component]
 pub fn CheckedInput(
     /// The input's `id` and `name`; the message's id is `<id>-problem`.
-    id: &'static str,
-    label: &'static str,
+    #[prop(into)]
+    id: String,
+    #[prop(into)] label: String,
     field: Field,
     #[prop(into)] input_type: Signal<&'static str>,
     autocomplete: &'static str,
@@ -92,9 +95,9 @@ pub fn CheckedInput(
     // The value the server renders (`bind:value` sets the property, which HTML cannot show).
     let initial = field.value_untracked();
     view! {
-        <label for=id>{label}</label>
+        <label for=id.clone()>{label}</label>
         <input
-            id=id
+            id=id.clone()
             name=id
             value=initial
             type=input_type

@@ -5,11 +5,13 @@ use crate::{
         client::{self, ApiFailure},
         validate_username,
     },
+    passkey::{self, PasskeyFailure},
     redirect::local_path,
     session::{go_to, Session, SESSION_ENDED},
 };
-use leptos::prelude::*;
+use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
+use web_sys::AbortController;
 
 /// What the form says when it was sent before the page could handle it (the browser posted it
 /// to the server, which sent it back with the name kept and the password dropped).
@@ -39,22 +41,70 @@ fn LoginForm() -> impl IntoView {
         .to_owned();
     let username = query_param("username").unwrap_or_default();
     let sent_too_early = query_param("resubmit").is_some();
+    // The passkey request the autofill holds open, stopped before any other request: a browser
+    // runs one at a time.
+    let autofill = StoredValue::new_local(None::<AbortController>);
+    let stop_autofill = move || {
+        if let Some(controller) = autofill.get_value() {
+            controller.abort();
+        }
+    };
+    // The last passkey attempt's failure, shown in the form's message line.
+    let passkey_failure = RwSignal::new(None::<String>);
     // Exchanges the password for a token (which signs the user in).
     let log_in = Action::new_local(move |(username, password): &(String, String)| {
         let (username, password) = (username.clone(), password.clone());
+        passkey_failure.set(None);
         async move { sign_in_with_password(session, &username, &password).await }
     });
+    // Asks for a passkey at once (the button).
+    let with_passkey = Action::new_local(move |_: &()| {
+        stop_autofill();
+        passkey_failure.set(None);
+        async move { sign_in_with_passkey(session, None).await }
+    });
     // Signed in: back where the user was sent from (`/login?next=/hello`), or the greeting.
+    let signed_in_to = next.clone();
     Effect::new(move |_| {
         if let Some(Ok(())) = log_in.value().get() {
-            go_to(&next);
+            stop_autofill();
+            go_to(&signed_in_to);
         }
+    });
+    let after_passkey = next.clone();
+    Effect::new(move |_| match with_passkey.value().get() {
+        Some(Ok(())) => go_to(&after_passkey),
+        Some(Err(message)) => passkey_failure.set(message),
+        None => {}
+    });
+    // Once hydrated, passkeys are offered in the username field's autofill, where the browser
+    // supports it; a pick signs in as the button does.
+    Effect::new(move |_| {
+        let next = next.clone();
+        spawn_local(async move {
+            if !passkey::autofill_supported().await {
+                return;
+            }
+            let Ok(controller) = AbortController::new() else {
+                return;
+            };
+            autofill.set_value(Some(controller.clone()));
+            match sign_in_with_passkey(session, Some(&controller)).await {
+                Ok(()) => go_to(&next),
+                Err(Some(message)) => passkey_failure.set(Some(message)),
+                // Stopped (by the button) or dismissed: nothing to say, nothing to undo.
+                Err(None) => {}
+            }
+        });
     });
     // The last attempt's failure; before any, why the user is here if their session ended or
     // the form came back from the server.
     let message = Signal::derive(move || {
-        if log_in.pending().get() {
+        if log_in.pending().get() || with_passkey.pending().get() {
             return None;
+        }
+        if let Some(message) = passkey_failure.get() {
+            return Some(message);
         }
         match log_in.value().get() {
             Some(Err(message)) => Some(message),
@@ -69,8 +119,9 @@ fn LoginForm() -> impl IntoView {
             initial_username=username
             prefill_username=Signal::derive(move || session.ended_for())
             submit_label="Log in"
+            username_autocomplete="username webauthn"
             password_autocomplete="current-password"
-            pending=log_in.pending()
+            pending=Signal::derive(move || log_in.pending().get() || with_passkey.pending().get())
             message
             check_username=check_login_username
             // Only presence: an account may predate a higher minimum length.
@@ -81,6 +132,19 @@ fn LoginForm() -> impl IntoView {
                 log_in.dispatch_local((username, password));
             }
         />
+        <div class="alternative">
+            <p class="muted">"Or, without a password:"</p>
+            <button
+                type="button"
+                class="secondary"
+                disabled=move || log_in.pending().get() || with_passkey.pending().get()
+                on:click=move |_| {
+                    with_passkey.dispatch_local(());
+                }
+            >
+                "Sign in with a passkey"
+            </button>
+        </div>
     }
 }
 
@@ -106,6 +170,40 @@ pub(super) async fn sign_in_with_password(
     session.sign_in(body.token.into_inner(), username.to_owned(), body.duration);
     Ok(())
 }
+
+/// Signs in with a passkey the person picks, asked for at once, or, with `autofill`, offered in
+/// the username field until that controller stops it. `Err(None)`: nothing to say (the request
+/// was stopped, or the autofill was dismissed); `Err(Some(message))`: what to show.
+async fn sign_in_with_passkey(
+    session: Session,
+    autofill: Option<&AbortController>,
+) -> Result<(), Option<String>> {
+    let begun = client::begin_passkey_sign_in()
+        .await
+        .map_err(|failure| Some(failure.to_string()))?;
+    let credential = match passkey::get(begun.options, autofill).await {
+        Ok(credential) => credential,
+        Err(PasskeyFailure::Aborted) => return Err(None),
+        Err(PasskeyFailure::Cancelled) if autofill.is_some() => return Err(None),
+        Err(failure) => return Err(Some(failure.message())),
+    };
+    let body = client::finish_passkey_sign_in(begun.ceremony, credential)
+        .await
+        .map_err(|failure| match failure.status() {
+            Some(401) => Some(PASSKEY_REFUSED.to_owned()),
+            _ => Some(failure.to_string()),
+        })?;
+    let token = body.token.into_inner();
+    let username = client::username_of(&token)
+        .await
+        .map_err(|failure| Some(failure.to_string()))?;
+    session.sign_in(token, username, body.duration);
+    Ok(())
+}
+
+/// A passkey the server refused: unknown to it, removed, or its answer did not check out.
+pub const PASSKEY_REFUSED: &str = "This passkey is not registered here. It may have been removed \
+    from your account; log in with your password.";
 
 /// The API's 401 says "Unauthorized Access" (the Flask original's words, meant for curl); a person
 /// at a log-in form needs to hear which thing to retry.

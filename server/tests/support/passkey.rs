@@ -80,14 +80,14 @@ impl TestPasskey {
         let credential_id = self.credential_id.clone().expect("a registered credential");
         options.public_key.allow_credentials = vec![AllowCredentials {
             type_: "public-key".into(),
-            id: credential_id.into(),
+            id: credential_id,
             transports: None,
         }];
         let mut assertion: PublicKeyCredential = self
             .key
             .do_authentication(origin, options)
             .expect("the soft key signs");
-        assertion.response.user_handle = self.user_handle.clone().map(Into::into);
+        assertion.response.user_handle = self.user_handle.clone();
         serde_json::to_value(assertion).unwrap()
     }
 }

@@ -121,7 +121,9 @@ fn device_item(
                 {device.current.then(|| view! { " " <span class="badge">"This device"</span> })}
             </p>
             <p class="muted">
-                "From " {device.address} ". Signed in " {when(device.started_at)}
+                "From " {device.address} ". Signed in "
+                {(device.signed_in_with == "passkey").then_some("with a passkey ")}
+                {when(device.started_at)}
                 " (" {time::local(device.started_at)} "), last used " {when(device.last_used_at)}
                 "."
             </p>

@@ -1,8 +1,9 @@
-//! `/account`: the signed-in user's password, devices, and the way out. Each section is a
-//! module of its own; this page only lays them out.
+//! `/account`: the signed-in user's password, passkeys, devices, and the way out. Each section
+//! is a module of its own; this page only lays them out.
 
 mod delete;
 mod devices;
+mod passkeys;
 mod password;
 
 use super::field::Field;
@@ -46,6 +47,7 @@ fn AccountPanel() -> impl IntoView {
         >
             <p class="muted">"Signed in as " <strong>{move || session.username()}</strong> "."</p>
             <password::ChangePassword/>
+            <passkeys::Passkeys/>
             <devices::Devices/>
             <delete::DeleteAccount/>
         </Show>

@@ -1,0 +1,304 @@
+//! Passkeys: add one (the browser makes it; the server names it after the browser, and it can
+//! be renamed), the list (name, when added, when last used), and, per passkey, rename and
+//! remove (which asks for the password again). A browser without WebAuthn is told so instead
+//! of being offered a button that cannot work; it may still rename and remove.
+
+use super::show_refusal;
+use crate::{
+    api::{client, validate_passkey_name, PasskeyBody},
+    pages::field::{all_pass, CheckedForm, CheckedInput, Field},
+    passkey,
+    session::Session,
+    time,
+};
+use leptos::{html::Input, prelude::*};
+
+#[component]
+pub fn Passkeys() -> impl IntoView {
+    let session = Session::get();
+    // Bumped after every change, so the list is read again.
+    let changed = RwSignal::new(0u32);
+    // Known only in the browser; the server renders the button, hydration corrects it.
+    let supported = RwSignal::new(true);
+    Effect::new(move |_| supported.set(passkey::supported()));
+    let passkeys = LocalResource::new(move || {
+        changed.track();
+        session.token();
+        async move {
+            match session
+                .authorized(|token| async move { client::passkeys(&token).await })
+                .await
+            {
+                Ok(body) => Some(Ok(body.passkeys)),
+                Err(failure) if failure.is_signed_out() => None,
+                Err(failure) => Some(Err(failure.to_string())),
+            }
+        }
+    });
+    // Begin on the server, make the passkey in the browser, finish on the server: its name.
+    let add = Action::new_local(move |_: &()| async move {
+        let begun = session
+            .authorized(|token| async move { client::begin_passkey_registration(&token).await })
+            .await
+            .map_err(|failure| failure.to_string())?;
+        let credential = passkey::create(begun.options)
+            .await
+            .map_err(|failure| failure.message())?;
+        let added = session
+            .authorized(move |token| async move {
+                client::finish_passkey_registration(&token, begun.ceremony, credential).await
+            })
+            .await
+            .map_err(|failure| failure.to_string())?;
+        Ok::<_, String>(added.name)
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = add.value().get() {
+            changed.update(|n| *n += 1);
+        }
+    });
+    let added = move || match add.value().get() {
+        Some(Ok(name)) if !add.pending().get() => Some(format!(
+            "Passkey added as “{name}”. You can rename it below."
+        )),
+        _ => None,
+    };
+    let failure = move || match add.value().get() {
+        Some(Err(message)) if !add.pending().get() => Some(message),
+        _ => None,
+    };
+
+    let list = move |passkeys: Vec<PasskeyBody>| {
+        if passkeys.is_empty() {
+            return view! { <p class="muted">"No passkeys yet."</p> }.into_any();
+        }
+        let now = time::now();
+        let items = passkeys
+            .into_iter()
+            .map(|passkey| view! { <PasskeyItem passkey now changed/> })
+            .collect_view();
+        view! { <ul class="devices">{items}</ul> }.into_any()
+    };
+
+    view! {
+        <section aria-labelledby="passkeys-heading">
+            <h2 id="passkeys-heading">"Passkeys"</h2>
+            <p>
+                "A passkey signs you in with your screen lock, fingerprint or face, or a security "
+                "key, instead of your password. It cannot be phished or reused elsewhere."
+            </p>
+            <Transition fallback=|| view! { <p class="muted">"Loading your passkeys…"</p> }>
+                {move || Suspend::new(async move {
+                    match passkeys.await {
+                        Some(Ok(passkeys)) => list(passkeys),
+                        Some(Err(message)) => view! { <p class="error">{message}</p> }.into_any(),
+                        None => ().into_any(),
+                    }
+                })}
+            </Transition>
+            <p class="error" role="alert">{failure}</p>
+            <p class="done" role="status">{added}</p>
+            <Show
+                when=move || supported.get()
+                fallback=|| {
+                    view! {
+                        <p class="notice">
+                            "This browser cannot make passkeys. Open this page in a browser that "
+                            "supports them (current Chrome, Edge, Firefox and Safari all do) to add one."
+                        </p>
+                    }
+                }
+            >
+                <button
+                    type="button"
+                    disabled=move || add.pending().get()
+                    on:click=move |_| {
+                        add.dispatch_local(());
+                    }
+                >
+                    "Add a passkey"
+                </button>
+            </Show>
+        </section>
+    }
+    .into_any()
+}
+
+/// What a passkey's row is showing besides its name.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Editing {
+    Nothing,
+    Name,
+    Removal,
+}
+
+fn required(password: &str) -> Result<(), String> {
+    if password.is_empty() {
+        Err("Enter your password to confirm.".into())
+    } else {
+        Ok(())
+    }
+}
+
+fn name_rule(name: &str) -> Result<(), String> {
+    validate_passkey_name(name).map(|_| ())
+}
+
+/// One passkey: its name and dates, and its rename and remove forms, one at a time.
+#[component]
+fn PasskeyItem(passkey: PasskeyBody, now: i64, changed: RwSignal<u32>) -> impl IntoView {
+    let session = Session::get();
+    let id = passkey.id;
+    let name = passkey.name.clone();
+    let editing = RwSignal::new(Editing::Nothing);
+    let new_name = Field::new(RwSignal::new(name.clone()), name_rule);
+    let password = Field::empty(required);
+    let (name_input, password_input) = (NodeRef::<Input>::new(), NodeRef::<Input>::new());
+    let message = RwSignal::new(None::<String>);
+
+    let rename = Action::new_local(move |name: &String| {
+        let name = name.clone();
+        session
+            .authorized(move |token| async move { client::rename_passkey(&token, id, &name).await })
+    });
+    let remove = Action::new_local(move |password: &String| {
+        let password = password.clone();
+        session.authorized(move |token| async move {
+            client::remove_passkey(&token, id, &password).await
+        })
+    });
+    Effect::new(move |_| match rename.value().get() {
+        Some(Ok(_)) => {
+            editing.set(Editing::Nothing);
+            changed.update(|n| *n += 1);
+        }
+        Some(Err(failure)) if !failure.is_signed_out() => message.set(Some(failure.to_string())),
+        _ => {}
+    });
+    Effect::new(move |_| match remove.value().get() {
+        Some(Ok(())) => changed.update(|n| *n += 1),
+        Some(Err(failure)) => show_refusal(
+            failure,
+            (password, password_input),
+            "That is not your password.",
+            message,
+        ),
+        None => {}
+    });
+    let open = move |what: Editing, input: NodeRef<Input>| {
+        message.set(None);
+        editing.set(what);
+        // The field appears with the next render; the focus follows it there.
+        request_animation_frame(move || {
+            if let Some(node) = input.get_untracked() {
+                let _ = node.focus();
+            }
+        });
+    };
+    let save_name = move || {
+        message.set(None);
+        if !rename.pending().get_untracked() && all_pass(&[(new_name, name_input)]) {
+            rename.dispatch_local(new_name.value_untracked());
+        }
+    };
+    let confirm_removal = move || {
+        message.set(None);
+        if !remove.pending().get_untracked() && all_pass(&[(password, password_input)]) {
+            remove.dispatch_local(password.value_untracked());
+        }
+    };
+
+    let used = match passkey.last_used_at {
+        Some(at) => view! {
+            "Last used " <time datetime=time::iso(at) title=time::local(at)>{time::ago(at, now)}</time>
+        }
+        .into_any(),
+        None => "Not used yet".into_any(),
+    };
+    let added = passkey.created_at;
+    let rename_label = format!("Rename passkey {name}");
+    let remove_label = format!("Remove passkey {name}");
+    let new_name_label = format!("New name for {name}");
+    let password_label = format!("Your password, to remove {name}");
+    view! {
+        <li class="passkey">
+            <p class="device-name"><strong>{name.clone()}</strong></p>
+            <p class="muted">
+                "Added " <time datetime=time::iso(added) title=time::local(added)>
+                    {time::ago(added, now)}
+                </time> ". " {used} "."
+            </p>
+            <div class="actions" hidden=move || editing.get() != Editing::Nothing>
+                <button
+                    type="button"
+                    class="secondary"
+                    aria-label=rename_label
+                    on:click=move |_| open(Editing::Name, name_input)
+                >
+                    "Rename"
+                </button>
+                <button
+                    type="button"
+                    class="secondary"
+                    aria-label=remove_label
+                    on:click=move |_| open(Editing::Removal, password_input)
+                >
+                    "Remove"
+                </button>
+            </div>
+            <div hidden=move || editing.get() != Editing::Name>
+                <CheckedForm on_submit=save_name>
+                    <CheckedInput
+                        id=format!("passkey-{id}-name")
+                        label=new_name_label
+                        field=new_name
+                        input_type="text"
+                        autocomplete="off"
+                        input_ref=name_input
+                    />
+                    <div class="actions">
+                        <button type="submit" disabled=move || rename.pending().get()>
+                            "Save name"
+                        </button>
+                        <button
+                            type="button"
+                            class="secondary"
+                            on:click=move |_| editing.set(Editing::Nothing)
+                        >
+                            "Cancel"
+                        </button>
+                    </div>
+                </CheckedForm>
+            </div>
+            <div hidden=move || editing.get() != Editing::Removal>
+                <CheckedForm on_submit=confirm_removal>
+                    <CheckedInput
+                        id=format!("passkey-{id}-password")
+                        label=password_label
+                        field=password
+                        input_type="password"
+                        autocomplete="current-password"
+                        input_ref=password_input
+                    />
+                    <div class="actions">
+                        <button type="submit" class="danger" disabled=move || remove.pending().get()>
+                            "Remove passkey"
+                        </button>
+                        <button
+                            type="button"
+                            class="secondary"
+                            on:click=move |_| {
+                                password.clear();
+                                editing.set(Editing::Nothing);
+                            }
+                        >
+                            "Cancel"
+                        </button>
+                    </div>
+                </CheckedForm>
+            </div>
+            <p class="error" role="alert">{move || message.get()}</p>
+        </li>
+    }
+    .into_any()
+}
