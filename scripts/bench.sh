@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The benchmark: builds the release server, measures the auth building blocks with criterion
-# (argon2id hash, token issue and verify, header parse), then load-tests the server with wrk
-# beside a bare axum server (scripts/bench.py), counts PostgreSQL round trips per kind of
-# request, and writes BENCHMARKS.md and bench/chart.svg.
+# (argon2id hash and verify, a passkey signature check, token issue and verify, header parse),
+# then load-tests the server with wrk beside a bare axum server (scripts/bench.py), counts
+# PostgreSQL round trips per kind of request, and writes BENCHMARKS.md and bench/chart.svg.
 #
 #   BENCH_SECONDS=8 BENCH_RUNS=3 ./scripts/bench.sh
 source "$(dirname "$0")/tools.sh"

@@ -1,6 +1,7 @@
 //! The cost of each building block of authentication, on this machine: one argon2id hash (the
 //! password path's whole budget: cores / this time is the most password logins per second the
-//! machine can do), one token issue, one token verification, one header parse.
+//! machine can do), one passkey sign-in check (the passkey path's CPU cost), one token issue,
+//! one token verification, one header parse.
 
 use base64::{engine::general_purpose::STANDARD, Engine};
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
@@ -51,5 +52,53 @@ fn tokens(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, argon2, tokens);
+/// The check of one passkey sign-in: webauthn-rs parses the browser's answer, checks the
+/// challenge, origin and flags, verifies the P-256 signature and the counter.
+fn passkey(c: &mut Criterion) {
+    use url::Url;
+    use webauthn_authenticator_rs::{softpasskey::SoftPasskey, WebauthnAuthenticator};
+    use webauthn_rs::prelude::{Uuid, WebauthnBuilder};
+    use webauthn_rs_proto::AllowCredentials;
+
+    let origin = Url::parse("http://localhost:3000").unwrap();
+    let webauthn = WebauthnBuilder::new("localhost", &origin)
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut key = SoftPasskey::new(true);
+    let handle = Uuid::from_bytes([7; 16]);
+    let (options, registration) = webauthn
+        .start_passkey_registration(handle, "miguel", "miguel", None)
+        .unwrap();
+    let credential = key.do_registration(origin.clone(), options).unwrap();
+    let passkey = webauthn
+        .finish_passkey_registration(&credential, &registration)
+        .unwrap();
+    let (mut options, state) = webauthn.start_discoverable_authentication().unwrap();
+    // The soft key keeps no discoverable keys: name the credential, and add the user handle a
+    // discoverable key returns (as tests/support/passkey.rs does).
+    options.public_key.allow_credentials = vec![AllowCredentials {
+        type_: "public-key".into(),
+        id: passkey.cred_id().clone(),
+        transports: None,
+    }];
+    let mut assertion = key.do_authentication(origin, options).unwrap();
+    assertion.response.user_handle = Some(handle.as_bytes().to_vec().into());
+
+    let mut group = c.benchmark_group("passkey");
+    group.bench_function("verify", |b| {
+        b.iter(|| {
+            webauthn
+                .finish_discoverable_authentication_v2(
+                    black_box(&assertion),
+                    state.clone(),
+                    &passkey,
+                )
+                .unwrap()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, argon2, passkey, tokens);
 criterion_main!(benches);

@@ -41,6 +41,9 @@ pub enum ApiError {
     TooManyAttempts { retry_after: u64 },
     #[error("Not found.")]
     NotFound,
+    /// A passkey ceremony to finish that is unknown, expired or finished already.
+    #[error("This passkey request has expired or was already used. Please start again.")]
+    CeremonyOver,
     /// A session operation on a request that came with a password rather than a token.
     #[error("This request has no session: it was authenticated with a password, not a token.")]
     NoSession,
@@ -70,7 +73,9 @@ impl ApiError {
             ApiError::UsernameTaken | ApiError::PasskeyTaken => StatusCode::CONFLICT,
             ApiError::WrongCurrentPassword => StatusCode::FORBIDDEN,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::NotFound | ApiError::NoSession => StatusCode::NOT_FOUND,
+            ApiError::NotFound | ApiError::NoSession | ApiError::CeremonyOver => {
+                StatusCode::NOT_FOUND
+            }
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -126,9 +131,9 @@ impl From<PasskeyError> for ApiError {
     fn from(error: PasskeyError) -> Self {
         match error {
             PasskeyError::Invalid(message) => ApiError::BadRequest(message),
-            PasskeyError::NotAdded(_) => ApiError::BadRequest(
-                "The passkey could not be added: the request expired or was already used, or \
-                 the authenticator's answer did not check out. Please try again."
+            PasskeyError::CeremonyOver => ApiError::CeremonyOver,
+            PasskeyError::NotAdded => ApiError::BadRequest(
+                "The passkey could not be added: the authenticator's answer did not check out."
                     .into(),
             ),
             PasskeyError::Taken => ApiError::PasskeyTaken,

@@ -11,7 +11,7 @@ use crate::{
     clock::{seconds, unix_now},
     store::{ActiveSession, CeremonyKind, PasskeyRecord, Store, StoreError},
 };
-use app::api::{validate_passkey_name, Secret};
+use app::api::{validate_passkey_name, BrowserAnswer, Secret};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use std::{net::IpAddr, sync::Arc, time::Duration};
 use url::Url;
@@ -31,10 +31,12 @@ pub enum PasskeyError {
     /// Input that breaks a rule (a passkey's name); the message says which.
     #[error("{0}")]
     Invalid(String),
-    /// Adding a passkey failed: the ceremony is unknown, expired or finished, or the browser's
-    /// answer does not check out. The cause is logged.
-    #[error("the passkey could not be added: {0}")]
-    NotAdded(&'static str),
+    /// Adding a passkey: no such ceremony of the caller's (unknown, expired or finished).
+    #[error("no such passkey ceremony")]
+    CeremonyOver,
+    /// Adding a passkey failed: the browser's answer does not check out. The cause is logged.
+    #[error("the passkey could not be added")]
+    NotAdded,
     /// This credential is registered already (to this account or another).
     #[error("passkey registered already")]
     Taken,
@@ -142,7 +144,7 @@ impl Passkeys {
         &self,
         caller: &Caller,
         ceremony: &str,
-        credential: &RegisterPublicKeyCredential,
+        credential: &BrowserAnswer<RegisterPublicKeyCredential>,
         name: Option<&str>,
         user_agent: &str,
     ) -> Result<PasskeyRecord, PasskeyError> {
@@ -154,15 +156,20 @@ impl Passkeys {
         let state: PasskeyRegistration = self
             .take_ceremony(ceremony, CeremonyKind::Registration, Some(caller.id), now)
             .await?
-            .ok_or(PasskeyError::NotAdded(
-                "ceremony unknown, expired or finished",
-            ))?;
+            .ok_or(PasskeyError::CeremonyOver)?;
+        let BrowserAnswer::Parsed(credential) = credential else {
+            tracing::info!(
+                user_id = caller.id,
+                "passkey registration refused: unreadable answer"
+            );
+            return Err(PasskeyError::NotAdded);
+        };
         let passkey = self
             .webauthn
             .finish_passkey_registration(credential, &state)
             .map_err(|error| {
                 tracing::info!(%error, user_id = caller.id, "passkey registration refused");
-                PasskeyError::NotAdded("the browser's answer did not check out")
+                PasskeyError::NotAdded
             })?;
         let credential_id = URL_SAFE_NO_PAD.encode(passkey.cred_id());
         let id = self
@@ -195,7 +202,7 @@ impl Passkeys {
     pub async fn finish_sign_in(
         &self,
         ceremony: &str,
-        credential: &PublicKeyCredential,
+        credential: &BrowserAnswer<PublicKeyCredential>,
         address: IpAddr,
         user_agent: &str,
     ) -> Result<ActiveSession, PasskeyError> {
@@ -270,7 +277,7 @@ impl Passkeys {
     async fn check_sign_in(
         &self,
         ceremony: &str,
-        credential: &PublicKeyCredential,
+        credential: &BrowserAnswer<PublicKeyCredential>,
     ) -> Result<SignedIn, SignInFailure> {
         let refused = |reason| SignInFailure::Refused { reason, user: None };
         let now = unix_now();
@@ -278,6 +285,9 @@ impl Passkeys {
             .take_ceremony(ceremony, CeremonyKind::SignIn, None, now)
             .await?
             .ok_or(refused("ceremony unknown, expired or finished"))?;
+        let BrowserAnswer::Parsed(credential) = credential else {
+            return Err(refused("unreadable answer"));
+        };
         let (handle, credential_id) = self
             .webauthn
             .identify_discoverable_authentication(credential)

@@ -12,7 +12,7 @@
 //! way.
 
 use super::{
-    AccountDeletion, ErrorBody, NewUser, PasskeyBody, PasskeyRegistration,
+    AccountDeletion, BrowserAnswer, ErrorBody, NewUser, PasskeyBody, PasskeyRegistration,
     PasskeyRegistrationOptions, PasskeyRemoval, PasskeyRename, PasskeySignIn, PasskeySignInOptions,
     PasskeysBody, PasswordChange, ResourceBody, Secret, SessionsBody, TokenBody, UserBody,
 };
@@ -201,7 +201,7 @@ pub async fn finish_passkey_registration(
 ) -> Result<PasskeyBody, ApiFailure> {
     let body = PasskeyRegistration {
         ceremony,
-        credential,
+        credential: BrowserAnswer::Parsed(credential),
         name: None,
     };
     read(with_json(
@@ -255,7 +255,7 @@ pub async fn finish_passkey_sign_in(
 ) -> Result<TokenBody, ApiFailure> {
     let body = PasskeySignIn {
         ceremony,
-        credential,
+        credential: BrowserAnswer::Parsed(credential),
     };
     read(with_json(
         omit_credentials(Request::post("/api/passkeys/sign-in/finish")),

@@ -7,7 +7,7 @@ mod types;
 mod validation;
 
 pub use types::{
-    AccountDeletion, ErrorBody, NewUser, PasskeyBody, PasskeyRegistration,
+    AccountDeletion, BrowserAnswer, ErrorBody, NewUser, PasskeyBody, PasskeyRegistration,
     PasskeyRegistrationOptions, PasskeyRemoval, PasskeyRename, PasskeySignIn, PasskeySignInOptions,
     PasskeysBody, PasswordChange, ResourceBody, Secret, SessionBody, SessionsBody, TokenBody,
     UserBody,

@@ -130,6 +130,17 @@ pub struct SessionsBody {
     pub sessions: Vec<SessionBody>,
 }
 
+/// The browser's answer in a passkey ceremony, as a client sent it. The server reads it as a
+/// `T`; one that does not parse is a failed ceremony (answered like a bad signature), not a
+/// malformed request body. Clients always send `Parsed`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum BrowserAnswer<T> {
+    Parsed(T),
+    #[serde(skip_serializing)]
+    Unreadable(serde::de::IgnoredAny),
+}
+
 /// `POST /api/passkeys/register/begin` response body: the ceremony to finish, and the options
 /// for the browser's `navigator.credentials.create()`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -149,10 +160,18 @@ pub struct PasskeyRegistration {
     pub ceremony: String,
     /// The browser's `PublicKeyCredential` from `create()`, binary fields base64url.
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
-    pub credential: RegisterPublicKeyCredential,
-    /// 1 to 64 characters; by default the browser's label ("Chrome on Linux").
+    pub credential: BrowserAnswer<RegisterPublicKeyCredential>,
+    /// 1 to 64 characters, no control characters (the pattern says what
+    /// `validate_passkey_name` accepts); by default the browser's label ("Chrome on Linux").
     #[serde(default)]
-    #[cfg_attr(feature = "ssr", schema(max_length = 64, example = "Laptop"))]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 64,
+            pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+            example = "Laptop"
+        )
+    )]
     pub name: Option<String>,
 }
 
@@ -175,7 +194,7 @@ pub struct PasskeySignIn {
     pub ceremony: String,
     /// The browser's `PublicKeyCredential` from `get()`, binary fields base64url.
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
-    pub credential: PublicKeyCredential,
+    pub credential: BrowserAnswer<PublicKeyCredential>,
 }
 
 /// One of the caller's passkeys.
@@ -202,9 +221,15 @@ pub struct PasskeysBody {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PasskeyRename {
+    /// 1 to 64 characters, no control characters; spaces around it are dropped.
     #[cfg_attr(
         feature = "ssr",
-        schema(min_length = 1, max_length = 64, example = "Phone")
+        schema(
+            min_length = 1,
+            max_length = 64,
+            pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+            example = "Phone"
+        )
     )]
     pub name: String,
 }

@@ -44,9 +44,9 @@ pub async fn begin_registration(
     }))
 }
 
-/// `POST /api/passkeys/register/finish`: stores the passkey the browser made. 400 when the
-/// ceremony is unknown, expired or finished, or the answer does not check out; 409 when this
-/// credential is registered already (to any account).
+/// `POST /api/passkeys/register/finish`: stores the passkey the browser made. 404 when the
+/// ceremony is unknown, expired or finished; 400 when the answer does not check out; 409 when
+/// this credential is registered already (to any account).
 #[utoipa::path(
     post,
     path = "/passkeys/register/finish",
@@ -55,6 +55,8 @@ pub async fn begin_registration(
     request_body = PasskeyRegistration,
     responses(
         (status = 201, description = "The passkey is added", body = PasskeyBody),
+        (status = 404, description = "No such ceremony of the caller's: unknown, expired (after \
+            five minutes) or finished", body = ErrorBody),
         (status = 409, description = "This passkey is registered already", body = ErrorBody),
         AuthFailures,
         BodyFailures,

@@ -216,9 +216,21 @@ async fn a_finished_ceremony_cannot_be_finished_again() {
     let again = app
         .finish_passkey_registration(&token, &ceremony, &credential, Some("Laptop"))
         .await;
-    assert_eq!(again.status(), 400);
+    assert_eq!(again.status(), 404);
     assert_json_error(again).await;
     assert_eq!(passkeys(&app, &token).await.len(), 1);
+    // An answer that does not check out (here: none at all) uses the ceremony up too.
+    let (ceremony, _) = app.begin_passkey_registration(&token).await;
+    let nonsense = json!({ "id": 1 });
+    let refused = app
+        .finish_passkey_registration(&token, &ceremony, &nonsense, None)
+        .await;
+    assert_eq!(refused.status(), 400);
+    assert_json_error(refused).await;
+    let again = app
+        .finish_passkey_registration(&token, &ceremony, &nonsense, None)
+        .await;
+    assert_eq!(again.status(), 404);
 
     // Signing in: the same assertion, twice.
     let (ceremony, options) = app.begin_passkey_sign_in().await;
@@ -285,6 +297,11 @@ async fn every_refused_sign_in_is_the_same_401() {
     stranger.create(&options);
     bodies.push(refused(app.sign_in_with_passkey(&mut stranger).await).await);
 
+    // An answer that is no credential at all.
+    let (ceremony, _) = app.begin_passkey_sign_in().await;
+    let nonsense = json!({ "id": 1, "response": "none" });
+    bodies.push(refused(app.finish_passkey_sign_in(&ceremony, &nonsense).await).await);
+
     // The right passkey, used on another origin (a phishing page on another port).
     let (ceremony, options) = app.begin_passkey_sign_in().await;
     let assertion = key.get_from("http://localhost:1", &options);
@@ -346,11 +363,14 @@ async fn passkey_routes_need_credentials() {
             .unwrap();
         assert_unauthorized(response).await;
     }
-    // Malformed sign-in bodies are a 400, never a 5xx.
+    // A malformed body is a 400; an unreadable answer to a ceremony is a failed sign-in (401).
+    // Never a 5xx.
     for body in [
         json!({}),
         json!({ "ceremony": "x" }),
+        json!({ "ceremony": 7, "credential": {} }),
         json!({ "ceremony": "x", "credential": {} }),
+        json!({ "ceremony": "x", "credential": "text" }),
         json!({ "ceremony": "x", "credential": { "id": "", "rawId": "!!", "type": "public-key",
             "response": { "authenticatorData": "", "clientDataJSON": "", "signature": "" } } }),
     ] {

@@ -265,7 +265,7 @@ async fn a_passkey_ceremony_begun_on_one_instance_is_finished_on_the_other_once(
     let again = a
         .finish_passkey_registration(&token, &ceremony, &credential, Some("Laptop"))
         .await;
-    assert_eq!(again.status(), 400);
+    assert_eq!(again.status(), 404);
 
     let (ceremony, options) = b.begin_passkey_sign_in().await;
     let assertion = key.get(&options);
