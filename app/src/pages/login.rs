@@ -34,11 +34,13 @@ pub fn LoginPage() -> impl IntoView {
 #[island(lazy)]
 fn LoginForm() -> impl IntoView {
     let session = Session::provide();
-    let next = query_param("next")
-        .as_deref()
-        .and_then(local_path)
-        .unwrap_or("/hello")
-        .to_owned();
+    let next = StoredValue::new(
+        query_param("next")
+            .as_deref()
+            .and_then(local_path)
+            .unwrap_or("/hello")
+            .to_owned(),
+    );
     let username = query_param("username").unwrap_or_default();
     let sent_too_early = query_param("resubmit").is_some();
     // The passkey request the autofill holds open, stopped before any other request: a browser
@@ -63,24 +65,10 @@ fn LoginForm() -> impl IntoView {
         passkey_failure.set(None);
         async move { sign_in_with_passkey(session, None).await }
     });
-    // Signed in: back where the user was sent from (`/login?next=/hello`), or the greeting.
-    let signed_in_to = next.clone();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = log_in.value().get() {
-            stop_autofill();
-            go_to(&signed_in_to);
-        }
-    });
-    let after_passkey = next.clone();
-    Effect::new(move |_| match with_passkey.value().get() {
-        Some(Ok(())) => go_to(&after_passkey),
-        Some(Err(message)) => passkey_failure.set(message),
-        None => {}
-    });
-    // Once hydrated, passkeys are offered in the username field's autofill, where the browser
-    // supports it; a pick signs in as the button does.
-    Effect::new(move |_| {
-        let next = next.clone();
+    // Passkeys offered in the username field's autofill, where the browser supports it: from
+    // hydration on, and again after the button's request (which stopped it) came to nothing.
+    // A pick signs in as the button does.
+    let start_autofill = move || {
         spawn_local(async move {
             if !passkey::autofill_supported().await {
                 return;
@@ -90,12 +78,28 @@ fn LoginForm() -> impl IntoView {
             };
             autofill.set_value(Some(controller.clone()));
             match sign_in_with_passkey(session, Some(&controller)).await {
-                Ok(()) => go_to(&next),
+                Ok(()) => go_to(&next.get_value()),
                 Err(Some(message)) => passkey_failure.set(Some(message)),
                 // Stopped (by the button) or dismissed: nothing to say, nothing to undo.
                 Err(None) => {}
             }
         });
+    };
+    Effect::new(move |_| start_autofill());
+    // Signed in: back where the user was sent from (`/login?next=/hello`), or the greeting.
+    Effect::new(move |_| {
+        if let Some(Ok(())) = log_in.value().get() {
+            stop_autofill();
+            go_to(&next.get_value());
+        }
+    });
+    Effect::new(move |_| match with_passkey.value().get() {
+        Some(Ok(())) => go_to(&next.get_value()),
+        Some(Err(message)) => {
+            passkey_failure.set(message);
+            start_autofill();
+        }
+        None => {}
     });
     // The last attempt's failure; before any, why the user is here if their session ended or
     // the form came back from the server.
