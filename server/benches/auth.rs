@@ -83,7 +83,7 @@ fn passkey(c: &mut Criterion) {
         transports: None,
     }];
     let mut assertion = key.do_authentication(origin, options).unwrap();
-    assertion.response.user_handle = Some(handle.as_bytes().to_vec().into());
+    assertion.response.user_handle = Some(handle.as_bytes().to_vec());
 
     let mut group = c.benchmark_group("passkey");
     group.bench_function("verify", |b| {
