@@ -10,6 +10,7 @@ use crate::{
     auth::{user_agent, AuthError, Authenticator, Caller},
     clock::{seconds, unix_now},
     store::{ActiveSession, CeremonyKind, PasskeyRecord, Store, StoreError},
+    tasks::Tasks,
 };
 use app::api::{validate_passkey_name, BrowserAnswer, Secret};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
@@ -266,11 +267,18 @@ impl Passkeys {
         Ok(())
     }
 
-    /// Forgets the ceremonies nobody finished in time.
-    pub async fn end_expired_ceremonies(&self) {
-        if let Err(error) = self.store.end_expired_ceremonies(unix_now()).await {
-            tracing::warn!(%error, "forgetting expired passkey ceremonies failed");
-        }
+    /// Starts the upkeep of ceremonies: those nobody finished in time are forgotten once a
+    /// minute.
+    pub fn spawn_tasks(&self, tasks: &mut Tasks) {
+        let store = self.store.clone();
+        tasks.every(Duration::from_secs(60), move || {
+            let store = store.clone();
+            async move {
+                if let Err(error) = store.end_expired_ceremonies(unix_now()).await {
+                    tracing::warn!(%error, "forgetting expired passkey ceremonies failed");
+                }
+            }
+        });
     }
 
     /// Every check of a passkey sign-in; who signed in, or why not.

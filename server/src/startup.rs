@@ -87,11 +87,7 @@ pub async fn build(config: &Config) -> Result<App, StartError> {
     let mut tasks = Tasks::default();
     state.store.spawn_tasks(store_work, &mut tasks);
     state.auth.spawn_tasks(&mut tasks);
-    let passkeys = state.passkeys.clone();
-    tasks.every(Duration::from_secs(60), move || {
-        let passkeys = passkeys.clone();
-        async move { passkeys.end_expired_ceremonies().await }
-    });
+    state.passkeys.spawn_tasks(&mut tasks);
     Ok(App {
         router: http::router(state.clone(), files.as_ref()),
         state,

@@ -1,7 +1,7 @@
 //! Delete the account: says what will happen, asks for the password again, then does it and
 //! leaves the browser signed out on the home page with a word about it.
 
-use super::show_refusal;
+use super::{password_to_confirm, show_refusal};
 use crate::{
     api::client,
     pages::field::{all_pass, CheckedForm, CheckedInput, Field},
@@ -9,18 +9,10 @@ use crate::{
 };
 use leptos::{html::Input, prelude::*};
 
-fn required(password: &str) -> Result<(), String> {
-    if password.is_empty() {
-        Err("Enter your password to confirm.".into())
-    } else {
-        Ok(())
-    }
-}
-
 #[component]
 pub fn DeleteAccount() -> impl IntoView {
     let session = Session::get();
-    let password = Field::empty(required);
+    let password = Field::empty(password_to_confirm);
     let password_input = NodeRef::<Input>::new();
     let delete = Action::new_local(move |password: &String| {
         let password = password.clone();

@@ -54,6 +54,16 @@ fn AccountPanel() -> impl IntoView {
     }
 }
 
+/// The rule of a field that asks for the password again, before a change a stolen token alone
+/// must not make (deleting the account, removing a passkey).
+fn password_to_confirm(password: &str) -> Result<(), String> {
+    if password.is_empty() {
+        Err("Enter your password to confirm.".into())
+    } else {
+        Ok(())
+    }
+}
+
 /// What a form that asks for the password again does with the API's refusal: a wrong password
 /// (403) is said at the password's field, which takes the focus; a refused token has already
 /// ended the session (`Session::authorized`), and the page shows it; anything else (a lock, an

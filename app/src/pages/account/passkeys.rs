@@ -3,7 +3,7 @@
 //! remove (which asks for the password again). A browser without WebAuthn is told so instead
 //! of being offered a button that cannot work; it may still rename and remove.
 
-use super::show_refusal;
+use super::{password_to_confirm, show_refusal};
 use crate::{
     api::{client, validate_passkey_name, PasskeyBody},
     pages::field::{all_pass, CheckedForm, CheckedInput, Field},
@@ -132,14 +132,6 @@ enum Editing {
     Removal,
 }
 
-fn required(password: &str) -> Result<(), String> {
-    if password.is_empty() {
-        Err("Enter your password to confirm.".into())
-    } else {
-        Ok(())
-    }
-}
-
 fn name_rule(name: &str) -> Result<(), String> {
     validate_passkey_name(name).map(|_| ())
 }
@@ -152,7 +144,7 @@ fn PasskeyItem(passkey: PasskeyBody, now: i64, changed: RwSignal<u32>) -> impl I
     let name = passkey.name.clone();
     let editing = RwSignal::new(Editing::Nothing);
     let new_name = Field::new(RwSignal::new(name.clone()), name_rule);
-    let password = Field::empty(required);
+    let password = Field::empty(password_to_confirm);
     let (name_input, password_input) = (NodeRef::<Input>::new(), NodeRef::<Input>::new());
     let message = RwSignal::new(None::<String>);
 
