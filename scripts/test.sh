@@ -9,6 +9,8 @@ say "cargo fmt --check"
 cargo fmt --all --check
 say "imports point one way (no module imports one that imports it back)"
 python3 "$ROOT/scripts/check_imports.py" server/src app/src
+say "every test the ASVS table in docs/security.md names exists"
+python3 "$ROOT/scripts/check_asvs.py" "$ROOT"
 say "cargo clippy"
 cargo clippy -p server -p app --all-targets --features app/ssr -- -D warnings
 cargo clippy -p frontend -p app --target wasm32-unknown-unknown --features app/hydrate -- -D warnings

@@ -35,13 +35,26 @@ impl From<HashError> for AccountError {
     }
 }
 
+/// What a new password must be, besides what `validate_password` asks of every one.
+#[derive(Clone, Copy, Debug)]
+pub struct PasswordRules {
+    /// `MIN_PASSWORD_LENGTH`.
+    pub min_chars: usize,
+    /// `REFUSE_COMMON_PASSWORDS` (ASVS 5.0 6.2.4).
+    pub refuse_common: bool,
+}
+
+/// What the API and the pages say about a password on the list of the most common ones.
+pub const COMMON_PASSWORD: &str =
+    "This password is one of the most common ones, which are tried first by anyone guessing. \
+     Please choose another.";
+
 #[derive(Clone)]
 pub struct Accounts {
     store: Store,
     auth: Authenticator,
     hashing: HashingPool,
-    /// `MIN_PASSWORD_LENGTH`.
-    min_password_chars: usize,
+    rules: PasswordRules,
 }
 
 impl Accounts {
@@ -49,13 +62,13 @@ impl Accounts {
         store: Store,
         auth: Authenticator,
         hashing: HashingPool,
-        min_password_chars: usize,
+        rules: PasswordRules,
     ) -> Self {
         Accounts {
             store,
             auth,
             hashing,
-            min_password_chars,
+            rules,
         }
     }
 
@@ -135,6 +148,19 @@ impl Accounts {
     }
 
     fn check_new_password(&self, password: &Secret) -> Result<(), AccountError> {
-        validate_password(password.expose(), self.min_password_chars).map_err(AccountError::Invalid)
+        validate_password(password.expose(), self.rules.min_chars)
+            .map_err(AccountError::Invalid)?;
+        if self.rules.refuse_common && is_common(password.expose()) {
+            return Err(AccountError::Invalid(COMMON_PASSWORD.into()));
+        }
+        Ok(())
     }
+}
+
+/// Whether `password` is on the list of about 100,000 most common passwords that ships with
+/// the `passwords` crate, as typed or in lower case (the list is mostly lower case, and
+/// "Password" is no better a guess than "password").
+fn is_common(password: &str) -> bool {
+    passwords::analyzer::is_common_password(password)
+        || passwords::analyzer::is_common_password(password.to_lowercase())
 }

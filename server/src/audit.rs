@@ -1,7 +1,9 @@
 //! The audit trail: one `audit` log line per login success, failure and lock, per session
-//! start and end (with the reason), and per passkey added, removed, signed in with or refused,
-//! with the username, the client address and the outcome. Never a password or a token. Session ids are logged: alone they authenticate nothing (a
-//! token must be signed), and they tie a session's start to its end.
+//! start and end (with the reason), per passkey added, removed, signed in with or refused, and
+//! per two-step event (turned on or off, a code accepted, refused or replayed, a recovery code
+//! used and how many remain), with the username, the client address and the outcome. Never a
+//! password, a token, a code or a secret. Session ids are logged: alone they authenticate
+//! nothing (a token must be signed), and they tie a session's start to its end.
 //!
 //! Usernames are logged with `?` (quoted and escaped): a failed login's username is whatever the
 //! caller typed, and must not be able to forge a log line.
@@ -134,4 +136,49 @@ pub fn passkey_refused(reason: &'static str, user: Option<(i64, &str)>, address:
             tracing::warn!(target: "audit", event = "passkey_sign_in", outcome = "failure", reason, %address)
         }
     }
+}
+
+/// The second step of a password sign-in: `outcome` names it ("code_required",
+/// "code_accepted", "recovery_code_used" with how many are `left`, "replay_refused",
+/// "code_refused"); a `refused` one is a warning.
+pub fn code_checked(
+    outcome: &'static str,
+    refused: bool,
+    left: Option<i64>,
+    (user_id, username): (i64, &str),
+    address: IpAddr,
+) {
+    if refused {
+        tracing::warn!(target: "audit", event = "two_step", outcome, user_id, username = ?username, %address);
+    } else {
+        tracing::info!(target: "audit", event = "two_step", outcome, recovery_codes_left = left, user_id, username = ?username, %address);
+    }
+}
+
+/// Two-step verification was turned on (a first code confirmed the setup).
+pub fn two_step_on(user_id: i64, username: &str, address: IpAddr) {
+    tracing::info!(target: "audit", event = "two_step_on", user_id, username = ?username, %address);
+}
+
+/// The first code of a setup was wrong.
+pub fn two_step_setup_refused(user_id: i64, username: &str, address: IpAddr) {
+    tracing::warn!(target: "audit", event = "two_step", outcome = "setup_code_refused", user_id, username = ?username, %address);
+}
+
+/// Two-step verification was turned off, by its owner (with `address`) or by an operator
+/// (`rest-auth account reset-two-step`).
+pub fn two_step_off(user_id: i64, username: &str, address: Option<IpAddr>) {
+    match address {
+        Some(address) => {
+            tracing::info!(target: "audit", event = "two_step_off", by = "user", user_id, username = ?username, %address)
+        }
+        None => {
+            tracing::info!(target: "audit", event = "two_step_off", by = "operator", user_id, username = ?username)
+        }
+    }
+}
+
+/// A new set of recovery codes replaced the old one.
+pub fn recovery_codes_renewed(user_id: i64, username: &str, count: usize, address: IpAddr) {
+    tracing::info!(target: "audit", event = "recovery_codes_renewed", recovery_codes_left = count, user_id, username = ?username, %address);
 }

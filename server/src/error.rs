@@ -6,6 +6,7 @@ use crate::{
     auth::{password::HashError, AuthError},
     passkeys::PasskeyError,
     store::StoreError,
+    two_step::TwoStepError,
 };
 use app::api::ErrorBody;
 use axum::{
@@ -17,6 +18,11 @@ use axum::{
 /// The challenge curl users expect on a 401, word for word as the Flask original sends it.
 pub const BASIC_CHALLENGE: &str = r#"Basic realm="Authentication Required""#;
 
+/// The header that asks a password caller for a one-time code, and its value on a 401 that
+/// wants one (as GitHub's API asked Basic-auth clients).
+pub const ONE_TIME_CODE_HEADER: &str = "x-otp";
+const ONE_TIME_CODE_REQUIRED: &str = "required";
+
 /// `Retry-After` of a 503: about one connection attempt's wait.
 const SERVICE_UNAVAILABLE_RETRY_SECS: u64 = 5;
 
@@ -26,6 +32,18 @@ pub enum ApiError {
     /// cannot tell an unknown user from a wrong password.
     #[error("Unauthorized Access")]
     Unauthorized,
+    /// The password was right; the account uses two-step verification and no code came.
+    #[error(
+        "This account uses two-step verification: send the code from its authenticator app, \
+         or a recovery code, in the X-OTP header."
+    )]
+    OneTimeCodeRequired,
+    /// The password was right; the code was not, or was used already.
+    #[error(
+        "The code is not correct, or was used already. Send the current code from the \
+         authenticator app, or an unused recovery code, in the X-OTP header."
+    )]
+    WrongOneTimeCode,
     /// Input that breaks a rule; the message says which.
     #[error("{0}")]
     BadRequest(String),
@@ -37,6 +55,12 @@ pub enum ApiError {
     #[error("The current password is not correct.")]
     WrongCurrentPassword,
     /// Too many failed password checks for this username or address (see `auth::throttle`).
+    /// The first code of a two-step setup is wrong.
+    #[error("That code is not correct. Enter the code your authenticator app shows now.")]
+    WrongSetupCode,
+    /// A two-step change that the account's state does not allow; the message says why.
+    #[error("{0}")]
+    TwoStepConflict(&'static str),
     #[error("Too many attempts, try again in {retry_after} seconds.")]
     TooManyAttempts { retry_after: u64 },
     #[error("Not found.")]
@@ -68,10 +92,14 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized | ApiError::OneTimeCodeRequired | ApiError::WrongOneTimeCode => {
+                StatusCode::UNAUTHORIZED
+            }
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::UsernameTaken | ApiError::PasskeyTaken => StatusCode::CONFLICT,
-            ApiError::WrongCurrentPassword => StatusCode::FORBIDDEN,
+            ApiError::UsernameTaken | ApiError::PasskeyTaken | ApiError::TwoStepConflict(_) => {
+                StatusCode::CONFLICT
+            }
+            ApiError::WrongCurrentPassword | ApiError::WrongSetupCode => StatusCode::FORBIDDEN,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound | ApiError::NoSession | ApiError::CeremonyOver => {
                 StatusCode::NOT_FOUND
@@ -109,6 +137,9 @@ impl From<AuthError> for ApiError {
     fn from(error: AuthError) -> Self {
         match error {
             AuthError::Unauthorized => ApiError::Unauthorized,
+            AuthError::CodeRequired => ApiError::OneTimeCodeRequired,
+            AuthError::WrongCode => ApiError::WrongOneTimeCode,
+            AuthError::Sealing(error) => ApiError::internal(error),
             AuthError::Locked { retry_after } => ApiError::TooManyAttempts { retry_after },
             AuthError::Store(error) => error.into(),
             AuthError::Hashing(error) => error.into(),
@@ -146,12 +177,33 @@ impl From<PasskeyError> for ApiError {
     }
 }
 
+impl From<TwoStepError> for ApiError {
+    fn from(error: TwoStepError) -> Self {
+        match error {
+            TwoStepError::AlreadyOn => ApiError::TwoStepConflict(
+                "Two-step verification is already on. Turn it off first to set it up again.",
+            ),
+            TwoStepError::NotOn => ApiError::TwoStepConflict("Two-step verification is not on."),
+            TwoStepError::NothingToConfirm => ApiError::TwoStepConflict(
+                "There is no two-step setup to confirm: begin it with POST /api/users/me/totp.",
+            ),
+            TwoStepError::WrongCode => ApiError::WrongSetupCode,
+            TwoStepError::Account(error) => error.into(),
+            TwoStepError::Auth(error) => error.into(),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let ApiError::Internal(cause) = &self {
             tracing::error!(error = %cause, "request failed");
         }
         let status = self.status();
+        let wants_code = matches!(
+            self,
+            ApiError::OneTimeCodeRequired | ApiError::WrongOneTimeCode
+        );
         let retry_after = match self {
             ApiError::TooManyAttempts { retry_after } => Some(retry_after),
             ApiError::ServiceUnavailable => Some(SERVICE_UNAVAILABLE_RETRY_SECS),
@@ -170,6 +222,12 @@ impl IntoResponse for ApiError {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static(BASIC_CHALLENGE),
+            );
+        }
+        if wants_code {
+            response.headers_mut().insert(
+                ONE_TIME_CODE_HEADER,
+                HeaderValue::from_static(ONE_TIME_CODE_REQUIRED),
             );
         }
         response

@@ -1,8 +1,8 @@
 //! The rest-auth server: the JSON API under `/api`, the server-rendered pages, and the static
 //! files of the hydrated front end, in one axum router.
 //!
-//! Imports point one way: `startup` → `http` → `api` → `passkeys` → `accounts` → `auth` →
-//! `store`, with
+//! Imports point one way: `startup` → `http` → `api` → `passkeys`, `two_step` → `accounts` →
+//! `auth` → `store`, with
 //! `state`, `config`, `error`, `metrics`, `audit`, `clock` and `tasks` used by the layers
 //! above them.
 
@@ -20,6 +20,7 @@ pub mod startup;
 pub mod state;
 pub mod store;
 pub mod tasks;
+pub mod two_step;
 
 use config::Config;
 use startup::StartError;
@@ -45,4 +46,27 @@ pub async fn run(
     let served = startup::serve(listener, app.router.clone(), shutdown).await;
     app.shut_down().await;
     served.map_err(StartError::Serve)
+}
+
+/// `rest-auth account reset-two-step <username>`: turns two-step verification off for a user
+/// who lost both the authenticator app and the recovery codes (audited). What happened, in a
+/// sentence for the operator.
+pub async fn reset_two_step(config: &Config, username: &str) -> Result<String, StartError> {
+    let database = |source| StartError::Database {
+        url: startup::redact_url(&config.database_url),
+        source,
+    };
+    let (store, _) = store::Store::connect(&config.database_url, config.pool)
+        .await
+        .map_err(database)?;
+    let outcome = two_step::reset(&store, username).await.map_err(database);
+    store.close().await;
+    Ok(match outcome? {
+        Some(true) => format!(
+            "Two-step verification is now off for {username:?}: they can sign in with their \
+             password alone, and set it up again from their account page."
+        ),
+        Some(false) => format!("{username:?} does not use two-step verification; nothing changed."),
+        None => format!("There is no account called {username:?}; nothing changed."),
+    })
 }

@@ -36,6 +36,15 @@ async fn main() -> ExitCode {
         Ok(Invocation::Run(config)) => server::run(*config, shutdown_signal())
             .await
             .map_err(|e| e.to_string()),
+        Ok(Invocation::ResetTwoStep { config, username }) => {
+            match server::reset_two_step(&config, &username).await {
+                Ok(outcome) => {
+                    println!("{outcome}");
+                    Ok(())
+                }
+                Err(e) => Err(e.to_string()),
+            }
+        }
         Err(e) => Err(e.to_string()),
     };
     match result {

@@ -4,7 +4,13 @@
 
 use crate::{
     accounts::Accounts,
-    auth::{jwt::TokenKeys, password::HashingPool, throttle::LoginThrottle, Authenticator},
+    auth::{
+        jwt::TokenKeys,
+        password::HashingPool,
+        second_factor::{sealing::Sealer, SecondFactor},
+        throttle::LoginThrottle,
+        Authenticator,
+    },
     config::Config,
     http::{self, assets},
     metrics::Metrics,
@@ -12,6 +18,7 @@ use crate::{
     state::{AppState, ClientIpHeader, PublicUrl},
     store::{Store, StoreError, StoreTasks},
     tasks::Tasks,
+    two_step::TwoStep,
 };
 use axum::Router;
 use std::{future::Future, net::SocketAddr, time::Duration};
@@ -115,6 +122,7 @@ async fn build_state(
         tokens,
         hashing.clone(),
         LoginThrottle::new(config.login_limits, store.failure_counter()),
+        SecondFactor::new(store.clone(), Sealer::new(config.secret_key.as_bytes())),
         metrics.clone(),
         config.session_touch_interval,
     );
@@ -122,7 +130,7 @@ async fn build_state(
         store.clone(),
         auth.clone(),
         hashing.clone(),
-        config.min_password_chars,
+        config.password_rules,
     );
     let passkeys = Passkeys::new(
         &config.public_url,
@@ -134,11 +142,13 @@ async fn build_state(
         url: config.public_url.to_string(),
         source,
     })?;
+    let two_step = TwoStep::new(store.clone(), auth.clone(), accounts.clone());
     let state = AppState {
         store,
         auth,
         accounts,
         passkeys,
+        two_step,
         hashing,
         metrics,
         client_ip_header: ClientIpHeader(config.client_ip_header.clone()),
@@ -195,7 +205,7 @@ pub async fn serve(
 }
 
 /// A database URL for logs: the password of a `scheme://user:password@host` URL is hidden.
-fn redact_url(url: &str) -> String {
+pub(crate) fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let userinfo = &url[scheme_end + 3..at];

@@ -7,6 +7,7 @@ use crate::{
     metrics::Metrics,
     passkeys::Passkeys,
     store::Store,
+    two_step::TwoStep,
 };
 use axum::{extract::FromRef, http::HeaderName};
 use leptos::config::LeptosOptions;
@@ -18,6 +19,7 @@ pub struct AppState {
     pub auth: Authenticator,
     pub accounts: Accounts,
     pub passkeys: Passkeys,
+    pub two_step: TwoStep,
     /// Also in `auth` and `accounts`; here for tests that count the hashes run.
     pub hashing: HashingPool,
     pub metrics: Arc<Metrics>,

@@ -14,7 +14,8 @@
 use super::{
     AccountDeletion, BrowserAnswer, ErrorBody, NewUser, PasskeyBody, PasskeyRegistration,
     PasskeyRegistrationOptions, PasskeyRemoval, PasskeyRename, PasskeySignIn, PasskeySignInOptions,
-    PasskeysBody, PasswordChange, ResourceBody, Secret, SessionsBody, TokenBody, UserBody,
+    PasskeysBody, PasswordChange, PasswordConfirmation, RecoveryCodesBody, ResourceBody, Secret,
+    SessionsBody, TokenBody, TotpConfirmation, TotpSetup, TwoStepStatus, UserBody,
 };
 use base64::{engine::general_purpose::STANDARD, Engine};
 use gloo_net::http::{Request, RequestBuilder, Response};
@@ -32,12 +33,16 @@ pub enum ApiFailure {
     Transport(String),
     /// Nothing was sent: this browser holds no token (see `Session::authorized`).
     SignedOut,
+    /// A 401 with `X-OTP: required`: the password was right, and the account needs a code
+    /// from its authenticator app (or a recovery code) with it; the API's message.
+    CodeRequired(String),
 }
 
 impl ApiFailure {
     pub fn status(&self) -> Option<u16> {
         match self {
             ApiFailure::Status { status, .. } => Some(*status),
+            ApiFailure::CodeRequired(_) => Some(401),
             ApiFailure::Transport(_) | ApiFailure::SignedOut => None,
         }
     }
@@ -45,14 +50,19 @@ impl ApiFailure {
     /// The API refused the token (401), or there was none to send: either way this browser is
     /// not signed in.
     pub fn is_signed_out(&self) -> bool {
-        matches!(self, ApiFailure::SignedOut) || self.status() == Some(401)
+        matches!(
+            self,
+            ApiFailure::SignedOut | ApiFailure::Status { status: 401, .. }
+        )
     }
 }
 
 impl fmt::Display for ApiFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ApiFailure::Status { message, .. } => f.write_str(message),
+            ApiFailure::Status { message, .. } | ApiFailure::CodeRequired(message) => {
+                f.write_str(message)
+            }
             ApiFailure::Transport(_) => {
                 f.write_str("The server could not be reached. Please try again.")
             }
@@ -74,11 +84,20 @@ pub async fn register(username: &str, password: &str) -> Result<UserBody, ApiFai
     .await
 }
 
-/// `GET /api/token` with Basic `username:password`.
-pub async fn token_for_password(username: &str, password: &str) -> Result<TokenBody, ApiFailure> {
+/// `GET /api/token` with Basic `username:password`, and `X-OTP: <code>` when a code is given
+/// (an account with two-step verification). A right password without a valid code is
+/// [`ApiFailure::CodeRequired`].
+pub async fn token_for_password(
+    username: &str,
+    password: &str,
+    code: Option<&str>,
+) -> Result<TokenBody, ApiFailure> {
     let credentials = STANDARD.encode(format!("{username}:{password}"));
-    let request = omit_credentials(Request::get("/api/token"))
+    let mut request = omit_credentials(Request::get("/api/token"))
         .header("Authorization", &format!("Basic {credentials}"));
+    if let Some(code) = code {
+        request = request.header("X-OTP", code);
+    }
     read(request.build().map_err(transport)?).await
 }
 
@@ -238,6 +257,55 @@ pub async fn remove_passkey(token: &str, id: i64, password: &str) -> Result<(), 
     .await
 }
 
+/// `GET /api/users/me/totp`: whether two-step verification is on.
+pub async fn two_step_status(token: &str) -> Result<TwoStepStatus, ApiFailure> {
+    read(bearer(Request::get("/api/users/me/totp"), token)?).await
+}
+
+/// `POST /api/users/me/totp`: a new secret for the authenticator app.
+pub async fn begin_two_step(token: &str) -> Result<TotpSetup, ApiFailure> {
+    read(bearer(Request::post("/api/users/me/totp"), token)?).await
+}
+
+/// `PUT /api/users/me/totp` with a first code: on, and the recovery codes.
+pub async fn confirm_two_step(token: &str, code: &str) -> Result<RecoveryCodesBody, ApiFailure> {
+    let body = TotpConfirmation {
+        code: Secret::new(code),
+    };
+    read(with_json(
+        with_bearer(Request::put("/api/users/me/totp"), token),
+        &body,
+    )?)
+    .await
+}
+
+/// `DELETE /api/users/me/totp` with the password, asked for again.
+pub async fn turn_off_two_step(token: &str, password: &str) -> Result<(), ApiFailure> {
+    let body = PasswordConfirmation {
+        password: Secret::new(password),
+    };
+    no_content(with_json(
+        with_bearer(Request::delete("/api/users/me/totp"), token),
+        &body,
+    )?)
+    .await
+}
+
+/// `POST /api/users/me/recovery-codes` with the password: a new set in place of the old.
+pub async fn renew_recovery_codes(
+    token: &str,
+    password: &str,
+) -> Result<RecoveryCodesBody, ApiFailure> {
+    let body = PasswordConfirmation {
+        password: Secret::new(password),
+    };
+    read(with_json(
+        with_bearer(Request::post("/api/users/me/recovery-codes"), token),
+        &body,
+    )?)
+    .await
+}
+
 /// `POST /api/passkeys/sign-in/begin`: the options for `navigator.credentials.get()`.
 pub async fn begin_passkey_sign_in() -> Result<PasskeySignInOptions, ApiFailure> {
     read(
@@ -322,10 +390,15 @@ async fn no_content(request: Request) -> Result<(), ApiFailure> {
 /// "Too many attempts, try again in N seconds.").
 async fn failure(response: Response) -> ApiFailure {
     let status = response.status();
+    let wants_code =
+        status == 401 && response.headers().get("x-otp").as_deref() == Some("required");
     let message = match parse::<ErrorBody>(&response).await {
         Ok(body) => body.error,
         Err(_) => format!("The server answered {status}."),
     };
+    if wants_code {
+        return ApiFailure::CodeRequired(message);
+    }
     ApiFailure::Status { status, message }
 }
 

@@ -9,8 +9,8 @@ mod validation;
 pub use types::{
     AccountDeletion, BrowserAnswer, ErrorBody, NewUser, PasskeyBody, PasskeyRegistration,
     PasskeyRegistrationOptions, PasskeyRemoval, PasskeyRename, PasskeySignIn, PasskeySignInOptions,
-    PasskeysBody, PasswordChange, ResourceBody, Secret, SessionBody, SessionsBody, TokenBody,
-    UserBody,
+    PasskeysBody, PasswordChange, PasswordConfirmation, RecoveryCodesBody, ResourceBody, Secret,
+    SessionBody, SessionsBody, TokenBody, TotpConfirmation, TotpSetup, TwoStepStatus, UserBody,
 };
 pub use validation::{
     validate_passkey_name, validate_password, validate_username, MAX_PASSKEY_NAME_CHARS,

@@ -116,7 +116,8 @@ pub struct SessionBody {
     pub address: String,
     /// The client, from its `User-Agent` ("Firefox on Linux").
     pub user_agent: String,
-    /// How it began: "password" or "passkey".
+    /// How it began: "password", "password_and_code" (with a code from the authenticator
+    /// app), "recovery_code" (a password and a recovery code) or "passkey".
     #[cfg_attr(feature = "ssr", schema(example = "password"))]
     pub signed_in_with: String,
     /// Whether this is the session of the token making the request.
@@ -238,6 +239,62 @@ pub struct PasskeyRename {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PasskeyRemoval {
+    #[cfg_attr(feature = "ssr", schema(value_type = String, max_length = 256))]
+    pub password: Secret,
+}
+
+/// `POST /api/users/me/totp` response body: a new secret for the authenticator app, in every
+/// form an app takes. Shown this once: the account is unchanged until a code confirms it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TotpSetup {
+    /// The setup key, base32 (RFC 4648, no padding), for typing into the app.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(value_type = String, example = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    )]
+    pub secret: Secret,
+    /// `otpauth://totp/rest-auth:<username>?secret=...&issuer=rest-auth`: what the QR code holds.
+    pub otpauth_url: String,
+    /// The QR code of `otpauth_url`, an SVG document.
+    pub qr_svg: String,
+}
+
+/// `PUT /api/users/me/totp` request body: a current code from the app, which turns two-step
+/// verification on.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TotpConfirmation {
+    /// Six digits (spaces are ignored).
+    #[cfg_attr(feature = "ssr", schema(value_type = String, max_length = 16, example = "123456"))]
+    pub code: Secret,
+}
+
+/// `GET /api/users/me/totp` response body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TwoStepStatus {
+    /// Whether a password sign-in needs a code too.
+    pub enabled: bool,
+    /// Unused recovery codes (0 when two-step verification is off).
+    pub recovery_codes_left: u32,
+}
+
+/// `PUT /api/users/me/totp` and `POST /api/users/me/recovery-codes` response body: the new
+/// recovery codes, shown this once. Each signs in once, in place of a code from the app.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RecoveryCodesBody {
+    /// Ten codes like `abcd-efgh-ijkl-mnop-qrst-uvwx` (case, dashes and spaces do not matter).
+    #[cfg_attr(feature = "ssr", schema(value_type = Vec<String>))]
+    pub recovery_codes: Vec<Secret>,
+}
+
+/// `DELETE /api/users/me/totp` and `POST /api/users/me/recovery-codes` request body: the
+/// password, asked for again.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PasswordConfirmation {
     #[cfg_attr(feature = "ssr", schema(value_type = String, max_length = 256))]
     pub password: Secret,
 }

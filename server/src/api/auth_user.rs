@@ -3,7 +3,7 @@
 use super::client_addr::client_ip;
 use crate::{
     auth::{header::parse_authorization, Authenticator, Caller},
-    error::ApiError,
+    error::{ApiError, ONE_TIME_CODE_HEADER},
     state::ClientIpHeader,
 };
 use axum::{
@@ -13,7 +13,9 @@ use axum::{
 
 /// The caller of a protected endpoint, authenticated by `Authorization: Bearer <token>`, Basic
 /// `<username>:<password>`, or Basic `<token>:<anything>`. Anything else is a 401 with the
-/// Basic challenge; a password attempt while the username or address is locked is a 429.
+/// Basic challenge; a password attempt while the username or address is locked is a 429. A
+/// password of an account with two-step verification also needs `X-OTP: <code>`: without a
+/// valid one the answer is 401 with `X-OTP: required` (only ever after a right password).
 #[derive(Debug, Clone)]
 pub struct AuthUser(pub Caller);
 
@@ -33,8 +35,13 @@ where
             .ok_or(ApiError::Unauthorized)?;
         let credentials =
             parse_authorization(header.as_bytes()).map_err(|_| ApiError::Unauthorized)?;
+        // A value that is not text is no code (and counts as a wrong one).
+        let code = parts
+            .headers
+            .get(ONE_TIME_CODE_HEADER)
+            .map(|value| value.to_str().unwrap_or("?"));
         let caller = Authenticator::from_ref(state)
-            .authenticate(credentials, address)
+            .authenticate(credentials, code, address)
             .await?;
         Ok(AuthUser(caller))
     }

@@ -49,6 +49,14 @@ impl JsonBody for app::api::PasskeyRemoval {
     const EXPECTED: &'static str = r#"Expected a JSON object with a string field "password"."#;
 }
 
+impl JsonBody for app::api::PasswordConfirmation {
+    const EXPECTED: &'static str = r#"Expected a JSON object with a string field "password"."#;
+}
+
+impl JsonBody for app::api::TotpConfirmation {
+    const EXPECTED: &'static str = r#"Expected a JSON object with a string field "code"."#;
+}
+
 impl<S, T> FromRequest<S> for ApiJson<T>
 where
     S: Send + Sync,

@@ -15,6 +15,7 @@ mod resource;
 mod responses;
 mod sessions;
 mod token;
+mod two_step;
 mod users;
 
 use crate::{error::ApiError, state::AppState};
@@ -44,6 +45,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(passkeys::rename, passkeys::remove))
         .routes(routes!(passkeys::begin_sign_in))
         .routes(routes!(passkeys::finish_sign_in))
+        .routes(routes!(
+            two_step::status,
+            two_step::begin,
+            two_step::confirm,
+            two_step::turn_off
+        ))
+        .routes(routes!(two_step::renew_recovery_codes))
         .routes(routes!(resource::get_resource))
         .routes(routes!(openapi::openapi_json))
 }
@@ -52,7 +60,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// and security schemes.
 pub fn document() -> utoipa::openapi::OpenApi {
     let (_, paths) = routes().split_for_parts();
-    openapi::ApiDoc::openapi().nest("/api", paths)
+    let mut document = openapi::ApiDoc::openapi().nest("/api", paths);
+    openapi::describe_one_time_code(&mut document);
+    document
 }
 
 /// The router to nest at `/api`: [`routes`], and JSON errors for unknown paths and methods.

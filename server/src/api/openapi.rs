@@ -53,6 +53,56 @@ impl Modify for SecuritySchemes {
     }
 }
 
+/// Adds the optional `X-OTP` request header to every operation that takes Basic credentials:
+/// an account with two-step verification needs it beside its password.
+pub fn describe_one_time_code(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{
+        path::{Operation, ParameterBuilder, ParameterIn},
+        schema::{ObjectBuilder, Type},
+        Required,
+    };
+    let takes_basic = |operation: &Operation| {
+        operation.security.as_ref().is_some_and(|requirements| {
+            serde_json::to_value(requirements)
+                .is_ok_and(|value| value.to_string().contains("\"basic\""))
+        })
+    };
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            if !takes_basic(operation) {
+                continue;
+            }
+            let header = ParameterBuilder::new()
+                .name("X-OTP")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(
+                    "With a password, for an account with two-step verification: the code \
+                     from its authenticator app (six digits), or one of its recovery codes. \
+                     Without a valid one such a password gets 401 with `X-OTP: required`. \
+                     Tokens never need it.",
+                ))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .max_length(Some(64)),
+                ))
+                .build();
+            operation
+                .parameters
+                .get_or_insert_with(Vec::new)
+                .push(header);
+        }
+    }
+}
+
 /// This document (written once, on the first request for it).
 #[utoipa::path(
     get,

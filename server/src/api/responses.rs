@@ -9,8 +9,15 @@ use utoipa::IntoResponses;
 /// What an endpoint that takes credentials may answer besides its own responses.
 #[derive(IntoResponses)]
 pub enum AuthFailures {
-    /// Missing or wrong credentials
-    #[response(status = 401, headers(("WWW-Authenticate" = String)))]
+    /// Missing or wrong credentials; with `X-OTP: required`, a right password that needs a
+    /// (valid) one-time code in the `X-OTP` header
+    #[response(
+        status = 401,
+        headers(
+            ("WWW-Authenticate" = String),
+            ("X-OTP" = String, description = "`required`: the password was right; send a code")
+        )
+    )]
     Unauthorized(ErrorBody),
     /// Too many failed password checks
     #[response(

@@ -24,7 +24,7 @@ pub async fn issue_token(
 ) -> Result<Json<TokenBody>, ApiError> {
     let session = match &caller.method {
         AuthMethod::Session(session) => session.clone(),
-        AuthMethod::Password => auth.start_session(&caller, user_agent(&headers)).await?,
+        AuthMethod::Password(_) => auth.start_session(&caller, user_agent(&headers)).await?,
     };
     token_body(&auth, &session)
 }

@@ -6,6 +6,7 @@
 pub mod header;
 pub mod jwt;
 pub mod password;
+pub mod second_factor;
 pub mod throttle;
 pub mod user_agent;
 
@@ -20,6 +21,7 @@ use app::api::{MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS};
 use header::Credentials;
 use jwt::{IssuedToken, TokenError, TokenKeys};
 use password::{HashError, HashingPool};
+use second_factor::{CheckError, CodeCheck, SecondFactor};
 use std::{net::IpAddr, sync::Arc, time::Duration};
 use throttle::LoginThrottle;
 
@@ -30,7 +32,13 @@ pub enum AuthError {
     /// an unknown user from a wrong password.
     #[error("unauthorized")]
     Unauthorized,
-    /// Too many failed password checks for this username or address.
+    /// The password was right, but the account uses two-step verification and no code came.
+    #[error("a one-time code is required")]
+    CodeRequired,
+    /// The password was right, but the code was wrong or already used.
+    #[error("wrong one-time code")]
+    WrongCode,
+    /// Too many failed password or code checks for this username or address.
     #[error("locked for {retry_after} s")]
     Locked { retry_after: u64 },
     #[error(transparent)]
@@ -40,6 +48,19 @@ pub enum AuthError {
     /// A token could not be signed: the server's fault, never the caller's.
     #[error("signing a token failed: {0}")]
     Signing(#[source] TokenError),
+    /// An account's sealed two-step secret did not open: the server's fault (a changed
+    /// `SECRET_KEY`), never the caller's.
+    #[error(transparent)]
+    Sealing(#[from] second_factor::sealing::Unopenable),
+}
+
+impl From<CheckError> for AuthError {
+    fn from(error: CheckError) -> Self {
+        match error {
+            CheckError::Store(error) => error.into(),
+            CheckError::Unopenable(error) => error.into(),
+        }
+    }
 }
 
 /// An authenticated caller.
@@ -53,8 +74,9 @@ pub struct Caller {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthMethod {
-    /// A password, checked just now; such a request belongs to no session.
-    Password,
+    /// A password (and, for an account with two-step verification, a code), checked just now;
+    /// such a request belongs to no session. How a session begun from it would say it began.
+    Password(SignInMethod),
     /// A token of this live session.
     Session(ActiveSession),
 }
@@ -63,7 +85,7 @@ impl Caller {
     /// The session the caller's token belongs to, if it came with one.
     pub fn session(&self) -> Option<&ActiveSession> {
         match &self.method {
-            AuthMethod::Password => None,
+            AuthMethod::Password(_) => None,
             AuthMethod::Session(session) => Some(session),
         }
     }
@@ -77,6 +99,7 @@ pub struct Authenticator {
     tokens: Arc<TokenKeys>,
     hashing: HashingPool,
     throttle: Arc<LoginThrottle>,
+    second_factor: SecondFactor,
     metrics: Arc<Metrics>,
     max_session: Duration,
     /// A session's last use is written to the database at most this often.
@@ -89,6 +112,7 @@ impl Authenticator {
         tokens: TokenKeys,
         hashing: HashingPool,
         throttle: Arc<LoginThrottle>,
+        second_factor: SecondFactor,
         metrics: Arc<Metrics>,
         touch_interval: Duration,
     ) -> Self {
@@ -98,6 +122,7 @@ impl Authenticator {
             tokens: Arc::new(tokens),
             hashing,
             throttle,
+            second_factor,
             metrics,
             max_session,
             touch_interval,
@@ -123,9 +148,12 @@ impl Authenticator {
 
     /// Who presented `credentials`: `Bearer <token>`, Basic `<username>:<password>`, or Basic
     /// `<token>:<anything>` (the Flask original's way of sending a token through curl's `-u`).
+    /// `one_time_code`: the `X-OTP` header, which a password needs when the account uses
+    /// two-step verification; tokens need none (their session began with one).
     pub async fn authenticate(
         &self,
         credentials: Credentials,
+        one_time_code: Option<&str>,
         address: IpAddr,
     ) -> Result<Caller, AuthError> {
         let (id, username, method) = match credentials {
@@ -140,7 +168,8 @@ impl Authenticator {
             }
             Credentials::Basic { username, password } => {
                 let user = self.check_password(&username, password, address).await?;
-                (user.id, user.username, AuthMethod::Password)
+                let signed_in_with = self.check_code(&user, one_time_code, address).await?;
+                (user.id, user.username, AuthMethod::Password(signed_in_with))
             }
         };
         Ok(Caller {
@@ -151,18 +180,24 @@ impl Authenticator {
         })
     }
 
-    /// Begins a session for a caller who signed in with a password (ASVS 7.2: a new session
-    /// at every authentication). `user_agent`: the client's `User-Agent`, as sent.
+    /// Begins a session for a caller who signed in with a password, and a code where the
+    /// account needs one (ASVS 7.2: a new session at every authentication). `user_agent`: the
+    /// client's `User-Agent`, as sent.
     pub async fn start_session(
         &self,
         caller: &Caller,
         user_agent: &str,
     ) -> Result<ActiveSession, AuthError> {
+        let signed_in_with = match caller.method {
+            AuthMethod::Password(method) => method,
+            // A token's caller who gave the password again (a password change).
+            AuthMethod::Session(_) => SignInMethod::Password,
+        };
         self.begin_session(
             (caller.id, &caller.username),
             caller.address,
             user_agent,
-            SignInMethod::Password,
+            signed_in_with,
         )
         .await
     }
@@ -257,15 +292,7 @@ impl Authenticator {
         password: String,
         address: IpAddr,
     ) -> Result<User, AuthError> {
-        if let Some(lock) = self.throttle.check(username, address).await? {
-            let retry_after = lock.retry_after_secs();
-            self.record(
-                LoginOutcome::RefusedLocked { retry_after },
-                username,
-                address,
-            );
-            return Err(AuthError::Locked { retry_after });
-        }
+        self.refuse_if_locked(username, address).await?;
         // No account can have such a password, and hashing a megabyte would be a cheap way to
         // make the server work hard; it still counts as a failed attempt.
         let user = if password.chars().count() > MAX_PASSWORD_CHARS {
@@ -286,6 +313,68 @@ impl Authenticator {
         };
         self.record(LoginOutcome::Success, username, address);
         Ok(user)
+    }
+
+    /// The second step after a right password: how the sign-in counts, or why it is refused.
+    /// A wrong or replayed code counts against the brute-force limits exactly as a wrong
+    /// password does, so six digits cannot be guessed by volume; a missing code does not (it
+    /// guesses nothing).
+    async fn check_code(
+        &self,
+        user: &User,
+        code: Option<&str>,
+        address: IpAddr,
+    ) -> Result<SignInMethod, AuthError> {
+        let now = u64::try_from(unix_now()).unwrap_or_default();
+        let check = self.second_factor.check(user.id, code, now).await?;
+        if let Some(outcome) = check.label() {
+            let refused = matches!(check, CodeCheck::Replayed | CodeCheck::Wrong);
+            let left = check.recovery_codes_left();
+            audit::code_checked(outcome, refused, left, (user.id, &user.username), address);
+        }
+        match check.sign_in_method() {
+            Some(method) => Ok(method),
+            None if check == CodeCheck::Missing => Err(AuthError::CodeRequired),
+            None => {
+                self.record_failed_code(&user.username, address).await?;
+                Err(AuthError::WrongCode)
+            }
+        }
+    }
+
+    /// Refuses at once (429) while `username` or `address` is locked out; counts nothing.
+    pub async fn refuse_if_locked(&self, username: &str, address: IpAddr) -> Result<(), AuthError> {
+        match self.throttle.check(username, address).await? {
+            Some(lock) => {
+                let retry_after = lock.retry_after_secs();
+                self.record(
+                    LoginOutcome::RefusedLocked { retry_after },
+                    username,
+                    address,
+                );
+                Err(AuthError::Locked { retry_after })
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a wrong one-time code against the limits, as a wrong password counts.
+    pub async fn record_failed_code(
+        &self,
+        username: &str,
+        address: IpAddr,
+    ) -> Result<(), AuthError> {
+        self.metrics.login(LoginOutcome::Failure);
+        if let Some(lock) = self.throttle.record_failure(username, address).await? {
+            let retry_after = lock.retry_after_secs();
+            self.record(LoginOutcome::LockStarted { retry_after }, username, address);
+        }
+        Ok(())
+    }
+
+    /// The code checks (for the two-step setup, which checks its first code itself).
+    pub fn second_factor(&self) -> &SecondFactor {
+        &self.second_factor
     }
 
     /// The audit line and the `/metrics` counter of one password check.

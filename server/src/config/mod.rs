@@ -7,7 +7,7 @@ mod settings;
 pub use secret_key::SecretKey;
 pub use settings::Invocation;
 
-use crate::{auth::throttle::LoginLimits, store::PoolSettings};
+use crate::{accounts::PasswordRules, auth::throttle::LoginLimits, store::PoolSettings};
 use axum::http::HeaderName;
 use leptos::config::{Env, LeptosOptions};
 use std::{net::SocketAddr, time::Duration};
@@ -29,7 +29,8 @@ pub struct Config {
     /// How often at most a session's "last used" is written to the database. Not a setting:
     /// a minute, or less in tests.
     pub session_touch_interval: Duration,
-    pub min_password_chars: usize,
+    /// `MIN_PASSWORD_LENGTH` and `REFUSE_COMMON_PASSWORDS`.
+    pub password_rules: PasswordRules,
     pub login_limits: LoginLimits,
     /// argon2 hashes that may run at once.
     pub hash_concurrency: usize,

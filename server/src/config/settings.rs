@@ -5,6 +5,7 @@
 
 use super::{leptos_options, secret_key, Config, ConfigError, SecretKey};
 use crate::{
+    accounts::PasswordRules,
     auth::throttle::{Limit, LoginLimits},
     store::PoolSettings,
 };
@@ -17,6 +18,11 @@ use url::{Host, Url};
 /// What the command line asked for.
 pub enum Invocation {
     Run(Box<Config>),
+    /// `rest-auth account reset-two-step <username>`, with the settings to reach the database.
+    ResetTwoStep {
+        config: Box<Config>,
+        username: String,
+    },
     /// `--help` or `--version`: the text to print.
     Help(String),
 }
@@ -72,6 +78,11 @@ struct Settings {
     /// Minimum password length
     #[arg(long, env = "MIN_PASSWORD_LENGTH", value_name = "CHARS", default_value_t = app::api::MIN_PASSWORD_CHARS_DEFAULT)]
     min_password_length: usize,
+    /// Refuse new passwords on the list of the ~100,000 most common (recommended in
+    /// production; off by default so the original's `python` example still works)
+    #[arg(long, env = "REFUSE_COMMON_PASSWORDS", value_name = "BOOL", default_value_t = false,
+        action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
+    refuse_common_passwords: bool,
     /// Failed password checks allowed per username...
     #[arg(long, env = "LOGIN_FAILURES_PER_USERNAME", value_name = "N", default_value_t = 10, value_parser = positive())]
     login_failures_per_username: u64,
@@ -115,6 +126,29 @@ struct Settings {
     /// DEV only for `cargo leptos watch`
     #[arg(long, env = "LEPTOS_ENV", value_name = "PROD|DEV", default_value = "PROD", value_parser = leptos_env)]
     leptos_env: Env,
+    /// Without one, the server runs.
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
+    /// Operator tasks on one account (with the same settings as the server, to reach its
+    /// database)
+    Account {
+        #[command(subcommand)]
+        task: AccountTask,
+    },
+}
+
+#[derive(clap::Subcommand)]
+enum AccountTask {
+    /// Turn two-step verification off for a user who lost both the authenticator app and the
+    /// recovery codes (audited)
+    ResetTwoStep {
+        /// The account's username
+        username: String,
+    },
 }
 
 fn header_name(name: &str) -> Result<HeaderName, String> {
@@ -173,7 +207,16 @@ pub(super) fn parse(
         .try_get_matches_from(args)
         .and_then(|matches| Settings::from_arg_matches(&matches));
     match parsed {
-        Ok(settings) => Ok(Invocation::Run(Box::new(settings.into_config()?))),
+        Ok(mut settings) => {
+            let command = settings.command.take();
+            let config = Box::new(settings.into_config()?);
+            Ok(match command {
+                None => Invocation::Run(config),
+                Some(Command::Account {
+                    task: AccountTask::ResetTwoStep { username },
+                }) => Invocation::ResetTwoStep { config, username },
+            })
+        }
         Err(e) => match e.kind() {
             clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
                 Ok(Invocation::Help(e.to_string()))
@@ -265,7 +308,10 @@ impl Settings {
             token_ttl: Duration::from_secs(self.token_ttl_seconds),
             max_session: Duration::from_secs(self.session_max_seconds),
             session_touch_interval: Duration::from_secs(60),
-            min_password_chars: self.min_password_length,
+            password_rules: PasswordRules {
+                min_chars: self.min_password_length,
+                refuse_common: self.refuse_common_passwords,
+            },
             login_limits,
             hash_concurrency,
             client_ip_header: self.client_ip_header,

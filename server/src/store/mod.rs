@@ -3,8 +3,8 @@
 //! migrations (`migrations/sqlite`, `migrations/postgres`) with the same constraints; every
 //! query is written once, with `$n` placeholders both engines understand.
 //!
-//! `Store` is the handle; `users.rs`, `sessions.rs`, `passkeys.rs` and `ceremonies.rs` hold its
-//! queries of those tables, `login_failures.rs` the shared brute-force counts, `cache.rs` the
+//! `Store` is the handle; `users.rs`, `sessions.rs`, `passkeys.rs`, `ceremonies.rs` and
+//! `two_step.rs` hold its queries of those tables, `login_failures.rs` the shared brute-force counts, `cache.rs` the
 //! memory that spares the token path a round trip, `listener.rs` what keeps that memory exact across instances, and
 //! `touches.rs` the writer of sessions' last use.
 
@@ -16,6 +16,7 @@ mod login_failures;
 mod passkeys;
 mod sessions;
 mod touches;
+mod two_step;
 mod users;
 
 pub use cache::ActiveSession;
@@ -24,6 +25,7 @@ pub use error::StoreError;
 pub use login_failures::{FailureCounter, FailureKey};
 pub use passkeys::{PasskeyRecord, StoredPasskey};
 pub use sessions::{NewSession, SessionRecord, SignInMethod};
+pub use two_step::TwoStepRecord;
 pub use users::User;
 
 use crate::tasks::Tasks;

@@ -5,7 +5,12 @@ use super::{cache::ActiveSession, on_pool, random_id, Store, StoreError};
 /// How a session began.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SignInMethod {
+    /// A password alone (the account has no two-step verification).
     Password,
+    /// A password and a code from the authenticator app.
+    PasswordAndCode,
+    /// A password and one of the account's recovery codes.
+    RecoveryCode,
     Passkey,
 }
 
@@ -14,6 +19,8 @@ impl SignInMethod {
     pub fn as_str(self) -> &'static str {
         match self {
             SignInMethod::Password => "password",
+            SignInMethod::PasswordAndCode => "password_and_code",
+            SignInMethod::RecoveryCode => "recovery_code",
             SignInMethod::Passkey => "passkey",
         }
     }
@@ -27,7 +34,7 @@ pub struct SessionRecord {
     pub last_used_at: i64,
     pub address: String,
     pub user_agent: String,
-    /// "password" or "passkey" ([`SignInMethod`]).
+    /// [`SignInMethod::as_str`].
     pub signed_in_with: String,
 }
 

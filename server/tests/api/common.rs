@@ -75,6 +75,33 @@ impl TestApp {
         }
     }
 
+    /// The text values `query` selects from the app's database (one column), for what the API
+    /// never shows (what is stored of a secret).
+    pub async fn query_strings(&self, query: &str) -> Vec<String> {
+        let query = sqlx::AssertSqlSafe(query.to_owned());
+        match &self.postgres {
+            Some(db) => {
+                let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+                let rows = sqlx::query_scalar::<_, String>(query)
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
+                pool.close().await;
+                rows
+            }
+            None => {
+                let url = format!("sqlite:{}", self._data.path().join("test.db").display());
+                let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+                let rows = sqlx::query_scalar::<_, String>(query)
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
+                pool.close().await;
+                rows
+            }
+        }
+    }
+
     /// The origin pages of this app are opened at (`PUBLIC_URL`'s default).
     pub fn origin(&self) -> String {
         format!("http://localhost:{}", self.addr.port())

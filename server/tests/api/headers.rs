@@ -146,6 +146,39 @@ async fn openapi_document_describes_the_schemes_and_limits() {
     }
 }
 
+/// The `X-OTP` header is documented on every operation that takes a password (Basic), and on
+/// no other; the 401 names its `X-OTP: required` answer.
+#[tokio::test]
+async fn openapi_document_describes_the_one_time_code_header() {
+    let app = TestApp::spawn().await;
+    let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    let mut with_basic = 0;
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let takes_basic = operation["security"].to_string().contains("\"basic\"");
+            let header = operation["parameters"].as_array().and_then(|parameters| {
+                parameters
+                    .iter()
+                    .find(|p| p["name"] == "X-OTP" && p["in"] == "header")
+            });
+            assert_eq!(header.is_some(), takes_basic, "{method} {path}");
+            if let Some(header) = header {
+                with_basic += 1;
+                assert_eq!(header["required"], false);
+                assert!(operation["responses"]["401"]["headers"]["X-OTP"].is_object());
+            }
+        }
+    }
+    assert!(with_basic >= 10, "{with_basic}");
+    for operation in ["post", "put", "delete", "get"] {
+        assert!(
+            doc["paths"]["/api/users/me/totp"][operation].is_object(),
+            "{operation}"
+        );
+    }
+    assert!(doc["paths"]["/api/users/me/recovery-codes"]["post"].is_object());
+}
+
 #[tokio::test]
 async fn every_response_carries_a_request_id_and_keeps_a_proxys() {
     let app = TestApp::spawn().await;

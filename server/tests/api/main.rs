@@ -16,3 +16,4 @@ mod registration;
 mod revocation;
 mod sessions;
 mod transcript;
+mod two_step;

@@ -125,12 +125,46 @@ async fn error_messages_never_echo_the_password() {
 
 #[tokio::test]
 async fn minimum_password_length_is_configurable() {
-    let app = TestApp::spawn_with(|config| config.min_password_chars = 10).await;
+    let app = TestApp::spawn_with(|config| config.password_rules.min_chars = 10).await;
     let response = app.register("miguel", "python").await;
     assert_eq!(response.status(), 400);
     let message = assert_json_error(response).await;
     assert!(message.contains("10"), "{message}");
     assert_eq!(app.register("miguel", "python-python").await.status(), 201);
+}
+
+/// ASVS 5.0 6.2.4, with `REFUSE_COMMON_PASSWORDS` on (the production setting): a password on
+/// the list is refused for a new account and for a change, in any case; off (the default), the
+/// original's `python` works.
+#[tokio::test]
+async fn common_passwords_are_refused_when_the_setting_is_on() {
+    let app = TestApp::spawn_with(|config| config.password_rules.refuse_common = true).await;
+    for common in ["python", "password1", "Iloveyou", "qwertyuiop"] {
+        let response = app.register("miguel", common).await;
+        assert_eq!(response.status(), 400, "{common}");
+        let message = assert_json_error(response).await;
+        assert!(message.contains("most common"), "{message}");
+    }
+    assert_eq!(
+        app.register("miguel", "plum-kettle-orbit").await.status(),
+        201
+    );
+    let token = app.token("miguel", "plum-kettle-orbit").await;
+    let change = app
+        .client
+        .put(app.url("/api/users/me/password"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({
+            "current_password": "plum-kettle-orbit", "new_password": "letmein"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(change.status(), 400);
+    assert!(assert_json_error(change).await.contains("most common"));
+
+    let default = TestApp::spawn().await;
+    assert_eq!(default.register("miguel", "python").await.status(), 201);
 }
 
 #[tokio::test]
@@ -217,4 +251,22 @@ async fn unknown_api_paths_and_methods_are_json() {
     let response = app.get("/api/users").await;
     assert_eq!(response.status(), 405);
     assert_json_error(response).await;
+}
+
+/// ASVS 5.0 6.3.2: a fresh install has no account at all, so no default one to guess.
+#[tokio::test]
+async fn a_fresh_install_has_no_accounts() {
+    let app = TestApp::spawn().await;
+    for id in 0..3 {
+        assert_eq!(app.get(&format!("/api/users/{id}")).await.status(), 404);
+    }
+    for (user, password) in [
+        ("admin", "admin"),
+        ("root", "root"),
+        ("sa", ""),
+        ("admin", "password"),
+    ] {
+        let response = app.get_basic("/api/token", user, password).await;
+        assert_eq!(response.status(), 401, "{user}");
+    }
 }

@@ -2,7 +2,11 @@
 
 use crate::{
     harness::Running,
-    support::{client::session_of, passkey::TestPasskey},
+    support::{
+        client::session_of,
+        passkey::TestPasskey,
+        two_step::{wait_for_a_fresh_step, AuthenticatorApp},
+    },
 };
 use serde_json::{json, Value};
 
@@ -213,4 +217,126 @@ async fn passkeys_added_removed_and_signed_in_with_are_audited() {
         "{log}"
     );
     assert!(!log.contains("python"), "a password reached the log: {log}");
+}
+
+/// Two-step verification, from setup to an operator's reset: every event audited, and neither
+/// the secret, a code nor a recovery code in the log. The reset is the same binary's
+/// `account reset-two-step` subcommand, on the same database.
+#[tokio::test]
+async fn two_step_events_are_audited_and_an_operator_can_reset_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start_with(dir.path(), &[]).await;
+    let api = &server.api;
+    let token = api.token_for("miguel", "python").await;
+    wait_for_a_fresh_step().await;
+    let setup = api.begin_totp(&token).await;
+    let key = setup["secret"].as_str().unwrap().to_owned();
+    let phone = AuthenticatorApp::from_setup_key(&key);
+    let wrong = if phone.code(1) == "999999" {
+        "999998"
+    } else {
+        "999999"
+    };
+    assert_eq!(api.confirm_totp(&token, wrong).await.status(), 403);
+    let confirmed = api.confirm_totp(&token, &phone.code(1)).await;
+    assert_eq!(confirmed.status(), 200);
+    let body: Value = confirmed.json().await.unwrap();
+    let codes: Vec<String> = body["recovery_codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|code| code.as_str().unwrap().to_owned())
+        .collect();
+    let code = phone.code(0);
+    let with = |code: &str| {
+        let code = code.to_owned();
+        async move {
+            api.get_basic_with_code("/api/token", "miguel", "python", &code)
+                .await
+        }
+    };
+    assert_eq!(with(&code).await.status(), 200);
+    assert_eq!(with(&code).await.status(), 401, "replayed");
+    assert_eq!(with("000000x").await.status(), 401, "refused");
+    assert_eq!(with(&codes[0]).await.status(), 200, "recovery code");
+    assert_eq!(
+        api.get_basic("/api/token", "miguel", "python")
+            .await
+            .status(),
+        401
+    );
+
+    // The operator's reset, on the same database, while the server runs.
+    let reset = crate::harness::command(dir.path(), crate::harness::free_port())
+        .args(["account", "reset-two-step", "miguel"])
+        .output()
+        .unwrap();
+    assert!(reset.status.success(), "{reset:?}");
+    let said = String::from_utf8_lossy(&reset.stdout);
+    assert!(said.contains("now off"), "{said}");
+    let log_of_reset = String::from_utf8_lossy(&reset.stderr).into_owned()
+        + &String::from_utf8_lossy(&reset.stdout);
+    assert!(
+        log_of_reset.contains("event=\"two_step_off\"") || log_of_reset.contains("two_step_off"),
+        "{log_of_reset}"
+    );
+    let again = crate::harness::command(dir.path(), crate::harness::free_port())
+        .args(["account", "reset-two-step", "nobody"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&again.stdout).contains("no account"));
+    api.token("miguel", "python").await;
+    assert!(server.terminate().success());
+
+    let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap() + &log_of_reset;
+    let audit: Vec<&str> = log.lines().filter(|l| l.contains("audit")).collect();
+    let has = |what: &[&str]| {
+        audit
+            .iter()
+            .any(|line| what.iter().all(|part| line.contains(part)))
+    };
+    for outcome in [
+        "setup_code_refused",
+        "code_required",
+        "code_accepted",
+        "replay_refused",
+        "code_refused",
+    ] {
+        let expected = format!("outcome=\"{outcome}\"");
+        assert!(
+            has(&["event=\"two_step\"", &expected, "username=\"miguel\""]),
+            "{outcome}: {log}"
+        );
+    }
+    assert!(
+        has(&["outcome=\"recovery_code_used\"", "recovery_codes_left=9"]),
+        "{log}"
+    );
+    assert!(
+        has(&["event=\"two_step_on\"", "address=127.0.0.1"]),
+        "{log}"
+    );
+    assert!(has(&["event=\"two_step_off\"", "by=\"operator\""]), "{log}");
+    assert!(
+        has(&[
+            "event=\"session_started\"",
+            "signed_in_with=\"password_and_code\""
+        ]),
+        "{log}"
+    );
+    assert!(
+        has(&[
+            "event=\"session_started\"",
+            "signed_in_with=\"recovery_code\""
+        ]),
+        "{log}"
+    );
+    let mut secrets = vec![key.clone(), key.to_lowercase(), code];
+    for recovery in &codes {
+        secrets.push(recovery.clone());
+        secrets.push(recovery.replace('-', ""));
+    }
+    for secret in secrets {
+        assert!(!log.contains(&secret), "{secret} reached the log: {log}");
+    }
 }

@@ -10,7 +10,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_rest-auth");
 
 /// Every setting the binary reads from the environment: each must come from the test alone,
 /// not from whoever runs it, and each must be in `--help`.
-pub const SETTINGS: [&str; 22] = [
+pub const SETTINGS: [&str; 23] = [
     "DATABASE_URL",
     "DATABASE_MAX_CONNECTIONS",
     "DATABASE_ACQUIRE_TIMEOUT_SECONDS",
@@ -21,6 +21,7 @@ pub const SETTINGS: [&str; 22] = [
     "TOKEN_TTL_SECONDS",
     "SESSION_MAX_SECONDS",
     "MIN_PASSWORD_LENGTH",
+    "REFUSE_COMMON_PASSWORDS",
     "LOGIN_FAILURES_PER_USERNAME",
     "LOGIN_FAILURE_WINDOW_USERNAME_SECONDS",
     "LOGIN_FAILURES_PER_ADDRESS",

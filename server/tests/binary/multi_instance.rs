@@ -287,3 +287,33 @@ async fn a_passkey_ceremony_begun_on_one_instance_is_finished_on_the_other_once(
         200
     );
 }
+
+/// A code accepted by one instance is refused by the other (the last accepted step is kept in
+/// the database, moved forward by one conditional UPDATE); so is a recovery code used on one.
+#[tokio::test]
+#[ignore = "needs TEST_POSTGRES_URL"]
+async fn a_code_used_on_one_instance_is_refused_on_the_other() {
+    let pair = Pair::start(&[]).await;
+    let (a, b) = (&pair.a.api, &pair.b.api);
+    let token = a.token_for("miguel", "python").await;
+    let (phone, codes) = b.turn_on_two_step(&token).await;
+    let code = phone.code(0);
+    let with = |api: &Api, code: &str| {
+        let (api, code) = (api.clone(), code.to_owned());
+        async move {
+            api.get_basic_with_code("/api/token", "miguel", "python", &code)
+                .await
+                .status()
+                .as_u16()
+        }
+    };
+    // Both instances at once: exactly one accepts it.
+    let (first, second) = tokio::join!(with(a, &code), with(b, &code));
+    let mut statuses = [first, second];
+    statuses.sort();
+    assert_eq!(statuses, [200, 401]);
+    assert_eq!(with(a, &code).await, 401);
+    assert_eq!(with(b, &code).await, 401);
+    assert_eq!(with(a, &codes[0]).await, 200);
+    assert_eq!(with(b, &codes[0]).await, 401);
+}

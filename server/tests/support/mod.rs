@@ -10,3 +10,4 @@ pub mod passkey;
 pub mod postgres;
 pub mod postgres_server;
 pub mod tcp_link;
+pub mod two_step;

@@ -1,0 +1,205 @@
+//! Turning two-step verification on and off, and renewing recovery codes. The code checks at
+//! sign-in are `auth::second_factor`'s; this is the account's side of it.
+//!
+//! Setting up takes two requests: begin (a fresh secret, kept sealed as pending; the account
+//! is unchanged) and confirm with a first code, which proves the app holds the secret and
+//! turns it on with a new set of recovery codes, shown once. Turning it off and renewing the
+//! codes need the password again, so a stolen token alone cannot.
+
+use crate::{
+    accounts::{AccountError, Accounts},
+    audit,
+    auth::{
+        second_factor::{recovery_codes, totp},
+        AuthError, Authenticator, Caller,
+    },
+    clock::unix_now,
+    store::{Store, StoreError},
+};
+use app::api::Secret;
+use qrcode::{render::svg, QrCode};
+
+#[derive(Debug, thiserror::Error)]
+pub enum TwoStepError {
+    #[error("two-step verification is already on")]
+    AlreadyOn,
+    #[error("two-step verification is not on")]
+    NotOn,
+    #[error("no setup to confirm")]
+    NothingToConfirm,
+    #[error("wrong code")]
+    WrongCode,
+    #[error(transparent)]
+    Account(#[from] AccountError),
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+}
+
+impl From<StoreError> for TwoStepError {
+    fn from(error: StoreError) -> Self {
+        TwoStepError::Auth(error.into())
+    }
+}
+
+/// A setup begun: what the authenticator app needs.
+pub struct Setup {
+    /// The setup key, base32.
+    pub secret: Secret,
+    pub otpauth_url: String,
+    /// The QR code of `otpauth_url`, as an SVG document.
+    pub qr_svg: String,
+}
+
+/// Whether the account uses two-step verification.
+pub struct Status {
+    pub on: bool,
+    pub recovery_codes_left: i64,
+}
+
+#[derive(Clone)]
+pub struct TwoStep {
+    store: Store,
+    auth: Authenticator,
+    accounts: Accounts,
+}
+
+impl TwoStep {
+    pub fn new(store: Store, auth: Authenticator, accounts: Accounts) -> Self {
+        TwoStep {
+            store,
+            auth,
+            accounts,
+        }
+    }
+
+    pub async fn status(&self, caller: &Caller) -> Result<Status, TwoStepError> {
+        let on = self.is_on(caller.id).await?;
+        let recovery_codes_left = match on {
+            true => self.store.recovery_codes_left(caller.id).await?,
+            false => 0,
+        };
+        Ok(Status {
+            on,
+            recovery_codes_left,
+        })
+    }
+
+    /// A fresh secret for the caller's authenticator app, kept (sealed) as the pending one in
+    /// place of any earlier pending one. Refused while two-step is on: replacing the app goes
+    /// through turning it off, which needs the password.
+    pub async fn begin(&self, caller: &Caller) -> Result<Setup, TwoStepError> {
+        if self.is_on(caller.id).await? {
+            return Err(TwoStepError::AlreadyOn);
+        }
+        let secret = totp::new_secret();
+        let sealed = self.auth.second_factor().sealer().seal(caller.id, &secret);
+        self.store.begin_two_step(caller.id, &sealed).await?;
+        let otpauth_url = totp::otpauth_url(&secret, &caller.username);
+        Ok(Setup {
+            secret: Secret::new(totp::setup_key(&secret)),
+            qr_svg: qr_svg(&otpauth_url),
+            otpauth_url,
+        })
+    }
+
+    /// Turns two-step verification on, given a current code of the pending secret; the new
+    /// recovery codes, to show once. A wrong code counts against the brute-force limits.
+    pub async fn confirm(&self, caller: &Caller, code: &str) -> Result<Vec<String>, TwoStepError> {
+        self.auth
+            .refuse_if_locked(&caller.username, caller.address)
+            .await?;
+        let record = self.store.two_step(caller.id).await?;
+        if record
+            .as_ref()
+            .is_some_and(|record| record.secret.is_some())
+        {
+            return Err(TwoStepError::AlreadyOn);
+        }
+        let sealed = record
+            .and_then(|record| record.pending_secret)
+            .ok_or(TwoStepError::NothingToConfirm)?;
+        let secret = self
+            .auth
+            .second_factor()
+            .sealer()
+            .open(caller.id, &sealed)
+            .map_err(AuthError::from)?;
+        let now = unix_now();
+        let code = code.replace(' ', "");
+        let Some(step) = totp::matching_step(&secret, &code, u64::try_from(now).unwrap_or(0))
+        else {
+            audit::two_step_setup_refused(caller.id, &caller.username, caller.address);
+            self.auth
+                .record_failed_code(&caller.username, caller.address)
+                .await?;
+            return Err(TwoStepError::WrongCode);
+        };
+        let (codes, digests) = recovery_codes::new_set();
+        let step = i64::try_from(step).unwrap_or(i64::MAX);
+        if !self
+            .store
+            .confirm_two_step(caller.id, &sealed, step, now, &digests)
+            .await?
+        {
+            return Err(TwoStepError::NothingToConfirm);
+        }
+        audit::two_step_on(caller.id, &caller.username, caller.address);
+        Ok(codes)
+    }
+
+    /// Turns two-step verification off, given the password.
+    pub async fn turn_off(&self, caller: &Caller, password: Secret) -> Result<(), TwoStepError> {
+        self.accounts.confirm_password(caller, password).await?;
+        if !self.store.end_two_step(caller.id).await? {
+            return Err(TwoStepError::NotOn);
+        }
+        audit::two_step_off(caller.id, &caller.username, Some(caller.address));
+        Ok(())
+    }
+
+    /// A new set of recovery codes in place of the old, given the password.
+    pub async fn renew_recovery_codes(
+        &self,
+        caller: &Caller,
+        password: Secret,
+    ) -> Result<Vec<String>, TwoStepError> {
+        self.accounts.confirm_password(caller, password).await?;
+        let (codes, digests) = recovery_codes::new_set();
+        if !self.store.set_recovery_codes(caller.id, &digests).await? {
+            return Err(TwoStepError::NotOn);
+        }
+        audit::recovery_codes_renewed(caller.id, &caller.username, codes.len(), caller.address);
+        Ok(codes)
+    }
+
+    async fn is_on(&self, user_id: i64) -> Result<bool, StoreError> {
+        Ok(self
+            .store
+            .two_step(user_id)
+            .await?
+            .is_some_and(|record| record.secret.is_some()))
+    }
+}
+
+/// For an operator (`rest-auth account reset-two-step <username>`), when the user lost both
+/// the app and the recovery codes: turns two-step off for `username`. Whether it was on;
+/// `None` when there is no such account.
+pub async fn reset(store: &Store, username: &str) -> Result<Option<bool>, StoreError> {
+    let Some(user) = store.find_user_by_name(username).await? else {
+        return Ok(None);
+    };
+    let was_on = store.end_two_step(user.id).await?;
+    if was_on {
+        audit::two_step_off(user.id, &user.username, None);
+    }
+    Ok(Some(was_on))
+}
+
+/// The QR code of `url`, as an SVG document scaled by the page (no fixed size).
+fn qr_svg(url: &str) -> String {
+    QrCode::new(url.as_bytes())
+        .expect("an otpauth URL fits in a QR code")
+        .render::<svg::Color>()
+        .min_dimensions(200, 200)
+        .build()
+}
