@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import { test, expect, uniqueName, open, fillCredentials, addAuthenticator } from './fixtures';
+import { test, expect, uniqueName, open, fillCredentials, addAuthenticator, totpCode, freshTotpStep } from './fixtures';
 
 // Every page, signed out and signed in, in light and dark: no serious or critical axe-core
 // violation (WCAG 2.x A and AA rules, colour contrast included).
@@ -16,6 +16,8 @@ async function seriousViolations(page: import('@playwright/test').Page) {
 
 for (const scheme of ['light', 'dark'] as const) {
   test(`no serious accessibility violations, ${scheme} theme`, async ({ page, request }) => {
+    // Every page and state in one test: longer than the default 30 s.
+    test.setTimeout(90_000);
     await page.emulateMedia({ colorScheme: scheme });
     for (const path of PAGES) {
       await open(page, path);
@@ -51,6 +53,28 @@ for (const scheme of ['light', 'dark'] as const) {
     expect(await seriousViolations(page), `/account removing a passkey (${scheme})`).toEqual([]);
     // Gone before the log-in page, whose autofill it would answer at once.
     await authenticator.cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: authenticator.id });
+    // Two-step verification: the setup with a wrong code's message, then the recovery codes.
+    await page.getByRole('button', { name: 'Set up two-step verification' }).click();
+    const key = (await page.locator('code.setup-key').textContent())!.replace(/\s/g, '');
+    const codeField = page.getByLabel('2. Code from your authenticator app');
+    await freshTotpStep();
+    await codeField.fill(totpCode(key) === '000000' ? '111111' : '000000');
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    await expect(codeField).toHaveAttribute('aria-invalid', 'true');
+    expect(await seriousViolations(page), `/account two-step setup (${scheme})`).toEqual([]);
+    await codeField.fill(totpCode(key, 1));
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    await expect(page.getByRole('heading', { name: 'Your recovery codes' })).toBeVisible();
+    expect(await seriousViolations(page), `/account recovery codes (${scheme})`).toEqual([]);
+    // The log-in page's second step, with a wrong code's message.
+    await open(page, '/login');
+    await fillCredentials(page, name, 'correct horse battery');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    const loginCode = page.getByLabel('Code from your authenticator app, or a recovery code');
+    await loginCode.fill(totpCode(key) === '000000' ? '111111' : '000000');
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await expect(loginCode).toHaveAttribute('aria-invalid', 'true');
+    expect(await seriousViolations(page), `/login code step with an error (${scheme})`).toEqual([]);
     // An error message on a form.
     await open(page, '/login');
     await fillCredentials(page, name, 'wrong password!');

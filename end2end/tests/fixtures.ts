@@ -1,4 +1,5 @@
 import { test as base, expect, type CDPSession, type Page } from '@playwright/test';
+import { createHmac } from 'node:crypto';
 
 /** A username no other test (or earlier run) has used: at most 32 characters. */
 export function uniqueName(prefix: string): string {
@@ -97,4 +98,30 @@ export async function addAuthenticator(page: Page, isUserVerified = true): Promi
     },
   });
   return { cdp, id: authenticatorId };
+}
+
+/**
+ * The code an authenticator app shows for a setup key (RFC 6238: HMAC-SHA-1, 30 s steps, six
+ * digits), `stepsBack` steps before now: computed here, independently of the server.
+ */
+export function totpCode(setupKey: string, stepsBack = 0): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const char of setupKey.replace(/[\s=]/g, '').toUpperCase()) {
+    bits += alphabet.indexOf(char).toString(2).padStart(5, '0');
+  }
+  const bytes = Buffer.from(bits.match(/.{8}/g)!.map((byte) => parseInt(byte, 2)));
+  const step = Math.floor(Date.now() / 1000 / 30) - stepsBack;
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', bytes).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return value.toString().padStart(6, '0');
+}
+
+/** Waits, when fewer than 4 s of the current 30 s step are left, for the next one. */
+export async function freshTotpStep(): Promise<void> {
+  const intoStep = (Date.now() / 1000) % 30;
+  if (intoStep >= 26) await new Promise((resolve) => setTimeout(resolve, (30 - intoStep) * 1000 + 200));
 }

@@ -1,4 +1,4 @@
-import { test, expect, uniqueName, open, fillCredentials, addAuthenticator } from './fixtures';
+import { test, expect, uniqueName, open, fillCredentials, addAuthenticator, totpCode, freshTotpStep } from './fixtures';
 
 // From a 320 px phone to a desktop, light and dark: nothing wider than the screen. Each page is
 // also photographed into test-results/screenshots/ (kept out of the repository, like all test
@@ -11,6 +11,7 @@ const SIZES = [
 for (const size of SIZES) {
   for (const scheme of ['light', 'dark'] as const) {
     test(`layout fits a ${size.name} (${size.width} px), ${scheme}`, async ({ page }, info) => {
+      test.setTimeout(60_000);
       await page.setViewportSize({ width: size.width, height: size.height });
       await page.emulateMedia({ colorScheme: scheme });
       const shotDir = process.env.SCREENSHOT_DIR ?? `${info.project.outputDir}/screenshots`;
@@ -45,11 +46,31 @@ for (const size of SIZES) {
       await open(page, '/account');
       await expect(page.getByText('This device')).toBeVisible();
       // With a passkey listed, its rename form open (the longest a row gets).
-      await addAuthenticator(page);
+      const authenticator = await addAuthenticator(page);
       await page.getByRole('button', { name: 'Add a passkey' }).click();
       await expect(page.locator('li.passkey')).toHaveCount(1);
       await page.getByRole('button', { name: /^Rename passkey / }).click();
       await shoot('account');
+      // Two-step verification: the setup (QR code, key, code field), then the recovery codes.
+      await page.getByRole('button', { name: 'Set up two-step verification' }).click();
+      await expect(page.getByRole('img', { name: /QR code/ })).toBeVisible();
+      await shoot('account-two-step-setup');
+      const key = (await page.locator('code.setup-key').textContent())!.replace(/\s/g, '');
+      await freshTotpStep();
+      await page.getByLabel('2. Code from your authenticator app').fill(totpCode(key, 1));
+      await page.getByRole('button', { name: 'Turn on' }).click();
+      await expect(page.getByRole('heading', { name: 'Your recovery codes' })).toBeVisible();
+      await shoot('account-recovery-codes');
+      // The log-in page's second step (no authenticator: its autofill would answer at once).
+      await authenticator.cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: authenticator.id });
+      const logOut = page.getByRole('navigation').getByRole('button', { name: 'Log out' });
+      await logOut.click();
+      await expect(logOut).toHaveCount(0);
+      await open(page, '/login');
+      await fillCredentials(page, name, 'correct horse battery');
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await expect(page.getByLabel('Code from your authenticator app, or a recovery code')).toBeFocused();
+      await shoot('login-code');
     });
   }
 }

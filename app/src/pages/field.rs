@@ -90,6 +90,9 @@ pub fn CheckedInput(
     #[prop(into)] input_type: Signal<&'static str>,
     autocomplete: &'static str,
     input_ref: NodeRef<Input>,
+    /// The on-screen keyboard to offer (`numeric` for codes).
+    #[prop(optional)]
+    inputmode: Option<&'static str>,
 ) -> impl IntoView {
     let problem_id = format!("{id}-problem");
     // The value the server renders (`bind:value` sets the property, which HTML cannot show).
@@ -102,6 +105,7 @@ pub fn CheckedInput(
             value=initial
             type=input_type
             autocomplete=autocomplete
+            inputmode=inputmode
             autocapitalize="none"
             spellcheck="false"
             aria-describedby=problem_id.clone()

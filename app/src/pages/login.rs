@@ -1,4 +1,8 @@
-use super::{credentials_form::CredentialsForm, query_param};
+use super::{
+    credentials_form::CredentialsForm,
+    field::{all_pass, CheckedForm, CheckedInput, Field},
+    query_param,
+};
 use crate::preload::PreloadIsland;
 use crate::{
     api::{
@@ -9,7 +13,7 @@ use crate::{
     redirect::local_path,
     session::{go_to, Session, SESSION_ENDED},
 };
-use leptos::{prelude::*, task::spawn_local};
+use leptos::{html::Input, prelude::*, task::spawn_local};
 use leptos_meta::Title;
 use web_sys::AbortController;
 
@@ -53,11 +57,20 @@ fn LoginForm() -> impl IntoView {
     };
     // The last passkey attempt's failure, shown in the form's message line.
     let passkey_failure = RwSignal::new(None::<String>);
+    // A right username and password whose account wants a code too: kept (in this page's
+    // memory only) while the second step asks for it, so they are not asked for again.
+    let second_step = RwSignal::new(None::<(String, String)>);
     // Exchanges the password for a token (which signs the user in).
     let log_in = Action::new_local(move |(username, password): &(String, String)| {
         let (username, password) = (username.clone(), password.clone());
         passkey_failure.set(None);
-        async move { sign_in_with_password(session, &username, &password).await }
+        async move {
+            let result = sign_in_with_password(session, &username, &password, None).await;
+            if let Err(PasswordRefusal::CodeRequired) = result {
+                second_step.set(Some((username, password)));
+            }
+            result
+        }
     });
     // Asks for a passkey at once (the button).
     let with_passkey = Action::new_local(move |_: &()| {
@@ -88,9 +101,14 @@ fn LoginForm() -> impl IntoView {
     Effect::new(move |_| start_autofill());
     // Signed in: back where the user was sent from (`/login?next=/hello`), or the greeting.
     Effect::new(move |_| {
-        if let Some(Ok(())) = log_in.value().get() {
-            stop_autofill();
-            go_to(&next.get_value());
+        match log_in.value().get() {
+            Some(Ok(())) => {
+                stop_autofill();
+                go_to(&next.get_value());
+            }
+            // The form gives way to the code's: no passkey is offered in a field that is gone.
+            Some(Err(PasswordRefusal::CodeRequired)) => stop_autofill(),
+            _ => {}
         }
     });
     Effect::new(move |_| match with_passkey.value().get() {
@@ -111,16 +129,30 @@ fn LoginForm() -> impl IntoView {
             return Some(message);
         }
         match log_in.value().get() {
-            Some(Err(message)) => Some(message),
+            Some(Err(PasswordRefusal::CodeRequired)) => None,
+            Some(Err(refusal)) => Some(refusal.message()),
             Some(Ok(())) => None,
             None if session.ended_for().is_some() => Some(SESSION_ENDED.to_owned()),
             None => sent_too_early.then(|| SEND_AGAIN.to_owned()),
         }
     });
 
+    let start_over = move || {
+        second_step.set(None);
+        log_in.value().set(None);
+        start_autofill();
+    };
+
     view! {
+        <Show
+            when=move || second_step.with(Option::is_none)
+            fallback=move || {
+                let (username, password) = second_step.get_untracked().unwrap_or_default();
+                view! { <CodeStep session username password next=next.get_value() start_over/> }
+            }
+        >
         <CredentialsForm
-            initial_username=username
+            initial_username=username.clone()
             prefill_username=Signal::derive(move || session.ended_for())
             submit_label="Log in"
             username_autocomplete="username webauthn"
@@ -149,6 +181,86 @@ fn LoginForm() -> impl IntoView {
                 "Sign in with a passkey"
             </button>
         </div>
+        </Show>
+    }
+}
+
+/// What the second step says when the API refused the code.
+pub const WRONG_CODE: &str = "That code is not correct, or was used already. Enter the code \
+    your authenticator app shows now, or an unused recovery code.";
+
+/// The second step of a sign-in for an account with two-step verification: the code from the
+/// authenticator app, or a recovery code, sent with the username and password already given.
+/// A wrong code keeps this step; "Start over" goes back to the password.
+#[component]
+fn CodeStep(
+    session: Session,
+    username: String,
+    password: String,
+    next: String,
+    start_over: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let code = Field::empty(|code| {
+        if code.trim().is_empty() {
+            Err("Enter the code from your authenticator app, or a recovery code.".into())
+        } else {
+            Ok(())
+        }
+    });
+    let code_input = NodeRef::<Input>::new();
+    let name = username.clone();
+    let verify = Action::new_local(move |code: &String| {
+        let (username, password, code) = (username.clone(), password.clone(), code.clone());
+        async move { sign_in_with_password(session, &username, &password, Some(&code)).await }
+    });
+    // The step replaces the password form: the focus comes here, where the next key goes.
+    request_animation_frame(move || {
+        if let Some(node) = code_input.get_untracked() {
+            let _ = node.focus();
+        }
+    });
+    Effect::new(move |_| match verify.value().get() {
+        Some(Ok(())) => go_to(&next),
+        Some(Err(PasswordRefusal::CodeRequired)) => {
+            code.reject(WRONG_CODE.to_owned());
+            if let Some(node) = code_input.get_untracked() {
+                let _ = node.focus();
+            }
+        }
+        _ => {}
+    });
+    let message = move || match verify.value().get() {
+        Some(Err(PasswordRefusal::Other(message))) if !verify.pending().get() => Some(message),
+        _ => None,
+    };
+    let submit = move || {
+        if !verify.pending().get_untracked() && all_pass(&[(code, code_input)]) {
+            verify.dispatch_local(code.value_untracked().trim().to_owned());
+        }
+    };
+    view! {
+        <CheckedForm on_submit=submit>
+            <p>
+                "Two-step verification is on for " <strong>{name}</strong> ". "
+                "Open your authenticator app for the code, or use one of your recovery codes."
+            </p>
+            <CheckedInput
+                id="code"
+                label="Code from your authenticator app, or a recovery code"
+                field=code
+                input_type="text"
+                autocomplete="one-time-code"
+                inputmode="numeric"
+                input_ref=code_input
+            />
+            <p class="error" role="alert">{message}</p>
+            <div class="actions">
+                <button type="submit" disabled=move || verify.pending().get()>"Verify"</button>
+                <button type="button" class="secondary" on:click=move |_| start_over()>
+                    "Start over"
+                </button>
+            </div>
+        </CheckedForm>
     }
 }
 
@@ -161,16 +273,38 @@ fn check_login_username(username: &str) -> Result<(), String> {
     validate_username(username)
 }
 
-/// Exchanges a password for a token, as curl's `-u user:password /api/token` does, and keeps
-/// the token. On failure, returns the message to show.
+/// Why a password sign-in did not happen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum PasswordRefusal {
+    /// The password was right; the account needs a (valid) code with it.
+    CodeRequired,
+    /// Anything else, as the message to show.
+    Other(String),
+}
+
+impl PasswordRefusal {
+    pub(super) fn message(&self) -> String {
+        match self {
+            PasswordRefusal::CodeRequired => WRONG_CODE.to_owned(),
+            PasswordRefusal::Other(message) => message.clone(),
+        }
+    }
+}
+
+/// Exchanges a password (and, for an account with two-step verification, a `code`) for a
+/// token, as curl's `-u user:password -H "X-OTP: code" /api/token` does, and keeps the token.
 pub(super) async fn sign_in_with_password(
     session: Session,
     username: &str,
     password: &str,
-) -> Result<(), String> {
-    let body = client::token_for_password(username, password)
+    code: Option<&str>,
+) -> Result<(), PasswordRefusal> {
+    let body = client::token_for_password(username, password, code)
         .await
-        .map_err(|failure| login_failure_message(&failure))?;
+        .map_err(|failure| match failure {
+            ApiFailure::CodeRequired(_) => PasswordRefusal::CodeRequired,
+            other => PasswordRefusal::Other(login_failure_message(&other)),
+        })?;
     session.sign_in(body.token.into_inner(), username.to_owned(), body.duration);
     Ok(())
 }

@@ -40,7 +40,9 @@ fn RegisterForm() -> impl IntoView {
             client::register(&username, &password)
                 .await
                 .map_err(|failure| failure.to_string())?;
-            sign_in_with_password(session, &username, &password).await
+            sign_in_with_password(session, &username, &password, None)
+                .await
+                .map_err(|refusal| refusal.message())
         }
     });
     Effect::new(move |_| {

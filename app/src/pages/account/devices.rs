@@ -98,6 +98,16 @@ pub fn Devices() -> impl IntoView {
     }
 }
 
+/// How a session began, in the words of "Signed in ... 2 hours ago".
+fn signed_in_with(method: &str) -> &'static str {
+    match method {
+        "passkey" => "with a passkey ",
+        "password_and_code" => "with password and code ",
+        "recovery_code" => "with password and a recovery code ",
+        _ => "with password ",
+    }
+}
+
 fn device_item(
     device: SessionBody,
     now: i64,
@@ -122,7 +132,7 @@ fn device_item(
             </p>
             <p class="muted">
                 "From " {device.address} ". Signed in "
-                {(device.signed_in_with == "passkey").then_some("with a passkey ")}
+                {signed_in_with(&device.signed_in_with)}
                 {when(device.started_at)}
                 " (" {time::local(device.started_at)} "), last used " {when(device.last_used_at)}
                 "."

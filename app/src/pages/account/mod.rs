@@ -1,10 +1,12 @@
-//! `/account`: the signed-in user's password, passkeys, devices, and the way out. Each section
+//! `/account`: the signed-in user's password, passkeys, two-step verification, devices, and the
+//! way out. Each section
 //! is a module of its own; this page only lays them out.
 
 mod delete;
 mod devices;
 mod passkeys;
 mod password;
+mod two_step;
 
 use super::field::Field;
 use crate::preload::PreloadIsland;
@@ -48,6 +50,7 @@ fn AccountPanel() -> impl IntoView {
             <p class="muted">"Signed in as " <strong>{move || session.username()}</strong> "."</p>
             <password::ChangePassword/>
             <passkeys::Passkeys/>
+            <two_step::TwoStep/>
             <devices::Devices/>
             <delete::DeleteAccount/>
         </Show>
@@ -55,7 +58,7 @@ fn AccountPanel() -> impl IntoView {
 }
 
 /// The rule of a field that asks for the password again, before a change a stolen token alone
-/// must not make (deleting the account, removing a passkey).
+/// must not make (deleting the account, removing a passkey, turning two-step verification off).
 fn password_to_confirm(password: &str) -> Result<(), String> {
     if password.is_empty() {
         Err("Enter your password to confirm.".into())
