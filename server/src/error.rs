@@ -22,6 +22,8 @@ pub const BASIC_CHALLENGE: &str = r#"Basic realm="Authentication Required""#;
 /// wants one (as GitHub's API asked Basic-auth clients).
 pub const ONE_TIME_CODE_HEADER: &str = "x-otp";
 const ONE_TIME_CODE_REQUIRED: &str = "required";
+/// The longest `X-OTP` value read (a recovery code with its dashes is 29).
+pub const MAX_ONE_TIME_CODE_CHARS: usize = 64;
 
 /// `Retry-After` of a 503: about one connection attempt's wait.
 const SERVICE_UNAVAILABLE_RETRY_SECS: u64 = 5;

@@ -3,7 +3,7 @@
 use super::client_addr::client_ip;
 use crate::{
     auth::{header::parse_authorization, Authenticator, Caller},
-    error::{ApiError, ONE_TIME_CODE_HEADER},
+    error::{ApiError, MAX_ONE_TIME_CODE_CHARS, ONE_TIME_CODE_HEADER},
     state::ClientIpHeader,
 };
 use axum::{
@@ -35,11 +35,19 @@ where
             .ok_or(ApiError::Unauthorized)?;
         let credentials =
             parse_authorization(header.as_bytes()).map_err(|_| ApiError::Unauthorized)?;
-        // A value that is not text is no code (and counts as a wrong one).
+        // A value that is not text is no code (and counts as a wrong one). No code or recovery
+        // code is longer than the documented limit: a longer value is refused as malformed,
+        // whoever sends it.
         let code = parts
             .headers
             .get(ONE_TIME_CODE_HEADER)
             .map(|value| value.to_str().unwrap_or("?"));
+        if code.is_some_and(|code| code.len() > MAX_ONE_TIME_CODE_CHARS) {
+            return Err(ApiError::BadRequest(format!(
+                "The X-OTP header holds at most {MAX_ONE_TIME_CODE_CHARS} characters: a \
+                 six-digit code or a recovery code."
+            )));
+        }
         let caller = Authenticator::from_ref(state)
             .authenticate(credentials, code, address)
             .await?;

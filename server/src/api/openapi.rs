@@ -2,6 +2,7 @@
 //! annotations and the shared body types as the routes are registered (see [`super::routes`]),
 //! so it changes when the code does.
 
+use crate::error::MAX_ONE_TIME_CODE_CHARS;
 use axum::{
     body::Bytes,
     http::{header::CONTENT_TYPE, HeaderValue},
@@ -87,12 +88,12 @@ pub fn describe_one_time_code(openapi: &mut utoipa::openapi::OpenApi) {
                     "With a password, for an account with two-step verification: the code \
                      from its authenticator app (six digits), or one of its recovery codes. \
                      Without a valid one such a password gets 401 with `X-OTP: required`. \
-                     Tokens never need it.",
+                     Tokens never need it. Longer than 64 characters: 400.",
                 ))
                 .schema(Some(
                     ObjectBuilder::new()
                         .schema_type(Type::String)
-                        .max_length(Some(64)),
+                        .max_length(Some(MAX_ONE_TIME_CODE_CHARS)),
                 ))
                 .build();
             operation

@@ -25,6 +25,9 @@ pub enum AuthFailures {
         headers(("Retry-After" = u64, description = "Seconds until the next attempt may run"))
     )]
     TooManyAttempts(ErrorBody),
+    /// An `X-OTP` header longer than 64 characters (or a malformed body, where there is one)
+    #[response(status = 400)]
+    MalformedCode(ErrorBody),
 }
 
 /// What an endpoint that reads a JSON body may answer besides its own responses.
