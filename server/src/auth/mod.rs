@@ -305,10 +305,7 @@ impl Authenticator {
         };
         let Some(user) = user else {
             self.record(LoginOutcome::Failure, username, address);
-            if let Some(lock) = self.throttle.record_failure(username, address).await? {
-                let retry_after = lock.retry_after_secs();
-                self.record(LoginOutcome::LockStarted { retry_after }, username, address);
-            }
+            self.count_towards_lock(username, address).await?;
             return Err(AuthError::Unauthorized);
         };
         self.record(LoginOutcome::Success, username, address);
@@ -364,7 +361,14 @@ impl Authenticator {
         username: &str,
         address: IpAddr,
     ) -> Result<(), AuthError> {
+        // Its own audit line is the code check's; the counter is the logins' one.
         self.metrics.login(LoginOutcome::Failure);
+        self.count_towards_lock(username, address).await
+    }
+
+    /// Counts one failure (a wrong password or code) against the limits, and audits the lock
+    /// it starts, if it uses one up.
+    async fn count_towards_lock(&self, username: &str, address: IpAddr) -> Result<(), AuthError> {
         if let Some(lock) = self.throttle.record_failure(username, address).await? {
             let retry_after = lock.retry_after_secs();
             self.record(LoginOutcome::LockStarted { retry_after }, username, address);
