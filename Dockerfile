@@ -15,7 +15,7 @@ RUN rustup toolchain install nightly --profile minimal
 WORKDIR /src
 COPY . .
 RUN bash -c 'source scripts/tools.sh && ensure_build_tools' \
- && PATH="/src/end2end/node_modules/.bin:$PATH" cargo leptos build --release --split
+ && PATH="/src/end2end/node_modules/.bin:$PATH" cargo leptos build --release --split --precompress
 
 FROM debian:bookworm-slim
 RUN apt-get update \

@@ -8,13 +8,14 @@
 source "$(dirname "$0")/tools.sh"
 ensure_build_tools
 command -v wrk >/dev/null || { say "installing wrk"; apt_install wrk; }
+ensure_nginx  # the phone behind a TLS proxy (scripts/bench.py)
 cd "$ROOT"
 
 say "release build"
-cargo leptos build --release --split
+cargo leptos build --release --split --precompress
 
-say "the bare axum server (the physical limit)"
-cargo build --release -p server --example bare_axum
+say "the bare axum server (the physical limit) and the per-layer server"
+cargo build --release -p server --example bare_axum --example layer_cost
 
 say "micro-benchmarks (criterion)"
 cargo bench -p server --bench auth -- --warm-up-time 1 --measurement-time 3

@@ -8,7 +8,7 @@ ensure_test_tools
 cd "$ROOT"
 
 say "release build"
-cargo leptos build --release --split
+cargo leptos build --release --split --precompress
 
 say "screenshots into docs/screenshots/"
 rm -rf docs/screenshots

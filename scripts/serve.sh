@@ -7,7 +7,7 @@ source "$(dirname "$0")/tools.sh"
 ensure_build_tools
 cd "$ROOT"
 say "building (release)"
-cargo leptos build --release --split
+cargo leptos build --release --split --precompress
 addr="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
 say "serving on $addr: open ${PUBLIC_URL:-http://localhost:${addr##*:}}"
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}"

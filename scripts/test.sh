@@ -37,7 +37,7 @@ else
 fi
 
 say "release build"
-cargo leptos build --release --split
+cargo leptos build --release --split --precompress
 ls -l target/site/pkg/
 
 say "API fuzzing (schemathesis, from /api/openapi.json)"

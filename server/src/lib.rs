@@ -3,7 +3,7 @@
 //!
 //! Imports point one way: `startup` → `http` → `api` → `passkeys`, `two_step` → `accounts` →
 //! `auth` → `store`, with
-//! `state`, `config`, `error`, `metrics`, `audit`, `clock` and `tasks` used by the layers
+//! `state`, `config`, `error`, `metrics`, `logging`, `audit`, `clock` and `tasks` used by the layers
 //! above them.
 
 pub mod accounts;
@@ -14,6 +14,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod logging;
 pub mod metrics;
 pub mod passkeys;
 pub mod startup;

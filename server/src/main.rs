@@ -1,6 +1,5 @@
 use server::config::{Config, Invocation};
-use std::{io::IsTerminal, process::ExitCode};
-use tracing_subscriber::EnvFilter;
+use std::process::ExitCode;
 
 // Leptos makes many small allocations per page; mimalloc serves them much faster than glibc's
 // malloc (see BENCHMARKS.md).
@@ -9,24 +8,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    // Colours only for a person at a terminal: escape codes would garble log files.
-    let ansi = std::io::stdout().is_terminal();
-    match std::env::var("LOG_FORMAT").as_deref() {
-        Ok("json") => tracing_subscriber::fmt()
-            .json()
-            .with_env_filter(filter)
-            .with_current_span(true)
-            .init(),
-        Ok("text") | Ok("") | Err(_) => tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_ansi(ansi)
-            .init(),
-        Ok(other) => {
-            eprintln!("rest-auth: LOG_FORMAT must be text or json, not {other:?}");
+    let _log = match server::logging::init() {
+        Ok(guard) => guard,
+        Err(message) => {
+            eprintln!("rest-auth: {message}");
             return ExitCode::FAILURE;
         }
-    }
+    };
 
     let result = match Config::from_args(std::env::args_os()) {
         Ok(Invocation::Help(text)) => {

@@ -1,8 +1,10 @@
 //! The figures behind `GET /metrics` (Prometheus text format): requests and their latency per
-//! route, method and status; login outcomes; active database connections. Kept per server
-//! instance (one registry in the app state), so each instance reports its own figures.
+//! route, method and status; login outcomes; active database connections; log lines dropped.
+//! Kept per server instance (one registry in the app state), so each instance reports its own
+//! figures. Recording a request allocates nothing: its labels are `&'static str`.
 
 use crate::audit::LoginOutcome;
+use axum::http::Method;
 use prometheus_client::{
     encoding::{text::encode, EncodeLabelSet},
     metrics::{
@@ -13,13 +15,17 @@ use prometheus_client::{
     },
     registry::Registry,
 };
-use std::{sync::Arc, time::Duration};
+use std::{
+    collections::HashSet,
+    sync::{atomic::Ordering, Arc, RwLock},
+    time::Duration,
+};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
     /// The route template (`/api/users/{id}`), so the number of series stays bounded.
-    route: String,
-    method: String,
+    route: &'static str,
+    method: &'static str,
     status: u16,
 }
 
@@ -36,6 +42,10 @@ pub struct Metrics {
     latency: HistogramFamily,
     logins: Family<LoginLabels, Counter>,
     db_connections: Gauge,
+    log_lines_dropped: Counter,
+    /// Each route template once, for the life of the process: the router's routes are a fixed,
+    /// small set, so labels can borrow from here instead of allocating per request.
+    routes: RwLock<HashSet<&'static str>>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -50,6 +60,7 @@ impl Metrics {
         let latency = HistogramFamily::new_with_constructor(latency_histogram);
         let logins = Family::<LoginLabels, Counter>::default();
         let db_connections = Gauge::default();
+        let log_lines_dropped = Counter::default();
         registry.register("http_requests", "HTTP requests answered", requests.clone());
         registry.register(
             "http_request_duration_seconds",
@@ -66,20 +77,27 @@ impl Metrics {
             "Database connections in use",
             db_connections.clone(),
         );
+        registry.register(
+            "log_lines_dropped",
+            "Log lines dropped because the log's queue was full (LOG_BUFFER_LINES)",
+            log_lines_dropped.clone(),
+        );
         Arc::new(Metrics {
             registry,
             requests,
             latency,
             logins,
             db_connections,
+            log_lines_dropped,
+            routes: RwLock::default(),
         })
     }
 
-    /// One answered request.
-    pub fn request(&self, route: String, method: String, status: u16, took: Duration) {
+    /// One answered request. `route`: the route template the router matched.
+    pub fn request(&self, route: &str, method: &Method, status: u16, took: Duration) {
         let labels = RequestLabels {
-            route,
-            method,
+            route: self.route(route),
+            method: method_label(method),
             status,
         };
         self.requests.get_or_create(&labels).inc();
@@ -95,13 +113,54 @@ impl Metrics {
         self.logins.get_or_create(&labels).inc();
     }
 
-    /// Everything, in the text format, with the pool's connections in use as of now.
+    /// `route`, from the process's set of route templates (added on first sight).
+    fn route(&self, route: &str) -> &'static str {
+        let known = self
+            .routes
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(route)
+            .copied();
+        known.unwrap_or_else(|| {
+            let mut routes = self.routes.write().unwrap_or_else(|e| e.into_inner());
+            match routes.get(route) {
+                Some(known) => known,
+                None => {
+                    let leaked: &'static str = Box::leak(route.into());
+                    routes.insert(leaked);
+                    leaked
+                }
+            }
+        })
+    }
+
+    /// Everything, in the text format, with the pool's connections in use and the log lines
+    /// dropped as of now.
     pub fn encode(&self, db_connections: u32) -> String {
         self.db_connections.set(i64::from(db_connections));
+        self.log_lines_dropped
+            .inner()
+            .fetch_max(crate::logging::dropped_lines(), Ordering::Relaxed);
         let mut text = String::new();
         if let Err(error) = encode(&mut text, &self.registry) {
             tracing::error!(%error, "encoding metrics failed");
         }
         text
+    }
+}
+
+/// The standard methods by name; anything else is `other`, so a client cannot add series.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "other",
     }
 }

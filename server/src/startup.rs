@@ -15,7 +15,7 @@ use crate::{
     http::{self, assets},
     metrics::Metrics,
     passkeys::Passkeys,
-    state::{AppState, ClientIpHeader, PublicUrl},
+    state::{AppState, ClientIpHeader, PublicUrl, Shared},
     store::{Store, StoreError, StoreTasks},
     tasks::Tasks,
     two_step::TwoStep,
@@ -143,7 +143,7 @@ async fn build_state(
         source,
     })?;
     let two_step = TwoStep::new(store.clone(), auth.clone(), accounts.clone());
-    let state = AppState {
+    let state = AppState::new(Shared {
         store,
         auth,
         accounts,
@@ -154,7 +154,7 @@ async fn build_state(
         client_ip_header: ClientIpHeader(config.client_ip_header.clone()),
         public_url: PublicUrl(config.public_url.clone()),
         leptos,
-    };
+    });
     Ok((state, store_work))
 }
 

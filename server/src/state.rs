@@ -13,8 +13,28 @@ use axum::{extract::FromRef, http::HeaderName};
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
 
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// What the handlers share, behind one `Arc`: axum clones the state for every request a
+/// handler answers, so a clone must be one reference count, not one per part (each of which
+/// every core would then fight over; measured in BENCHMARKS.md's table of layers).
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> AppState {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+pub struct Shared {
     pub store: Store,
     pub auth: Authenticator,
     pub accounts: Accounts,
@@ -28,6 +48,30 @@ pub struct AppState {
     /// leptos_axum's handlers find their options here. `site_pkg_dir` names the front end's
     /// version when its files are versioned (see http/assets.rs).
     pub leptos: LeptosOptions,
+}
+
+/// `State<Part>` for each part of [`Shared`] a handler may take.
+macro_rules! parts {
+    ($($field:ident: $part:ty),* $(,)?) => {
+        $(impl FromRef<AppState> for $part {
+            fn from_ref(state: &AppState) -> $part {
+                state.$field.clone()
+            }
+        })*
+    };
+}
+
+parts! {
+    store: Store,
+    auth: Authenticator,
+    accounts: Accounts,
+    passkeys: Passkeys,
+    two_step: TwoStep,
+    hashing: HashingPool,
+    metrics: Arc<Metrics>,
+    client_ip_header: ClientIpHeader,
+    public_url: PublicUrl,
+    leptos: LeptosOptions,
 }
 
 /// `CLIENT_IP_HEADER`: where a trusted proxy puts the client's address, if anywhere.

@@ -2,12 +2,12 @@
 
 use super::client_addr::client_ip;
 use crate::{
-    auth::{header::parse_authorization, Authenticator, Caller},
+    auth::{header::parse_authorization, Caller},
     error::{ApiError, MAX_ONE_TIME_CODE_CHARS, ONE_TIME_CODE_HEADER},
-    state::ClientIpHeader,
+    state::AppState,
 };
 use axum::{
-    extract::{FromRef, FromRequestParts},
+    extract::FromRequestParts,
     http::{header::AUTHORIZATION, request::Parts},
 };
 
@@ -19,16 +19,13 @@ use axum::{
 #[derive(Debug, Clone)]
 pub struct AuthUser(pub Caller);
 
-impl<S> FromRequestParts<S> for AuthUser
-where
-    S: Send + Sync,
-    Authenticator: FromRef<S>,
-    ClientIpHeader: FromRef<S>,
-{
+/// Takes the whole state, not `Authenticator: FromRef`: the parts are borrowed, not cloned, on
+/// every protected request.
+impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let address = client_ip(parts, &ClientIpHeader::from_ref(state));
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let address = client_ip(parts, &state.client_ip_header);
         let header = parts
             .headers
             .get(AUTHORIZATION)
@@ -48,9 +45,7 @@ where
                  six-digit code or a recovery code."
             )));
         }
-        let caller = Authenticator::from_ref(state)
-            .authenticate(credentials, code, address)
-            .await?;
+        let caller = state.auth.authenticate(credentials, code, address).await?;
         Ok(AuthUser(caller))
     }
 }

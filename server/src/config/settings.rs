@@ -29,7 +29,8 @@ pub enum Invocation {
 
 const AFTER_HELP: &str = "Each setting comes from its flag, else its environment variable, else \
     a .env file in the working directory.\nLogging: RUST_LOG (default info), \
-    LOG_FORMAT=text|json (default text), environment only.";
+    LOG_FORMAT=text|json (default text), LOG_BUFFER_LINES (lines queued for a slow reader before \
+    they are dropped and counted, default 16384), environment only.";
 
 /// A whole number from 1 to u32::MAX.
 fn positive() -> clap::builder::RangedU64ValueParser<u64> {

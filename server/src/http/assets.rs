@@ -13,9 +13,12 @@
 //! `/pkg/<file>` itself still serves the current file (through the site's file handler) for
 //! anyone who links it directly; it carries no long cache lifetime.
 //!
-//! Each versioned file is also compressed once, at the highest quality (brotli 11, gzip 9),
-//! in the background after start-up (a second or two of one core; start-up does not wait),
-//! and served that way to clients that accept it. Until then, and for other clients, the
+//! Each versioned file is also served compressed at the highest quality to clients that accept
+//! it. The release build writes those copies (`cargo leptos build --release --precompress`:
+//! `<file>.br` at brotli 11, `<file>.gz`), and start-up reads them, checking that each one
+//! decompresses to its file, so the first visitor after a deploy gets the smallest files too.
+//! A build without them (a debug build) gets them made in the background after start-up (a
+//! second or two of one core; start-up does not wait); until then, and for other clients, the
 //! response layer compresses on the fly at a quick, lower quality.
 
 use app::IslandChunks;
@@ -31,7 +34,7 @@ use leptos::config::{Env, LeptosOptions};
 use sha2::{Digest, Sha256};
 use std::{
     collections::HashMap,
-    io::Write,
+    io::{Read, Write},
     path::{Path, PathBuf},
     sync::{Arc, OnceLock},
 };
@@ -68,7 +71,31 @@ pub fn version_site(options: &mut LeptosOptions) -> std::io::Result<Option<Versi
     };
     options.site_pkg_dir = format!("{}/{version}", options.site_pkg_dir).into();
     let compressed = Arc::new(OnceLock::new());
-    let (into, from) = (compressed.clone(), dir.clone());
+    match precompressed(&dir)? {
+        Some(files) => {
+            tracing::info!(
+                files = files.len(),
+                "front-end files compressed by the build"
+            );
+            let _ = compressed.set(files);
+        }
+        None => compress_in_background(&dir, compressed.clone())?,
+    }
+    let island_chunks = island_chunks(&dir, &options.site_pkg_dir)?;
+    Ok(Some(VersionedFiles {
+        version,
+        dir,
+        compressed,
+        island_chunks,
+    }))
+}
+
+/// Compresses the files of `dir` on a thread of its own and stores them `into`.
+fn compress_in_background(
+    dir: &Path,
+    into: Arc<OnceLock<HashMap<String, Compressed>>>,
+) -> std::io::Result<()> {
+    let from = dir.to_owned();
     std::thread::Builder::new()
         .name("compress-assets".into())
         .spawn(move || match compress_all(&from) {
@@ -81,13 +108,58 @@ pub fn version_site(options: &mut LeptosOptions) -> std::io::Result<Option<Versi
             }
             Err(error) => tracing::warn!(%error, "compressing the front-end files failed"),
         })?;
-    let island_chunks = island_chunks(&dir, &options.site_pkg_dir)?;
-    Ok(Some(VersionedFiles {
-        version,
-        dir,
-        compressed,
-        island_chunks,
-    }))
+    Ok(())
+}
+
+/// Whether `path` is a compressed copy the build wrote beside its file.
+fn is_compressed_copy(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|extension| extension == "br" || extension == "gz")
+}
+
+/// The files of `dir` (not their compressed copies).
+fn files_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() && !is_compressed_copy(&entry.path()) {
+            files.push(entry.path());
+        }
+    }
+    Ok(files)
+}
+
+/// The compressed copies the build wrote (`<file>.br`, `<file>.gz`), when every file has both
+/// and each decompresses to its file; `None` otherwise (the build did not precompress, or a file
+/// changed since).
+fn precompressed(dir: &Path) -> std::io::Result<Option<HashMap<String, Compressed>>> {
+    let mut files = HashMap::new();
+    for path in files_in(dir)? {
+        let copy = |extension: &str| {
+            let mut name = path.clone().into_os_string();
+            name.push(format!(".{extension}"));
+            std::fs::read(name)
+        };
+        let (Ok(brotli), Ok(gzip)) = (copy("br"), copy("gz")) else {
+            return Ok(None);
+        };
+        let original = std::fs::read(&path)?;
+        let mut unbrotli = Vec::with_capacity(original.len());
+        let mut ungzip = Vec::with_capacity(original.len());
+        let decompressed = brotli::BrotliDecompress(&mut brotli.as_slice(), &mut unbrotli)
+            .and_then(|()| flate2::read::GzDecoder::new(gzip.as_slice()).read_to_end(&mut ungzip));
+        if decompressed.is_err() || unbrotli != original || ungzip != original {
+            tracing::warn!(file = %path.display(), "a compressed copy does not match its file");
+            return Ok(None);
+        }
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        files.insert(name, Compressed { brotli, gzip });
+    }
+    Ok(Some(files))
 }
 
 /// One year: the longest lifetime browsers honour; `immutable` spares revalidation on reload.
@@ -103,6 +175,7 @@ pub fn version_of(pkg_dir: &Path) -> std::io::Result<Option<String>> {
             .filter_map(Result::ok)
             .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_file()))
             .map(|entry| entry.path())
+            .filter(|path| !is_compressed_copy(path))
             .collect::<Vec<_>>(),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(error) => return Err(error),
@@ -163,12 +236,8 @@ fn island_chunks(dir: &Path, pkg_path: &str) -> std::io::Result<IslandChunks> {
 /// The files directly in `dir`, each compressed with brotli (quality 11) and gzip (level 9).
 fn compress_all(dir: &Path) -> std::io::Result<HashMap<String, Compressed>> {
     let mut files = HashMap::new();
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        if !entry.file_type()?.is_file() {
-            continue;
-        }
-        let bytes = std::fs::read(entry.path())?;
+    for path in files_in(dir)? {
+        let bytes = std::fs::read(&path)?;
         let mut brotli = Vec::new();
         let params = brotli::enc::BrotliEncoderParams {
             quality: 11,
@@ -178,7 +247,11 @@ fn compress_all(dir: &Path) -> std::io::Result<HashMap<String, Compressed>> {
         brotli::BrotliCompress(&mut bytes.as_slice(), &mut brotli, &params)?;
         let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         gzip.write_all(&bytes)?;
-        let name = entry.file_name().to_string_lossy().into_owned();
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         files.insert(
             name,
             Compressed {

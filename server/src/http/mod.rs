@@ -18,28 +18,40 @@ use axum::{
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use security_headers::shell_with_policy;
+use tower::ServiceBuilder;
 use tower_http::{compression::CompressionLayer, CompressionLevel};
 
 /// Requests larger than this are refused with 413 before they are read.
 const MAX_BODY_BYTES: usize = 16 * 1024;
 
+/// The layers every response passes through, innermost first. The benchmark adds them one at
+/// a time around `/healthz` (`examples/layer_cost.rs`, BENCHMARKS.md).
+pub const LAYERS: [&str; 6] = [
+    "metrics (count and time per route)",
+    "body size limit",
+    "security headers",
+    "compression",
+    "request log (span and line)",
+    "request id (made or kept, returned)",
+];
+
 /// The whole application. `assets`: the front end's files under their content version, when
 /// there are any (see assets.rs).
 pub fn router(state: AppState, assets: Option<&VersionedFiles>) -> Router {
-    let [csp, nosniff, referrer, frame_options, opener] = security_headers::layers();
+    with_layers(routes(&state, assets), state, LAYERS.len())
+}
+
+/// Every route, without the layers around them: the JSON API, the operator endpoints, the
+/// front end's files and the pages. Only pages pass through the page-shaping response map.
+pub fn routes(state: &AppState, assets: Option<&VersionedFiles>) -> Router<AppState> {
     let routes = generate_route_list(App);
     let leptos = state.leptos.clone();
     let island_chunks = assets
         .map(|files| files.island_chunks.clone())
         .unwrap_or_default();
-    Router::new()
-        .nest("/api", api::router())
-        .merge(assets.map(assets::router).unwrap_or_default())
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
+    let pages = Router::new()
         .leptos_routes_with_context(
-            &state,
+            state,
             routes,
             move || provide_context(island_chunks.clone()),
             move || shell_with_policy(leptos.clone()),
@@ -49,22 +61,65 @@ pub fn router(state: AppState, assets: Option<&VersionedFiles>) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             shell_with_policy,
         ))
-        .layer(axum::middleware::map_response(pages::whole_page))
-        .layer(axum::middleware::from_fn_with_state(
-            state.metrics.clone(),
-            request_log::count,
-        ))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(csp)
-        .layer(nosniff)
-        .layer(referrer)
-        .layer(frame_options)
-        .layer(opener)
-        // Pages, JSON and the WASM bundle, for clients that ask (Accept-Encoding).
-        // Quality 4: a few milliseconds for the WASM bundle; the best levels take a second.
-        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
-        .layer(request_log::trace())
-        .layer(request_log::propagate_request_id())
-        .layer(request_log::set_request_id())
-        .with_state(state)
+        .layer(axum::middleware::map_response(pages::whole_page));
+    Router::new()
+        .nest("/api", api::router())
+        .merge(assets.map(assets::router).unwrap_or_default())
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .merge(pages)
+}
+
+/// `routes` inside the first `count` of [`LAYERS`] (all of them in production), composed into
+/// one service so a request pays for one boxed future, not one per layer.
+pub fn with_layers(routes: Router<AppState>, state: AppState, count: usize) -> Router {
+    let metrics =
+        || axum::middleware::from_fn_with_state(state.metrics.clone(), request_log::count);
+    let body_limit = || DefaultBodyLimit::max(MAX_BODY_BYTES);
+    let headers = security_headers::layer;
+    // Pages, JSON and the WASM bundle, for clients that ask (Accept-Encoding). Quality 4: a few
+    // milliseconds for the WASM bundle; the best levels take a second.
+    let compression = || CompressionLayer::new().quality(CompressionLevel::Precise(4));
+    let log = request_log::trace;
+    let set_id = request_log::set_request_id;
+    let propagate_id = request_log::propagate_request_id;
+    // Outermost first, as ServiceBuilder lists them.
+    let routes = match count {
+        0 => routes,
+        1 => routes.layer(ServiceBuilder::new().layer(metrics())),
+        2 => routes.layer(ServiceBuilder::new().layer(body_limit()).layer(metrics())),
+        3 => routes.layer(
+            ServiceBuilder::new()
+                .layer(headers())
+                .layer(body_limit())
+                .layer(metrics()),
+        ),
+        4 => routes.layer(
+            ServiceBuilder::new()
+                .layer(compression())
+                .layer(headers())
+                .layer(body_limit())
+                .layer(metrics()),
+        ),
+        5 => routes.layer(
+            ServiceBuilder::new()
+                .layer(log())
+                .layer(compression())
+                .layer(headers())
+                .layer(body_limit())
+                .layer(metrics()),
+        ),
+        _ => routes.layer(
+            ServiceBuilder::new()
+                .layer(set_id())
+                .layer(propagate_id())
+                .layer(log())
+                .layer(compression())
+                .layer(headers())
+                .layer(body_limit())
+                .layer(metrics()),
+        ),
+    };
+    routes.with_state(state)
 }

@@ -40,13 +40,16 @@ pub fn trace(
         )
 }
 
+/// The route of a request no route matched: a front-end file, or a 404.
+const UNMATCHED: &str = "(files or not found)";
+
 /// The route template (`/api/users/{id}`), not the path, for logs and metrics: bounded, and
 /// free of ids.
 fn route_label(request: &Request) -> &str {
     request
         .extensions()
         .get::<MatchedPath>()
-        .map_or("(files or not found)", MatchedPath::as_str)
+        .map_or(UNMATCHED, MatchedPath::as_str)
 }
 
 fn request_span(request: &Request) -> Span {
@@ -61,10 +64,16 @@ fn request_span(request: &Request) -> Span {
 
 /// Middleware: counts and times every request for `/metrics`.
 pub async fn count(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
-    let route = route_label(&request).to_owned();
-    let method = request.method().to_string();
+    let matched = request.extensions().get::<MatchedPath>().cloned();
+    let method = request.method().clone();
     let started = Instant::now();
     let response = next.run(request).await;
-    metrics.request(route, method, response.status().as_u16(), started.elapsed());
+    let route = matched.as_ref().map_or(UNMATCHED, MatchedPath::as_str);
+    metrics.request(
+        route,
+        &method,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
     response
 }

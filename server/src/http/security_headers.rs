@@ -9,9 +9,10 @@
 
 use app::shell;
 use axum::http::{header, HeaderName, HeaderValue};
+use axum::response::Response;
 use leptos::{config::LeptosOptions, prelude::*};
 use leptos_axum::ResponseOptions;
-use tower_http::set_header::SetResponseHeaderLayer;
+use tower::util::MapResponseLayer;
 
 /// The CSP of a server-rendered page whose inline scripts carry `nonce`.
 pub fn page_policy(nonce: &str, dev_reload: bool) -> String {
@@ -40,20 +41,31 @@ pub fn shell_with_policy(options: LeptosOptions) -> impl IntoView {
     shell(options)
 }
 
-/// Layers for every response; a policy already set (by a page) is kept.
-pub fn layers() -> [SetResponseHeaderLayer<HeaderValue>; 5] {
-    let set = |name: HeaderName, value: &'static str| {
-        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
-    };
-    [
-        set(header::CONTENT_SECURITY_POLICY, NON_PAGE_POLICY),
-        set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        set(header::REFERRER_POLICY, "no-referrer"),
-        // For browsers that predate `frame-ancestors`.
-        set(header::X_FRAME_OPTIONS, "DENY"),
-        set(
-            HeaderName::from_static("cross-origin-opener-policy"),
-            "same-origin",
-        ),
-    ]
+/// Headers for every response, set in one pass; a policy already set (by a page) is kept.
+const HEADERS: [(HeaderName, &str); 5] = [
+    (header::CONTENT_SECURITY_POLICY, NON_PAGE_POLICY),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "no-referrer"),
+    // For browsers that predate `frame-ancestors`.
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    ),
+];
+
+fn set_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in HEADERS {
+        headers
+            .entry(name)
+            .or_insert_with(|| HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// The layer that sets [`HEADERS`]: a plain function over the response, no allocation and no
+/// boxed future.
+pub fn layer() -> MapResponseLayer<fn(Response) -> Response> {
+    MapResponseLayer::new(set_headers)
 }

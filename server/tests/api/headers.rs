@@ -244,6 +244,18 @@ async fn metrics_count_requests_logins_and_locks() {
         429
     );
 
+    // A method of the client's own making is counted as `other`: clients cannot add series.
+    let odd = app
+        .client
+        .request(
+            reqwest::Method::from_bytes(b"BREW").unwrap(),
+            app.url("/healthz"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(odd.status(), 405);
+
     let response = app.get("/metrics").await;
     assert_eq!(response.status(), 200);
     assert!(response.headers()["content-type"]
@@ -260,7 +272,9 @@ async fn metrics_count_requests_logins_and_locks() {
         r#"logins_total{outcome="failure"} 1"#,
         r#"logins_total{outcome="locked"} 1"#,
         r#"logins_total{outcome="refused_locked"} 1"#,
+        r#"http_requests_total{route="/healthz",method="other",status="405"} 1"#,
         "db_connections_active ",
+        "log_lines_dropped_total 0",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
     }

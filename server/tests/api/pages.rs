@@ -291,6 +291,84 @@ async fn front_end_files_are_sent_compressed_at_the_highest_quality() {
     assert_eq!(plain.bytes().await.unwrap(), script.as_bytes());
 }
 
+/// The release build writes the compressed copies (`<file>.br`, `<file>.gz`): the very first
+/// request after start-up gets them, byte for byte, with nothing compressed at run time; a copy
+/// that does not match its file (left from another build) is never served.
+#[tokio::test]
+async fn compressed_copies_from_the_build_are_served_from_the_first_request() {
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir(&pkg).unwrap();
+    let script: String = (0..2000)
+        .map(|i| format!("export const value{i} = {};\n", i % 7))
+        .collect();
+    let style = "body { color: black }";
+    let brotli_of = |bytes: &[u8], quality: i32| {
+        let mut out = Vec::new();
+        let params = brotli::enc::BrotliEncoderParams {
+            quality,
+            ..Default::default()
+        };
+        brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).unwrap();
+        out
+    };
+    let gzip_of = |bytes: &[u8]| {
+        use std::io::Write;
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gzip.write_all(bytes).unwrap();
+        gzip.finish().unwrap()
+    };
+    // Quality 5: not what the server would make itself (11), so the bytes tell whose they are.
+    let build_copy = brotli_of(script.as_bytes(), 5);
+    for (name, content) in [
+        ("rest-auth.js", script.as_bytes()),
+        ("rest-auth.css", style.as_bytes()),
+    ] {
+        std::fs::write(pkg.join(name), content).unwrap();
+        std::fs::write(pkg.join(format!("{name}.br")), brotli_of(content, 5)).unwrap();
+        std::fs::write(pkg.join(format!("{name}.gz")), gzip_of(content)).unwrap();
+    }
+    let site_root = site.path().to_str().unwrap().to_owned();
+    let spawn = || {
+        let site_root = site_root.clone();
+        TestApp::spawn_with(move |config| {
+            config.leptos = leptos_options(config.leptos.site_addr, &site_root, Env::PROD)
+        })
+    };
+    let first_brotli = |app: &TestApp, html: &str| {
+        let url = app.url(&format!("/pkg/{}/rest-auth.js", linked_version(html)));
+        app.client.get(url).header("accept-encoding", "br").send()
+    };
+
+    let app = spawn().await;
+    let (_, html) = page(&app, "/login").await;
+    let response = first_brotli(&app, &html).await.unwrap();
+    assert_eq!(response.headers()["content-encoding"], "br");
+    assert_eq!(response.bytes().await.unwrap(), build_copy);
+    // The copies are not files of the site's version: the version is that of the files alone.
+    let without_copies = tempfile::tempdir().unwrap();
+    for name in ["rest-auth.js", "rest-auth.css"] {
+        std::fs::copy(pkg.join(name), without_copies.path().join(name)).unwrap();
+    }
+    assert_eq!(
+        server::http::assets::version_of(&pkg).unwrap(),
+        server::http::assets::version_of(without_copies.path()).unwrap()
+    );
+
+    // The script changes but its copies are stale: they are ignored, and the file goes out as
+    // the server compresses it (never the stale bytes).
+    let changed = format!("{script}export const more = 1;\n");
+    std::fs::write(pkg.join("rest-auth.js"), &changed).unwrap();
+    let rebuilt = spawn().await;
+    let (_, html) = page(&rebuilt, "/login").await;
+    let response = first_brotli(&rebuilt, &html).await.unwrap();
+    let body = response.bytes().await.unwrap();
+    assert_ne!(body, build_copy);
+    let mut decoded = Vec::new();
+    brotli_decompressor::BrotliDecompress(&mut body.as_ref(), &mut decoded).unwrap();
+    assert_eq!(decoded, changed.as_bytes());
+}
+
 /// The version in the page's stylesheet link `/pkg/<version>/rest-auth.css`.
 fn linked_version(html: &str) -> String {
     let end = html.find("/rest-auth.css").expect("stylesheet linked");

@@ -10,7 +10,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_rest-auth");
 
 /// Every setting the binary reads from the environment: each must come from the test alone,
 /// not from whoever runs it, and each must be in `--help`.
-pub const SETTINGS: [&str; 23] = [
+pub const SETTINGS: [&str; 24] = [
     "DATABASE_URL",
     "DATABASE_MAX_CONNECTIONS",
     "DATABASE_ACQUIRE_TIMEOUT_SECONDS",
@@ -34,6 +34,7 @@ pub const SETTINGS: [&str; 23] = [
     "LEPTOS_ENV",
     "RUST_LOG",
     "LOG_FORMAT",
+    "LOG_BUFFER_LINES",
 ];
 
 pub fn free_port() -> u16 {
@@ -89,6 +90,27 @@ impl Running {
         let api = Api::new(format!("http://127.0.0.1:{port}"));
         api.wait_until_up().await;
         Running { child, api }
+    }
+
+    /// As [`Running::start_with`], with standard output a pipe that is never read (the log's
+    /// reader stalled), held open by the returned handle.
+    pub async fn start_with_stalled_output(
+        dir: &Path,
+        env: &[(&str, &str)],
+    ) -> (Running, std::process::ChildStdout) {
+        let port = free_port();
+        let mut child = command(dir, port)
+            .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stalled = child.stdout.take().unwrap();
+        let api = Api::new(format!("http://127.0.0.1:{port}"));
+        api.wait_until_up().await;
+        (Running { child, api }, stalled)
     }
 
     /// Sends SIGTERM and returns at once.

@@ -8,5 +8,6 @@ mod behind_proxy;
 mod config;
 mod database_faults;
 mod harness;
+mod log_queue;
 mod multi_instance;
 mod resilience;
