@@ -226,12 +226,7 @@ async fn front_end_files_are_versioned_and_cached_for_a_year() {
 /// that accept it, gzip 9 for those that only take gzip, the file itself for the rest.
 #[tokio::test]
 async fn front_end_files_are_sent_compressed_at_the_highest_quality() {
-    let site = tempfile::tempdir().unwrap();
-    let pkg = site.path().join("pkg");
-    std::fs::create_dir(&pkg).unwrap();
-    let script: String = (0..2000)
-        .map(|i| format!("export const value{i} = {};\n", i % 7))
-        .collect();
+    let (site, pkg, script) = site_with_pkg();
     std::fs::write(pkg.join("rest-auth.js"), &script).unwrap();
     std::fs::write(pkg.join("rest-auth.css"), "body { color: black }").unwrap();
     let site_root = site.path().to_str().unwrap().to_owned();
@@ -296,12 +291,7 @@ async fn front_end_files_are_sent_compressed_at_the_highest_quality() {
 /// that does not match its file (left from another build) is never served.
 #[tokio::test]
 async fn compressed_copies_from_the_build_are_served_from_the_first_request() {
-    let site = tempfile::tempdir().unwrap();
-    let pkg = site.path().join("pkg");
-    std::fs::create_dir(&pkg).unwrap();
-    let script: String = (0..2000)
-        .map(|i| format!("export const value{i} = {};\n", i % 7))
-        .collect();
+    let (site, pkg, script) = site_with_pkg();
     let style = "body { color: black }";
     let brotli_of = |bytes: &[u8], quality: i32| {
         let mut out = Vec::new();
@@ -367,6 +357,17 @@ async fn compressed_copies_from_the_build_are_served_from_the_first_request() {
     let mut decoded = Vec::new();
     brotli_decompressor::BrotliDecompress(&mut body.as_ref(), &mut decoded).unwrap();
     assert_eq!(decoded, changed.as_bytes());
+}
+
+/// A site root with an empty `pkg/` directory, and a script that compresses well.
+fn site_with_pkg() -> (tempfile::TempDir, std::path::PathBuf, String) {
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir(&pkg).unwrap();
+    let script = (0..2000)
+        .map(|i| format!("export const value{i} = {};\n", i % 7))
+        .collect();
+    (site, pkg, script)
 }
 
 /// The version in the page's stylesheet link `/pkg/<version>/rest-auth.css`.
