@@ -296,7 +296,7 @@ def cpu_seconds(pid):
 
 
 # The bare router, the app's routes without layers, then each of server::http::LAYERS.
-LAYER_STEPS = 8
+LAYER_STEPS = 7
 
 
 class TlsProxy:
@@ -848,6 +848,9 @@ def write_outputs(engines):
             lines += capacity(r)
     lines += sign_in_checks(next(iter(engines.values())))
     lines += ["![Requests per second and p99 latency per scenario](bench/chart.svg)", ""]
+    scale = ROOT / "bench/scale.md"  # ./scripts/scale.sh's section, kept from its last run
+    if scale.exists():
+        lines += [scale.read_text()]
     (ROOT / "BENCHMARKS.md").write_text("\n".join(lines))
     (ROOT / "bench").mkdir(exist_ok=True)
     (ROOT / "bench/chart.svg").write_text(chart(engines))

@@ -57,7 +57,7 @@ pub async fn reset_two_step(config: &Config, username: &str) -> Result<String, S
         url: startup::redact_url(&config.database_url),
         source,
     };
-    let (store, _) = store::Store::connect(&config.database_url, config.pool)
+    let (store, _) = store::Store::connect(&config.database_url, config.store)
         .await
         .map_err(database)?;
     let outcome = two_step::reset(&store, username).await.map_err(database);

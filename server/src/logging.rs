@@ -2,12 +2,20 @@
 //! a slow terminal or a full pipe never holds up a request. When the queue is full a line is
 //! dropped rather than waited for, and counted (`log_lines_dropped_total` in `/metrics`).
 //!
+//! A line written while a request is served carries that request's id (`request_id`), the one
+//! returned in `X-Request-Id`: the request's own line and any audit or error line it causes can
+//! be matched. The id is a task-local value, not a tracing span: a span per request cost more
+//! than the rest of the request log together (BENCHMARKS.md, per-layer table).
+//!
 //! The writing thread is never woken by a request: it looks at the queue every few
 //! milliseconds, writes whatever is there in one system call, and sleeps again. (A queue whose
 //! reader blocks, as `tracing-appender`'s does, costs each request a wake-up of that thread,
 //! measured at about a third of `/healthz`'s rate on two cores.)
 
+use axum::http::HeaderValue;
 use std::{
+    fmt,
+    future::Future,
     io::{self, BufWriter, IsTerminal, Write},
     sync::{
         atomic::{AtomicBool, AtomicU64, Ordering},
@@ -17,7 +25,79 @@ use std::{
     thread,
     time::Duration,
 };
-use tracing_subscriber::{fmt::MakeWriter, EnvFilter};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::{
+    field::RecordFields,
+    fmt::{
+        format::{DefaultFields, Writer},
+        FmtContext, FormatEvent, FormatFields, MakeWriter,
+    },
+    registry::LookupSpan,
+    EnvFilter,
+};
+
+tokio::task_local! {
+    static REQUEST_ID: HeaderValue;
+}
+
+/// Runs `serving` (a request being served) with `id` as the request id of its log lines.
+pub async fn with_request_id<F: Future>(id: HeaderValue, serving: F) -> F::Output {
+    REQUEST_ID.scope(id, serving).await
+}
+
+/// The id of the request being served on this task, if any. An incoming id is whatever a
+/// proxy sent: lines quote (text) or escape (JSON) it, and show one that is not text as "-".
+fn current_request_id() -> Option<HeaderValue> {
+    REQUEST_ID.try_with(HeaderValue::clone).ok()
+}
+
+fn as_text(id: &HeaderValue) -> &str {
+    id.to_str().unwrap_or("-")
+}
+
+/// Text lines: the event's fields, then `request_id="…"` inside a request.
+struct TextFields(DefaultFields);
+
+impl<'writer> FormatFields<'writer> for TextFields {
+    fn format_fields<R: RecordFields>(
+        &self,
+        mut writer: Writer<'writer>,
+        fields: R,
+    ) -> fmt::Result {
+        self.0.format_fields(writer.by_ref(), fields)?;
+        match current_request_id() {
+            Some(id) => write!(writer, " request_id={:?}", as_text(&id)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// JSON lines: the object tracing-subscriber writes, with `"request_id"` added at its top level
+/// inside a request.
+struct JsonWithRequestId<F>(F);
+
+impl<S, N, F> FormatEvent<S, N> for JsonWithRequestId<F>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+    F: FormatEvent<S, N>,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
+        let Some(id) = current_request_id() else {
+            return self.0.format_event(ctx, writer, event);
+        };
+        let mut line = String::with_capacity(256);
+        self.0.format_event(ctx, Writer::new(&mut line), event)?;
+        let object = line.trim_end().strip_suffix('}').ok_or(fmt::Error)?;
+        let id = serde_json::to_string(as_text(&id)).map_err(|_| fmt::Error)?;
+        writeln!(writer, "{object},\"request_id\":{id}}}")
+    }
+}
 
 /// Lines the queue holds before it drops (about 4 MB of request lines): a burst of many
 /// thousands of requests waits here for a slow reader.
@@ -144,10 +224,13 @@ pub fn init() -> Result<Guard, String> {
         .with_env_filter(filter)
         .with_writer(ToQueue);
     if json {
-        builder.json().with_current_span(true).init();
+        builder.json().map_event_format(JsonWithRequestId).init();
     } else {
         // Colours only for a person at a terminal: escape codes would garble log files.
-        builder.with_ansi(io::stdout().is_terminal()).init();
+        builder
+            .with_ansi(io::stdout().is_terminal())
+            .fmt_fields(TextFields(DefaultFields::new()))
+            .init();
     }
     Ok(Guard { stop, drained })
 }

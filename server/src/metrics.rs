@@ -1,9 +1,10 @@
 //! The figures behind `GET /metrics` (Prometheus text format): requests and their latency per
-//! route, method and status; login outcomes; active database connections; log lines dropped.
+//! route, method and status; login outcomes; active database connections; the session cache's
+//! size and lookups; log lines dropped.
 //! Kept per server instance (one registry in the app state), so each instance reports its own
 //! figures. Recording a request allocates nothing: its labels are `&'static str`.
 
-use crate::audit::LoginOutcome;
+use crate::{audit::LoginOutcome, store::CacheFigures};
 use axum::http::Method;
 use prometheus_client::{
     encoding::{text::encode, EncodeLabelSet},
@@ -34,6 +35,11 @@ struct LoginLabels {
     outcome: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LookupLabels {
+    answered_from: &'static str,
+}
+
 type HistogramFamily = Family<RequestLabels, Histogram, fn() -> Histogram>;
 
 pub struct Metrics {
@@ -42,6 +48,8 @@ pub struct Metrics {
     latency: HistogramFamily,
     logins: Family<LoginLabels, Counter>,
     db_connections: Gauge,
+    sessions_cached: Gauge,
+    session_lookups: Family<LookupLabels, Counter>,
     log_lines_dropped: Counter,
     /// Each route template once, for the life of the process: the router's routes are a fixed,
     /// small set, so labels can borrow from here instead of allocating per request.
@@ -61,6 +69,8 @@ impl Metrics {
         let logins = Family::<LoginLabels, Counter>::default();
         let db_connections = Gauge::default();
         let log_lines_dropped = Counter::default();
+        let sessions_cached = Gauge::default();
+        let session_lookups = Family::<LookupLabels, Counter>::default();
         registry.register("http_requests", "HTTP requests answered", requests.clone());
         registry.register(
             "http_request_duration_seconds",
@@ -78,6 +88,16 @@ impl Metrics {
             db_connections.clone(),
         );
         registry.register(
+            "session_cache_entries",
+            "Sessions held in memory for the token path (SESSION_CACHE_CAPACITY at most)",
+            sessions_cached.clone(),
+        );
+        registry.register(
+            "session_lookups",
+            "Sessions the token path looked up, answered from memory or from the database",
+            session_lookups.clone(),
+        );
+        registry.register(
             "log_lines_dropped",
             "Log lines dropped because the log's queue was full (LOG_BUFFER_LINES)",
             log_lines_dropped.clone(),
@@ -88,6 +108,8 @@ impl Metrics {
             latency,
             logins,
             db_connections,
+            sessions_cached,
+            session_lookups,
             log_lines_dropped,
             routes: RwLock::default(),
         })
@@ -134,10 +156,18 @@ impl Metrics {
         })
     }
 
-    /// Everything, in the text format, with the pool's connections in use and the log lines
-    /// dropped as of now.
-    pub fn encode(&self, db_connections: u32) -> String {
+    /// Everything, in the text format, with the pool's connections in use, the session cache's
+    /// figures and the log lines dropped as of now.
+    pub fn encode(&self, db_connections: u32, cache: CacheFigures) -> String {
         self.db_connections.set(i64::from(db_connections));
+        self.sessions_cached
+            .set(i64::try_from(cache.sessions_held).unwrap_or(i64::MAX));
+        for (answered_from, count) in [("memory", cache.hits), ("database", cache.misses)] {
+            self.session_lookups
+                .get_or_create(&LookupLabels { answered_from })
+                .inner()
+                .fetch_max(count, Ordering::Relaxed);
+        }
         self.log_lines_dropped
             .inner()
             .fetch_max(crate::logging::dropped_lines(), Ordering::Relaxed);

@@ -165,7 +165,7 @@ async fn connect_with_retries(config: &Config) -> Result<(Store, StoreTasks), St
     let started = std::time::Instant::now();
     let mut delay = Duration::from_millis(250);
     loop {
-        match Store::connect(&config.database_url, config.pool).await {
+        match Store::connect(&config.database_url, config.store).await {
             Ok(connected) => return Ok(connected),
             Err(StoreError::Unavailable(error))
                 if started.elapsed() + delay < config.database_start_timeout =>

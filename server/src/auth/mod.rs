@@ -395,16 +395,36 @@ fn issuing_error(error: TokenError) -> AuthError {
     }
 }
 
-/// Ends the sessions that began more than `max_session` ago, with an audit line for each.
+/// Sessions one statement of the expiry sweep ends: each is a short transaction on one pooled
+/// connection, so a sweep of many (100k after a burst of sign-ins a day ago) never holds locks
+/// for long or keeps the pool from the requests.
+const EXPIRY_BATCH: u32 = 1_000;
+
+/// Ends the sessions that began more than `max_session` ago, a batch at a time, with an audit
+/// line for each.
 async fn end_expired_sessions(store: &Store, max_session: Duration) {
     let started_before = unix_now() - seconds(max_session);
-    match store.end_sessions_started_before(started_before).await {
-        Ok(ended) => {
-            for (session_id, user_id) in ended {
-                audit::session_expired(user_id, &session_id);
+    loop {
+        match store
+            .end_sessions_started_before(started_before, EXPIRY_BATCH)
+            .await
+        {
+            Ok(ended) => {
+                let more = ended.len() == EXPIRY_BATCH as usize;
+                for (session_id, user_id) in ended {
+                    audit::session_expired(user_id, &session_id);
+                }
+                if !more {
+                    return;
+                }
+                // Let the requests waiting on this thread and for connections go first.
+                tokio::task::yield_now().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "ending expired sessions failed");
+                return;
             }
         }
-        Err(error) => tracing::warn!(%error, "ending expired sessions failed"),
     }
 }
 

@@ -156,13 +156,16 @@ impl LoginThrottle {
         match &self.counts {
             Counts::Memory(memory) => memory.forget_idle(),
             Counts::Shared(counter) => {
-                if let Err(error) = counter.prune().await {
+                if let Err(error) = counter.prune(PRUNE_BATCH).await {
                     tracing::warn!(%error, "pruning the login failure counts failed");
                 }
             }
         }
     }
 }
+
+/// Keys one statement of the pruning forgets.
+const PRUNE_BATCH: u32 = 1_000;
 
 /// The database keys of a username and an address (one table holds both).
 fn shared_keys(username: &str, address: IpAddr) -> (String, String) {

@@ -7,7 +7,7 @@ mod settings;
 pub use secret_key::SecretKey;
 pub use settings::Invocation;
 
-use crate::{accounts::PasswordRules, auth::throttle::LoginLimits, store::PoolSettings};
+use crate::{accounts::PasswordRules, auth::throttle::LoginLimits, store::StoreSettings};
 use axum::http::HeaderName;
 use leptos::config::{Env, LeptosOptions};
 use std::{net::SocketAddr, time::Duration};
@@ -18,7 +18,7 @@ use url::Url;
 pub struct Config {
     /// `postgres://...` for PostgreSQL; anything else SQLite.
     pub database_url: String,
-    pub pool: PoolSettings,
+    pub store: StoreSettings,
     /// How long start-up keeps retrying a database it cannot reach before giving up.
     pub database_start_timeout: Duration,
     pub secret_key: SecretKey,

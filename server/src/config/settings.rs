@@ -7,7 +7,7 @@ use super::{leptos_options, secret_key, Config, ConfigError, SecretKey};
 use crate::{
     accounts::PasswordRules,
     auth::throttle::{Limit, LoginLimits},
-    store::PoolSettings,
+    store::StoreSettings,
 };
 use axum::http::HeaderName;
 use clap::{CommandFactory, FromArgMatches, Parser};
@@ -76,6 +76,10 @@ struct Settings {
     /// No refreshed token outlives its password login by more
     #[arg(long, env = "SESSION_MAX_SECONDS", value_name = "SECONDS", default_value_t = 86_400, value_parser = positive())]
     session_max_seconds: u64,
+    /// Sessions each instance keeps in memory for the token path (the most asked for); beyond
+    /// them a token costs a database read. About 500 bytes each
+    #[arg(long, env = "SESSION_CACHE_CAPACITY", value_name = "SESSIONS", default_value_t = crate::store::DEFAULT_CACHED_SESSIONS, value_parser = clap::value_parser!(u64).range(1..))]
+    session_cache_capacity: u64,
     /// Minimum password length
     #[arg(long, env = "MIN_PASSWORD_LENGTH", value_name = "CHARS", default_value_t = app::api::MIN_PASSWORD_CHARS_DEFAULT)]
     min_password_length: usize,
@@ -299,10 +303,11 @@ impl Settings {
         };
         Ok(Config {
             database_url,
-            pool: PoolSettings {
+            store: StoreSettings {
                 max_connections: self.database_max_connections as u32,
                 acquire_timeout: Duration::from_secs(self.database_acquire_timeout_seconds),
                 statement_timeout: Duration::from_secs(self.database_statement_timeout_seconds),
+                cached_sessions: self.session_cache_capacity,
             },
             database_start_timeout: Duration::from_secs(self.database_start_timeout_seconds),
             secret_key,

@@ -3,6 +3,7 @@
 
 pub mod assets;
 mod ops;
+mod page_cache;
 mod pages;
 mod request_log;
 mod security_headers;
@@ -26,13 +27,12 @@ const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// The layers every response passes through, innermost first. The benchmark adds them one at
 /// a time around `/healthz` (`examples/layer_cost.rs`, BENCHMARKS.md).
-pub const LAYERS: [&str; 6] = [
+pub const LAYERS: [&str; 5] = [
     "metrics (count and time per route)",
     "body size limit",
     "security headers",
     "compression",
-    "request log (span and line)",
-    "request id (made or kept, returned)",
+    "request id and log line",
 ];
 
 /// The whole application. `assets`: the front end's files under their content version, when
@@ -42,10 +42,12 @@ pub fn router(state: AppState, assets: Option<&VersionedFiles>) -> Router {
 }
 
 /// Every route, without the layers around them: the JSON API, the operator endpoints, the
-/// front end's files and the pages. Only pages pass through the page-shaping response map.
+/// front end's files and the pages. Only pages pass through the page-shaping response map and
+/// the cache of rendered pages.
 pub fn routes(state: &AppState, assets: Option<&VersionedFiles>) -> Router<AppState> {
     let routes = generate_route_list(App);
     let leptos = state.leptos.clone();
+    let rendered = page_cache::PageCache::new(leptos.env == leptos::config::Env::DEV);
     let island_chunks = assets
         .map(|files| files.island_chunks.clone())
         .unwrap_or_default();
@@ -61,7 +63,11 @@ pub fn routes(state: &AppState, assets: Option<&VersionedFiles>) -> Router<AppSt
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             shell_with_policy,
         ))
-        .layer(axum::middleware::map_response(pages::whole_page));
+        .layer(axum::middleware::map_response(pages::whole_page))
+        .layer(axum::middleware::from_fn_with_state(
+            rendered,
+            page_cache::serve,
+        ));
     Router::new()
         .nest("/api", api::router())
         .merge(assets.map(assets::router).unwrap_or_default())
@@ -81,9 +87,7 @@ pub fn with_layers(routes: Router<AppState>, state: AppState, count: usize) -> R
     // Pages, JSON and the WASM bundle, for clients that ask (Accept-Encoding). Quality 4: a few
     // milliseconds for the WASM bundle; the best levels take a second.
     let compression = || CompressionLayer::new().quality(CompressionLevel::Precise(4));
-    let log = request_log::trace;
-    let set_id = request_log::set_request_id;
-    let propagate_id = request_log::propagate_request_id;
+    let record = || axum::middleware::from_fn(request_log::record);
     // Outermost first, as ServiceBuilder lists them.
     let routes = match count {
         0 => routes,
@@ -102,19 +106,9 @@ pub fn with_layers(routes: Router<AppState>, state: AppState, count: usize) -> R
                 .layer(body_limit())
                 .layer(metrics()),
         ),
-        5 => routes.layer(
-            ServiceBuilder::new()
-                .layer(log())
-                .layer(compression())
-                .layer(headers())
-                .layer(body_limit())
-                .layer(metrics()),
-        ),
         _ => routes.layer(
             ServiceBuilder::new()
-                .layer(set_id())
-                .layer(propagate_id())
-                .layer(log())
+                .layer(record())
                 .layer(compression())
                 .layer(headers())
                 .layer(body_limit())

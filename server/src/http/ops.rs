@@ -40,6 +40,6 @@ pub async fn metrics(
             header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        metrics.encode(store.connections_in_use()),
+        metrics.encode(store.connections_in_use(), store.cache_figures()),
     )
 }

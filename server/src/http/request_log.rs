@@ -3,64 +3,56 @@
 //! client's report can be matched to the log) and the `/metrics` counters. No header values,
 //! query strings or bodies are logged: they may hold credentials.
 
-use crate::metrics::Metrics;
+use crate::{logging, metrics::Metrics};
 use axum::{
     extract::{MatchedPath, Request, State},
+    http::{HeaderName, HeaderValue},
     middleware::Next,
     response::Response,
 };
 use std::{sync::Arc, time::Instant};
-use tower_http::{
-    classify::{ServerErrorsAsFailures, SharedClassifier},
-    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
-    trace::{DefaultOnResponse, TraceLayer},
-    LatencyUnit,
-};
-use tracing::{Level, Span};
+use uuid::Uuid;
 
-pub fn set_request_id() -> SetRequestIdLayer<MakeRequestUuid> {
-    SetRequestIdLayer::x_request_id(MakeRequestUuid)
-}
+static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-pub fn propagate_request_id() -> PropagateRequestIdLayer {
-    PropagateRequestIdLayer::x_request_id()
-}
-
-type MakeSpan = fn(&Request) -> Span;
-
-pub fn trace(
-) -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, MakeSpan, (), DefaultOnResponse> {
-    TraceLayer::new_for_http()
-        .make_span_with(request_span as MakeSpan)
-        .on_request(())
-        .on_response(
-            DefaultOnResponse::new()
-                .level(Level::INFO)
-                .latency_unit(LatencyUnit::Micros),
-        )
-}
-
-/// The route of a request no route matched: a front-end file, or a 404.
-const UNMATCHED: &str = "(files or not found)";
-
-/// The route template (`/api/users/{id}`), not the path, for logs and metrics: bounded, and
-/// free of ids.
-fn route_label(request: &Request) -> &str {
-    request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or(UNMATCHED, MatchedPath::as_str)
-}
-
-fn request_span(request: &Request) -> Span {
-    let route = route_label(request);
-    let request_id = request
+/// Middleware: gives the request an id (a proxy's incoming one is kept), returns it in
+/// `X-Request-Id`, and writes the request's line once the response's head is ready. Every line
+/// written while the request is served carries the id (logging.rs).
+pub async fn record(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let id = request
         .headers()
-        .get("x-request-id")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or("-");
-    tracing::info_span!("request", method = %request.method(), route, request_id)
+        .get(&X_REQUEST_ID)
+        .cloned()
+        .unwrap_or_else(new_request_id);
+    let method = request.method().clone();
+    let matched = request.extensions().get::<MatchedPath>().cloned();
+    let mut response = logging::with_request_id(id.clone(), async move {
+        let response = next.run(request).await;
+        tracing::info!(
+            target: "request",
+            method = %method,
+            route = matched.as_ref().map_or(UNMATCHED, MatchedPath::as_str),
+            status = response.status().as_u16(),
+            latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        );
+        response
+    })
+    .await;
+    response.headers_mut().insert(X_REQUEST_ID.clone(), id);
+    response
 }
+
+/// A random UUID (version 4), from a thread-local generator seeded by the OS.
+fn new_request_id() -> HeaderValue {
+    let mut text = [0; uuid::fmt::Hyphenated::LENGTH];
+    let text = Uuid::new_v4().hyphenated().encode_lower(&mut text);
+    HeaderValue::from_str(text).expect("a UUID is a valid header value")
+}
+
+/// The route of a request no route matched: a front-end file, or a 404. Logs and metrics name
+/// the route template (`/api/users/{id}`), not the path: bounded, and free of ids.
+const UNMATCHED: &str = "(files or not found)";
 
 /// Middleware: counts and times every request for `/metrics`.
 pub async fn count(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {

@@ -11,10 +11,14 @@
 //! first, and a read that overlapped any removal, clearing or loss of trust (`epoch` moved) is
 //! not stored.
 
-use dashmap::{mapref::entry::Entry, DashMap};
-use std::sync::{
-    atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering},
-    Arc,
+use moka::sync::Cache;
+use std::{
+    collections::hash_map::RandomState,
+    hash::BuildHasher,
+    sync::{
+        atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering},
+        Arc, Mutex, MutexGuard,
+    },
 };
 
 /// What the token path needs to know about a live session.
@@ -33,11 +37,29 @@ struct Held {
     last_used_at: AtomicI64,
 }
 
+/// Locks that make "check the epoch, then store" one step against a removal of the same id.
+const STRIPES: usize = 64;
+
 pub struct SessionCache {
-    entries: DashMap<String, Arc<Held>>,
+    /// Bounded, with TinyLFU admission: when full, a session is kept only if it is asked for
+    /// more often than the one it would push out, so a pass of one-off tokens (a crawler, a
+    /// load test) does not flush the sessions in use.
+    entries: Cache<String, Arc<Held>>,
+    stripes: Box<[Mutex<()>]>,
+    stripe_of: RandomState,
     epoch: AtomicU64,
     trusted: AtomicBool,
-    capacity: usize,
+    /// Lookups answered from memory, and those that were not (for `/metrics`).
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+/// What `/metrics` shows of the cache.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CacheFigures {
+    pub sessions_held: u64,
+    pub hits: u64,
+    pub misses: u64,
 }
 
 /// Taken before a database read whose result may be stored; `None` while nothing is trusted.
@@ -46,21 +68,48 @@ pub struct ReadTicket(Option<u64>);
 
 impl SessionCache {
     /// `trusted`: whether it starts out usable (a PostgreSQL cache waits for its listener).
-    pub fn new(capacity: usize, trusted: bool) -> Self {
+    pub fn new(capacity: u64, trusted: bool) -> Self {
         SessionCache {
-            entries: DashMap::new(),
+            entries: Cache::new(capacity),
+            stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
+            stripe_of: RandomState::new(),
             epoch: AtomicU64::new(0),
             trusted: AtomicBool::new(trusted),
-            capacity,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
         }
+    }
+
+    pub fn figures(&self) -> CacheFigures {
+        CacheFigures {
+            sessions_held: self.entries.entry_count(),
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+        }
+    }
+
+    fn stripe(&self, id: &str) -> MutexGuard<'_, ()> {
+        let index = self.stripe_of.hash_one(id) as usize % STRIPES;
+        // A panic while holding it cannot leave the guarded unit `()` inconsistent.
+        self.stripes[index]
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The session, if it is held and may be trusted.
     pub fn get(&self, id: &str) -> Option<ActiveSession> {
-        if !self.trusted.load(Ordering::SeqCst) {
-            return None;
-        }
-        self.entries.get(id).map(|entry| entry.session.clone())
+        let held = if self.trusted.load(Ordering::SeqCst) {
+            self.entries.get(id)
+        } else {
+            None
+        };
+        let counter = if held.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        held.map(|held| held.session.clone())
     }
 
     pub fn ticket(&self) -> ReadTicket {
@@ -71,27 +120,22 @@ impl SessionCache {
     /// Keeps what a read begun at `ticket` found, unless anything was removed since.
     pub fn store_read(&self, ticket: ReadTicket, session: ActiveSession, last_used_at: i64) {
         let Some(epoch) = ticket.0 else { return };
-        if self.entries.len() >= self.capacity {
-            // Crude but bounded: the working set refills from the database.
-            self.clear();
-            return;
-        }
-        // The epoch is checked under the entry's shard lock, which a removal also takes after
+        // The epoch is checked under the id's stripe lock, which a removal also takes after
         // moving the epoch: either the removal sees the entry, or we see the new epoch.
-        if let Entry::Vacant(vacant) = self.entries.entry(session.id.clone()) {
-            if self.epoch.load(Ordering::SeqCst) == epoch {
-                vacant.insert(Arc::new(Held {
-                    session,
-                    last_used_at: AtomicI64::new(last_used_at),
-                }));
-            }
+        let _stripe = self.stripe(&session.id);
+        if self.epoch.load(Ordering::SeqCst) == epoch && !self.entries.contains_key(&session.id) {
+            let held = Arc::new(Held {
+                session,
+                last_used_at: AtomicI64::new(last_used_at),
+            });
+            self.entries.insert(held.session.id.clone(), held);
         }
     }
 
     /// Whether the database's `last_used_at` of session `id` is older than `interval`
     /// seconds at `now`; if so, records `now` as told, so only one caller gets `true`.
     pub fn due_for_touch(&self, id: &str, now: i64, interval: i64) -> bool {
-        let Some(entry) = self.entries.get(id).map(|entry| Arc::clone(&entry)) else {
+        let Some(entry) = self.entries.get(id) else {
             return false;
         };
         let last = entry.last_used_at.load(Ordering::Relaxed);
@@ -105,12 +149,23 @@ impl SessionCache {
     /// After the session ended.
     pub fn remove(&self, id: &str) {
         self.epoch.fetch_add(1, Ordering::SeqCst);
-        self.entries.remove(id);
+        let _stripe = self.stripe(id);
+        self.entries.invalidate(id);
     }
 
     pub fn clear(&self) {
         self.epoch.fetch_add(1, Ordering::SeqCst);
-        self.entries.clear();
+        let _stripes: Vec<_> = self
+            .stripes
+            .iter()
+            .map(|stripe| {
+                stripe
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+            })
+            .collect();
+        // Whatever was stored before this is never returned again.
+        self.entries.invalidate_all();
     }
 
     /// Trust ends at once when the notifications stop; it comes back only after the channel
@@ -149,8 +204,8 @@ mod tests {
     }
 
     #[test]
-    fn reads_fill_it_removals_empty_it_and_capacity_bounds_it() {
-        let cache = SessionCache::new(2, true);
+    fn reads_fill_it_and_removals_empty_it() {
+        let cache = SessionCache::new(10, true);
         for (id, user) in [("a", 1), ("b", 2)] {
             let ticket = cache.ticket();
             cache.store_read(ticket, session(id, user), 0);
@@ -158,11 +213,32 @@ mod tests {
         assert!(cache.get("a").is_some() && cache.get("b").is_some());
         cache.remove("a");
         assert!(cache.get("a").is_none() && cache.get("b").is_some());
-        for id in ["c", "d"] {
-            let ticket = cache.ticket();
-            cache.store_read(ticket, session(id, 3), 0);
+        cache.clear();
+        assert!(cache.get("b").is_none());
+    }
+
+    #[test]
+    fn a_hot_set_survives_a_pass_of_cold_sessions() {
+        let cache = SessionCache::new(100, true);
+        let store = |id: &str| cache.store_read(cache.ticket(), session(id, 1), 0);
+        let hot: Vec<String> = (0..50).map(|n| format!("hot{n}")).collect();
+        for _ in 0..10 {
+            for id in &hot {
+                if cache.get(id).is_none() {
+                    store(id);
+                }
+            }
         }
-        assert!(cache.get("b").is_none(), "full: cleared");
+        for n in 0..1_000 {
+            let id = format!("cold{n}");
+            if cache.get(&id).is_none() {
+                store(&id);
+            }
+        }
+        cache.entries.run_pending_tasks();
+        assert!(cache.entries.entry_count() <= 100);
+        let kept = hot.iter().filter(|id| cache.get(id).is_some()).count();
+        assert!(kept >= 45, "{kept} of 50 hot sessions kept");
     }
 
     #[test]

@@ -73,13 +73,24 @@ impl FailureCounter {
         Ok([a, b])
     }
 
-    /// Forgets keys whose failures have all been paid back; how many.
-    pub async fn prune(&self) -> Result<u64, StoreError> {
-        Ok(
-            sqlx::query("DELETE FROM login_failures WHERE tat < extract(epoch FROM now())")
-                .execute(&self.pool)
-                .await?
-                .rows_affected(),
-        )
+    /// Forgets keys whose failures have all been paid back, a batch of at most `limit` at a
+    /// time (each a short transaction: a flood's many keys never hold locks for long); how many.
+    pub async fn prune(&self, limit: u32) -> Result<u64, StoreError> {
+        let mut pruned = 0;
+        loop {
+            let batch = sqlx::query(
+                "DELETE FROM login_failures WHERE key IN \
+                 (SELECT key FROM login_failures WHERE tat < extract(epoch FROM now()) LIMIT $1)",
+            )
+            .bind(i64::from(limit))
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+            pruned += batch;
+            if batch < u64::from(limit) {
+                return Ok(pruned);
+            }
+            tokio::task::yield_now().await;
+        }
     }
 }

@@ -19,7 +19,7 @@ mod touches;
 mod two_step;
 mod users;
 
-pub use cache::ActiveSession;
+pub use cache::{ActiveSession, CacheFigures};
 pub use ceremonies::CeremonyKind;
 pub use error::StoreError;
 pub use login_failures::{FailureCounter, FailureKey};
@@ -41,22 +41,25 @@ use std::{str::FromStr, sync::Arc, time::Duration};
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
 
-/// Pool sizes and timeouts (`DATABASE_*` settings).
+/// Pool sizes and timeouts (`DATABASE_*` settings), and how many sessions the token path keeps
+/// in memory (`SESSION_CACHE_CAPACITY`).
 #[derive(Clone, Copy, Debug)]
-pub struct PoolSettings {
+pub struct StoreSettings {
     pub max_connections: u32,
     /// How long a request waits for a connection before it is answered 503.
     pub acquire_timeout: Duration,
     /// PostgreSQL `statement_timeout`; SQLite's busy timeout.
     pub statement_timeout: Duration,
+    pub cached_sessions: u64,
 }
 
-impl Default for PoolSettings {
+impl Default for StoreSettings {
     fn default() -> Self {
-        PoolSettings {
+        StoreSettings {
             max_connections: 8,
             acquire_timeout: Duration::from_secs(5),
             statement_timeout: Duration::from_secs(5),
+            cached_sessions: DEFAULT_CACHED_SESSIONS,
         }
     }
 }
@@ -93,8 +96,9 @@ pub struct StoreTasks {
     listen: Option<PgConnectOptions>,
 }
 
-/// Sessions kept in memory for the token path; about 200 bytes each.
-const CACHED_SESSIONS: usize = 100_000;
+/// Sessions kept in memory for the token path: about N bytes each (BENCHMARKS.md, scale), so a
+/// full cache keeps an instance within 400 MiB.
+pub const DEFAULT_CACHED_SESSIONS: u64 = 300_000;
 
 impl Store {
     /// Connects to the database at `url` (`postgres://` or `postgresql://` for PostgreSQL,
@@ -102,7 +106,7 @@ impl Store {
     /// fully only once its tasks run ([`Store::spawn_tasks`]).
     pub async fn connect(
         url: &str,
-        settings: PoolSettings,
+        settings: StoreSettings,
     ) -> Result<(Self, StoreTasks), StoreError> {
         let (touches, touch_queue) = touches::channel();
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -122,7 +126,7 @@ impl Store {
                 .await?;
             POSTGRES_MIGRATIONS.run(&pool).await?;
             // Untrusted until the listener hears every ended session (listener.rs).
-            let cache = Arc::new(SessionCache::new(CACHED_SESSIONS, false));
+            let cache = Arc::new(SessionCache::new(settings.cached_sessions, false));
             let store = Store {
                 pool: Pool::Postgres(pool),
                 cache,
@@ -156,7 +160,7 @@ impl Store {
         // This process makes every write to the file, and forgets each session it ends.
         let store = Store {
             pool: Pool::Sqlite(pool),
-            cache: Arc::new(SessionCache::new(CACHED_SESSIONS, true)),
+            cache: Arc::new(SessionCache::new(settings.cached_sessions, true)),
             touches,
         };
         let tasks = StoreTasks {
@@ -187,6 +191,11 @@ impl Store {
         on_pool!(self, |pool| pool
             .size()
             .saturating_sub(pool.num_idle() as u32))
+    }
+
+    /// The session cache's size and lookups so far (for `/metrics`).
+    pub fn cache_figures(&self) -> CacheFigures {
+        self.cache.figures()
     }
 
     /// Failed-login counts kept in the database, where several instances may share it

@@ -177,16 +177,21 @@ impl Store {
         Ok(ended)
     }
 
-    /// Ends the sessions that began before `started_before`; their ids and users.
+    /// Ends at most `limit` of the sessions that began before `started_before`, the oldest
+    /// first; their ids and users.
     pub async fn end_sessions_started_before(
         &self,
         started_before: i64,
+        limit: u32,
     ) -> Result<Vec<(String, i64)>, StoreError> {
         let ended = on_pool!(self, |pool| {
             sqlx::query_as::<_, (String, i64)>(
-                "DELETE FROM sessions WHERE started_at < $1 RETURNING id, user_id",
+                "DELETE FROM sessions WHERE id IN \
+                 (SELECT id FROM sessions WHERE started_at < $1 ORDER BY started_at LIMIT $2) \
+                 RETURNING id, user_id",
             )
             .bind(started_before)
+            .bind(i64::from(limit))
             .fetch_all(pool)
             .await?
         });

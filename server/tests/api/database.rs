@@ -17,7 +17,7 @@ async fn a_database_that_goes_away_gives_503_until_it_comes_back() {
         let (scheme_user, rest) = config.database_url.split_once('@').unwrap();
         let (_, database) = rest.split_once('/').unwrap();
         config.database_url = format!("{scheme_user}@{link_addr}/{database}");
-        config.pool.acquire_timeout = Duration::from_secs(1);
+        config.store.acquire_timeout = Duration::from_secs(1);
     })
     .await;
     let token = app.token_for("miguel", "python").await;

@@ -7,7 +7,17 @@ use std::collections::BTreeSet;
 #[tokio::test]
 async fn pages_get_a_nonce_policy_that_matches_their_scripts() {
     let app = TestApp::spawn().await;
-    for path in ["/", "/login", "/register", "/hello", "/no-such-page"] {
+    // Twice each: the second answer of a page is its first rendering, kept (page_cache.rs).
+    let paths = [
+        "/",
+        "/login",
+        "/register",
+        "/hello",
+        "/account",
+        "/no-such-page",
+    ];
+    let mut seen: std::collections::HashMap<&str, (String, String)> = Default::default();
+    for path in paths.into_iter().chain(paths) {
         let response = app.get(path).await;
         let headers = response.headers().clone();
         let html = response.text().await.unwrap();
@@ -36,6 +46,17 @@ async fn pages_get_a_nonce_policy_that_matches_their_scripts() {
         assert_eq!(headers["x-content-type-options"], "nosniff");
         assert_eq!(headers["referrer-policy"], "no-referrer");
         assert_eq!(headers["x-frame-options"], "DENY");
+        // The same page each time, but for a nonce of its own.
+        let without_nonce = html.replace(nonce, "");
+        match seen.get(path) {
+            Some((earlier_nonce, earlier)) => {
+                assert_ne!(earlier_nonce, nonce, "{path}: a nonce used twice");
+                assert_eq!(earlier, &without_nonce, "{path}: the page changed");
+            }
+            None => {
+                seen.insert(path, (nonce.to_owned(), without_nonce));
+            }
+        }
     }
     // A fresh nonce each response.
     let a = app.get("/").await;
@@ -274,9 +295,20 @@ async fn metrics_count_requests_logins_and_locks() {
         r#"logins_total{outcome="refused_locked"} 1"#,
         r#"http_requests_total{route="/healthz",method="other",status="405"} 1"#,
         "db_connections_active ",
+        "session_cache_entries ",
         "log_lines_dropped_total 0",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
     }
+    // The one token request looked its session up: from the database, the first time.
+    let lookups = |from: &str| -> u64 {
+        let prefix = format!("session_lookups_total{{answered_from=\"{from}\"}} ");
+        text.lines()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .unwrap_or_else(|| panic!("no {prefix:?} in\n{text}"))
+            .parse()
+            .unwrap()
+    };
+    assert_eq!((lookups("memory"), lookups("database")), (0, 1));
     assert!(!text.contains("python"), "no secrets in metrics");
 }

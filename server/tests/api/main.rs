@@ -14,6 +14,7 @@ mod pages;
 mod passkeys;
 mod registration;
 mod revocation;
+mod session_cache;
 mod sessions;
 mod transcript;
 mod two_step;

@@ -208,3 +208,29 @@ async fn refreshing_never_passes_the_absolute_session_lifetime() {
     // A new password login starts a new chain.
     app.token("miguel", "python").await;
 }
+
+#[tokio::test]
+async fn the_expiry_sweep_ends_more_sessions_than_one_batch() {
+    // The sweep runs as often as the lifetime (here every 2 s), a batch of 1,000 at a time.
+    let app = TestApp::spawn_with(|config| config.max_session = Duration::from_secs(2)).await;
+    let token = app.token_for("miguel", "python").await;
+    app.execute_sql(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500) \
+         INSERT INTO sessions (id, user_id, started_at, last_used_at, address, user_agent) \
+         SELECT 'expired-' || i, user_id, started_at - 3600, last_used_at, address, user_agent \
+         FROM sessions, n",
+    )
+    .await;
+    let count = || app.query_strings("SELECT CAST(count(*) AS TEXT) FROM sessions");
+    assert_eq!(count().await, ["2501"]);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while count().await != ["0"] {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:?} sessions left",
+            count().await
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_unauthorized(app.get_bearer("/api/resource", &token).await).await;
+}

@@ -126,12 +126,12 @@ async fn log_format_json_gives_one_object_per_line_with_request_lines() {
         .collect();
     let request_line = lines
         .iter()
-        .find(|line| line["span"]["request_id"] == request_id.as_str())
+        .find(|line| line["request_id"] == request_id.as_str() && line["target"] == "request")
         .unwrap_or_else(|| panic!("no line for {request_id}: {log}"));
-    assert_eq!(request_line["span"]["method"], "GET");
-    assert_eq!(request_line["span"]["route"], "/api/users/{id}");
+    assert_eq!(request_line["fields"]["method"], "GET");
+    assert_eq!(request_line["fields"]["route"], "/api/users/{id}");
     assert_eq!(request_line["fields"]["status"], 404);
-    assert!(request_line["fields"]["latency"].is_string());
+    assert!(request_line["fields"]["latency_us"].is_u64());
 }
 
 #[tokio::test]
@@ -339,4 +339,63 @@ async fn two_step_events_are_audited_and_an_operator_can_reset_it() {
     for secret in secrets {
         assert!(!log.contains(&secret), "{secret} reached the log: {log}");
     }
+}
+
+#[tokio::test]
+async fn every_line_a_request_causes_carries_its_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start_with(dir.path(), &[]).await;
+    let api = &server.api;
+    // A proxy's id is kept, quoted in the line: it cannot forge a field.
+    let from_proxy = r#"proxy-7 "route=x""#;
+    let registered = api
+        .client
+        .post(api.url("/api/users"))
+        .header("x-request-id", from_proxy)
+        .json(&json!({ "username": "miguel", "password": "python" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), 201);
+    assert_eq!(registered.headers()["x-request-id"], from_proxy);
+    let refused = api.get_basic("/api/token", "miguel", "wrong-guess").await;
+    assert_eq!(refused.status(), 401);
+    let made = refused.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(server.terminate().success());
+
+    let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
+    let lines_of = |id: &str| -> Vec<&str> {
+        let field = format!("request_id={id:?}");
+        log.lines().filter(|line| line.ends_with(&field)).collect()
+    };
+    let proxied = lines_of(from_proxy);
+    assert!(
+        proxied.iter().any(|line| line.contains("user registered")),
+        "{log}"
+    );
+    assert!(
+        proxied.iter().any(|line| line
+            .contains(" request: method=POST route=\"/api/users\" status=201 latency_us=")),
+        "{log}"
+    );
+    let own = lines_of(&made);
+    assert!(
+        own.iter()
+            .any(|line| line.contains(" audit: event=\"login\" outcome=\"failure\"")),
+        "{log}"
+    );
+    assert!(
+        own.iter()
+            .any(|line| line.contains("route=\"/api/token\" status=401")),
+        "{log}"
+    );
+    // Lines outside any request carry no id.
+    let listening = log
+        .lines()
+        .find(|line| line.contains("listening on"))
+        .unwrap();
+    assert!(!listening.contains("request_id"), "{listening}");
 }

@@ -10,7 +10,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_rest-auth");
 
 /// Every setting the binary reads from the environment: each must come from the test alone,
 /// not from whoever runs it, and each must be in `--help`.
-pub const SETTINGS: [&str; 24] = [
+pub const SETTINGS: [&str; 25] = [
     "DATABASE_URL",
     "DATABASE_MAX_CONNECTIONS",
     "DATABASE_ACQUIRE_TIMEOUT_SECONDS",
@@ -35,6 +35,7 @@ pub const SETTINGS: [&str; 24] = [
     "RUST_LOG",
     "LOG_FORMAT",
     "LOG_BUFFER_LINES",
+    "SESSION_CACHE_CAPACITY",
 ];
 
 pub fn free_port() -> u16 {

@@ -1,0 +1,122 @@
+//! The token path's cache of sessions under a scan: a pass of one-off tokens larger than the
+//! cache does not flush the sessions in use. Counted in PostgreSQL's own transaction counter,
+//! so PostgreSQL only (ignored in a plain `cargo test`, run by scripts/test.sh's PostgreSQL
+//! pass).
+
+use crate::{common::TestApp, support::postgres::required_admin_url};
+use base64::Engine;
+use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use serde_json::{json, Value};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// How long a PostgreSQL backend may hold its counts before reporting them (it reports within
+/// 10 s of going idle).
+const STATISTICS_SETTLE: Duration = Duration::from_secs(11);
+
+/// Session lookups the app answered from the database so far (its `/metrics`).
+async fn database_lookups(app: &TestApp) -> u64 {
+    let text = app.get("/metrics").await.text().await.unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix("session_lookups_total{answered_from=\"database\"} "))
+        .unwrap_or_else(|| panic!("no database lookups in\n{text}"))
+        .parse()
+        .unwrap()
+}
+
+/// Transactions run in the app's database so far, as PostgreSQL counts them.
+async fn transactions(app: &TestApp) -> i64 {
+    tokio::time::sleep(STATISTICS_SETTLE).await;
+    let counted = app
+        .query_strings(
+            "SELECT (xact_commit + xact_rollback)::text FROM pg_stat_database \
+             WHERE datname = current_database()",
+        )
+        .await;
+    counted[0].parse().unwrap()
+}
+
+#[tokio::test]
+#[ignore = "needs TEST_POSTGRES_URL"]
+async fn a_hot_set_survives_a_pass_of_cold_tokens_larger_than_the_cache() {
+    required_admin_url();
+    let capacity = 100;
+    let (hot_sessions, cold_sessions, fresh_sessions) = (50, 1_000, 20);
+    let app = TestApp::spawn_with(|config| config.store.cached_sessions = capacity).await;
+    let token = app.token_for("miguel", "python").await;
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(token.split('.').nth(1).unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    // Copies of this session in the database, one per token below: one password hash, not a
+    // thousand.
+    let sid = claims["sid"].as_str().unwrap();
+    let sessions = hot_sessions + cold_sessions + fresh_sessions;
+    for statement in [
+        format!(
+            "CREATE TABLE copies AS SELECT s.*, n FROM sessions s, \
+             generate_series(1, {sessions}) n WHERE s.id = '{sid}'"
+        ),
+        "UPDATE copies SET id = lpad(to_hex(n), 32, '0')".into(),
+        "ALTER TABLE copies DROP COLUMN n".into(),
+        "INSERT INTO sessions SELECT * FROM copies".into(),
+        "DROP TABLE copies".into(),
+    ] {
+        app.execute_sql(&statement).await;
+    }
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mut header = Header::new(Algorithm::HS256);
+    header.typ = Some("at+jwt".into());
+    let tokens: Vec<String> = (1..=sessions)
+        .map(|n| {
+            let claims = json!({
+                "sub": claims["sub"], "iat": now, "exp": now + 600, "jti": format!("{n:x}"),
+                "sid": format!("{n:032x}"), "auth_time": claims["auth_time"],
+            });
+            encode(&header, &claims, &EncodingKey::from_secret(&app.secret)).unwrap()
+        })
+        .collect();
+    let (hot, rest) = tokens.split_at(hot_sessions);
+    let (cold, fresh) = rest.split_at(cold_sessions);
+    let app = &app;
+    let use_all = |tokens: &[String]| {
+        let tokens = tokens.to_vec();
+        async move {
+            for token in tokens {
+                assert_eq!(app.resource_status(&token).await, 200);
+            }
+        }
+    };
+    // The hot set, asked for again and again; then a pass of ten times the cache's size of
+    // tokens used once each.
+    for _ in 0..10 {
+        use_all(hot).await;
+    }
+    use_all(cold).await;
+
+    // Now the hot set again, and, to show the count sees a read, sessions never used before.
+    let before = transactions(app).await;
+    let lookups = database_lookups(app).await;
+    use_all(hot).await;
+    let hot_reads = database_lookups(app).await - lookups;
+    use_all(fresh).await;
+    let fresh_reads = database_lookups(app).await - lookups - hot_reads;
+    let spent = transactions(app).await - before;
+    let counted = format!(
+        "{spent} transactions; database reads: {hot_reads} for {hot_sessions} hot sessions, \
+         then {fresh_reads} for {fresh_sessions} fresh ones"
+    );
+    eprintln!("{counted}");
+    // TinyLFU admission is an estimate: in 100 runs of this pass in memory, at most 2 of the
+    // 50 hot sessions were pushed out (with least-recently-used eviction, all 50 would be).
+    assert!(hot_reads <= 5, "{counted}");
+    assert_eq!(fresh_reads, fresh_sessions as u64, "{counted}");
+    // A read per session looked up in the database; counting and a background task may add a
+    // few transactions.
+    let reads = (hot_reads + fresh_reads) as i64;
+    assert!((reads..=reads + 10).contains(&spent), "{counted}");
+}
