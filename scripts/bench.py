@@ -97,11 +97,16 @@ class Server:
         self.process.wait(timeout=30)
 
     def rss_kib(self):
-        with open(f"/proc/{self.process.pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
+        return rss_kib(self.process.pid)
+
+
+def rss_kib(pid):
+    """The process's resident memory now."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
 
 
 class PeakRss:
@@ -137,12 +142,17 @@ def request(method, url, body=None, headers=None):
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
 
-def wrk(url, headers=()):
-    """Runs wrk; returns requests/s, p50 and p99 in ms, and the count of failed requests."""
-    command = ["wrk", f"-t{min(CORES, 4)}", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency"]
+def wrk(url, headers=(), seconds=None, threads=None, connections=None, script=None, env=None):
+    """Runs wrk; returns requests/s, p50 and p99 in ms, the count of failed requests and the
+    requests answered. `script`: a Lua file in scripts/, `env` the variables it reads."""
+    command = ["wrk", f"-t{threads or min(CORES, 4)}", f"-c{connections or CONNECTIONS}",
+               f"-d{seconds or SECONDS}s", "--latency", "--timeout", "10s"]
     for header in headers:
         command += ["-H", header]
-    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    if script:
+        command += ["-s", str(ROOT / "scripts" / script)]
+    output = subprocess.run(command + [url], capture_output=True, text=True, check=True,
+                            env={**os.environ, **(env or {})}).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     latency = {}
     for percent, value, unit in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", output, re.M):

@@ -77,7 +77,7 @@ struct Settings {
     #[arg(long, env = "SESSION_MAX_SECONDS", value_name = "SECONDS", default_value_t = 86_400, value_parser = positive())]
     session_max_seconds: u64,
     /// Sessions each instance keeps in memory for the token path (the most asked for); beyond
-    /// them a token costs a database read. About 500 bytes each
+    /// them a token costs a database read. About 460 bytes each
     #[arg(long, env = "SESSION_CACHE_CAPACITY", value_name = "SESSIONS", default_value_t = crate::store::DEFAULT_CACHED_SESSIONS, value_parser = clap::value_parser!(u64).range(1..))]
     session_cache_capacity: u64,
     /// Minimum password length

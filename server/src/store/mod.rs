@@ -96,9 +96,10 @@ pub struct StoreTasks {
     listen: Option<PgConnectOptions>,
 }
 
-/// Sessions kept in memory for the token path: about N bytes each (BENCHMARKS.md, scale), so a
-/// full cache keeps an instance within 400 MiB.
-pub const DEFAULT_CACHED_SESSIONS: u64 = 300_000;
+/// Sessions kept in memory for the token path: about 460 bytes each (BENCHMARKS.md, "Scale"),
+/// so a full cache adds about 220 MiB and an instance stays within 400 MiB, a password flood
+/// included; and more than the 300,000 sessions an instance is sized to keep active.
+pub const DEFAULT_CACHED_SESSIONS: u64 = 500_000;
 
 impl Store {
     /// Connects to the database at `url` (`postgres://` or `postgresql://` for PostgreSQL,
