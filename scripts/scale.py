@@ -12,7 +12,8 @@ then, at the largest size: GET /api/sessions for a user with 1,000 sessions; the
 ending 100k sessions at once (how long, and the token path's p99 meanwhile); and the plan of
 every statement the request paths ran (auto_explain), each checked for an index.
 
-Writes bench/scale.json, bench/scale.md (spliced into BENCHMARKS.md) and bench/scale.svg."""
+Writes bench/scale.json, bench/scale.md (spliced into BENCHMARKS.md) and bench/scale.svg;
+`scripts/scale.py --redraw` draws the chart again from bench/scale.json."""
 
 import json
 import os
@@ -286,6 +287,12 @@ def every_request_path(base, accounts):
     request("DELETE", base + "/api/users/me", {"password": "scale-password-2"}, headers=again)
 
 
+def redraw():
+    """The chart again from bench/scale.json (after a change to its drawing)."""
+    results = json.loads((ROOT / "bench/scale.json").read_text())
+    (ROOT / "bench/scale.svg").write_text(chart(results))
+
+
 def main():
     work = Path(tempfile.mkdtemp(prefix="rest-auth-scale-work-"))
     cluster = Cluster()
@@ -507,13 +514,16 @@ def chart(r):
             out.append(f'<text x="{x:.0f}" y="{top + plot_h + 26}" text-anchor="middle">'
                        f'{working_set:,}</text>')
         for n, row in enumerate(r["sizes"]):
-            points = []
+            points, labels = [], []
             for i, working_set in enumerate(sets):
                 t = row["token_path"].get(working_set) or row["token_path"].get(str(working_set))
                 if t:
                     x = x0 + i * plot_w / (len(sets) - 1)
                     y = top + 10 + plot_h * (1 - t[key] / top_value)
                     points.append(f"{x:.1f},{y:.1f}")
+                    value = f"{t[key]:,.0f}" if key == "rps" else f"{t[key]:.1f}"
+                    labels.append(f'<text x="{x + 5:.1f}" y="{y - 5:.1f}" font-size="10" '
+                                  f'fill="{colours[n % len(colours)]}">{value}</text>')
             colour = colours[n % len(colours)]
             if points:
                 out.append(f'<polyline points="{" ".join(points)}" fill="none" '
@@ -521,6 +531,7 @@ def chart(r):
                 for point in points:
                     x, y = point.split(",")
                     out.append(f'<circle cx="{x}" cy="{y}" r="3" fill="{colour}"/>')
+                out += labels
             if panel == 0:
                 legend = escape(f"{row['size']:,} accounts and sessions")
                 y = height - 12 - 14 * (len(r["sizes"]) - 1 - n)
@@ -540,4 +551,4 @@ def splice(report):
 
 
 if __name__ == "__main__":
-    main()
+    redraw() if sys.argv[1:] == ["--redraw"] else main()
