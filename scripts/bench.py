@@ -136,7 +136,8 @@ def request(method, url, body=None, headers=None):
     if data:
         req.add_header("Content-Type", "application/json")
     with urllib.request.urlopen(req) as response:
-        return json.load(response)
+        text = response.read()
+        return json.loads(text) if text else None  # 204: no body
 
 
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}

@@ -27,7 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench  # noqa: E402
-from bench import BIN, ROOT, basic, cpu_model, escape, free_port, rss_kib, run_concurrently  # noqa: E402,E501
+from bench import (BIN, ROOT, basic, cpu_model, escape, free_port, request,  # noqa: E402
+                   rss_kib, run_concurrently)
 
 FILL = ROOT / "target/release/examples/scale_fill"
 SIZES = [int(n) for n in os.environ.get("SCALE_SIZES", "10000,100000,1000000").split(",")]
@@ -241,16 +242,6 @@ def scans(plan, found=None):
     for child in plan.get("Plans", []):
         scans(child, found)
     return found
-
-
-def request(method, url, body=None, headers=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    if data:
-        req.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(req) as response:
-        text = response.read()
-        return json.loads(text) if text else None
 
 
 def every_request_path(base, accounts):
