@@ -243,7 +243,7 @@ mod tests {
 
     #[test]
     fn a_token_the_server_cannot_sign_is_a_500() {
-        let cause = TokenError::Invalid(jsonwebtoken::errors::ErrorKind::InvalidAlgorithm.into());
+        let cause = TokenError::Signing(jsonwebtoken::errors::ErrorKind::InvalidAlgorithm.into());
         let error = ApiError::from(AuthError::Signing(cause));
         assert_eq!(error.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }

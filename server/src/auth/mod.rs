@@ -166,10 +166,10 @@ impl Authenticator {
             {
                 self.session_of_token(&username).await?
             }
+            // Boxed: the password path's state (argon2, the limits' queries) is many times the
+            // token path's, and every token request would otherwise carry and move it.
             Credentials::Basic { username, password } => {
-                let user = self.check_password(&username, password, address).await?;
-                let signed_in_with = self.check_code(&user, one_time_code, address).await?;
-                (user.id, user.username, AuthMethod::Password(signed_in_with))
+                Box::pin(self.password_caller(&username, password, one_time_code, address)).await?
             }
         };
         Ok(Caller {
@@ -178,6 +178,18 @@ impl Authenticator {
             method,
             address,
         })
+    }
+
+    async fn password_caller(
+        &self,
+        username: &str,
+        password: String,
+        one_time_code: Option<&str>,
+        address: IpAddr,
+    ) -> Result<(i64, String, AuthMethod), AuthError> {
+        let user = self.check_password(username, password, address).await?;
+        let signed_in_with = self.check_code(&user, one_time_code, address).await?;
+        Ok((user.id, user.username, AuthMethod::Password(signed_in_with)))
     }
 
     /// Begins a session for a caller who signed in with a password, and a code where the
@@ -438,7 +450,7 @@ mod tests {
     fn a_signing_failure_is_not_an_authentication_failure() {
         let signing = jsonwebtoken::errors::ErrorKind::InvalidAlgorithm.into();
         assert!(matches!(
-            issuing_error(TokenError::Invalid(signing)),
+            issuing_error(TokenError::Signing(signing)),
             AuthError::Signing(_)
         ));
         assert!(matches!(

@@ -62,6 +62,13 @@ pub struct CacheFigures {
     pub misses: u64,
 }
 
+/// A session answered from memory.
+pub struct CachedUse {
+    pub session: ActiveSession,
+    /// This use is to be written to the database (see [`SessionCache::get`]).
+    pub touch_due: bool,
+}
+
 /// Taken before a database read whose result may be stored; `None` while nothing is trusted.
 #[derive(Clone, Copy)]
 pub struct ReadTicket(Option<u64>);
@@ -96,8 +103,10 @@ impl SessionCache {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The session, if it is held and may be trusted.
-    pub fn get(&self, id: &str) -> Option<ActiveSession> {
+    /// The session, if it is held and may be trusted, and whether this use, at `now`, is the
+    /// one to write to the database: the first more than `touch_interval` seconds after the
+    /// last one written (only one caller is told so). One lookup for both.
+    pub fn get(&self, id: &str, now: i64, touch_interval: i64) -> Option<CachedUse> {
         let held = if self.trusted.load(Ordering::SeqCst) {
             self.entries.get(id)
         } else {
@@ -109,7 +118,17 @@ impl SessionCache {
             &self.misses
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        held.map(|held| held.session.clone())
+        let held = held?;
+        let last = held.last_used_at.load(Ordering::Relaxed);
+        let touch_due = now - last >= touch_interval
+            && held
+                .last_used_at
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok();
+        Some(CachedUse {
+            session: held.session.clone(),
+            touch_due,
+        })
     }
 
     pub fn ticket(&self) -> ReadTicket {
@@ -134,18 +153,6 @@ impl SessionCache {
 
     /// Whether the database's `last_used_at` of session `id` is older than `interval`
     /// seconds at `now`; if so, records `now` as told, so only one caller gets `true`.
-    pub fn due_for_touch(&self, id: &str, now: i64, interval: i64) -> bool {
-        let Some(entry) = self.entries.get(id) else {
-            return false;
-        };
-        let last = entry.last_used_at.load(Ordering::Relaxed);
-        now - last >= interval
-            && entry
-                .last_used_at
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-    }
-
     /// After the session ended.
     pub fn remove(&self, id: &str) {
         self.epoch.fetch_add(1, Ordering::SeqCst);
@@ -193,6 +200,11 @@ mod tests {
         }
     }
 
+    /// The session as the token path would find it (never due for a write).
+    fn held(cache: &SessionCache, id: &str) -> Option<ActiveSession> {
+        cache.get(id, 0, i64::MAX).map(|found| found.session)
+    }
+
     #[test]
     fn a_read_that_overlapped_a_removal_is_not_kept() {
         let cache = SessionCache::new(10, true);
@@ -200,7 +212,7 @@ mod tests {
         // The read saw the session; meanwhile it ended.
         cache.remove("a");
         cache.store_read(ticket, session("a", 1), 0);
-        assert_eq!(cache.get("a"), None);
+        assert_eq!(held(&cache, "a"), None);
     }
 
     #[test]
@@ -210,11 +222,11 @@ mod tests {
             let ticket = cache.ticket();
             cache.store_read(ticket, session(id, user), 0);
         }
-        assert!(cache.get("a").is_some() && cache.get("b").is_some());
+        assert!(held(&cache, "a").is_some() && held(&cache, "b").is_some());
         cache.remove("a");
-        assert!(cache.get("a").is_none() && cache.get("b").is_some());
+        assert!(held(&cache, "a").is_none() && held(&cache, "b").is_some());
         cache.clear();
-        assert!(cache.get("b").is_none());
+        assert!(held(&cache, "b").is_none());
     }
 
     #[test]
@@ -224,20 +236,20 @@ mod tests {
         let hot: Vec<String> = (0..50).map(|n| format!("hot{n}")).collect();
         for _ in 0..10 {
             for id in &hot {
-                if cache.get(id).is_none() {
+                if held(&cache, id).is_none() {
                     store(id);
                 }
             }
         }
         for n in 0..1_000 {
             let id = format!("cold{n}");
-            if cache.get(&id).is_none() {
+            if held(&cache, &id).is_none() {
                 store(&id);
             }
         }
         cache.entries.run_pending_tasks();
         assert!(cache.entries.entry_count() <= 100);
-        let kept = hot.iter().filter(|id| cache.get(id).is_some()).count();
+        let kept = hot.iter().filter(|id| held(&cache, id).is_some()).count();
         assert!(kept >= 45, "{kept} of 50 hot sessions kept");
     }
 
@@ -247,14 +259,14 @@ mod tests {
         let before = cache.ticket();
         cache.store_read(before, session("a", 1), 0);
         cache.set_trusted(false);
-        assert_eq!(cache.get("a"), None);
+        assert_eq!(held(&cache, "a"), None);
         let during = cache.ticket();
         cache.store_read(during, session("b", 1), 0);
         cache.store_read(before, session("c", 1), 0);
         cache.set_trusted(true);
-        assert_eq!(cache.get("a"), None, "forgotten when trust came back");
-        assert_eq!(cache.get("b"), None);
-        assert_eq!(cache.get("c"), None);
+        assert_eq!(held(&cache, "a"), None, "forgotten when trust came back");
+        assert_eq!(held(&cache, "b"), None);
+        assert_eq!(held(&cache, "c"), None);
     }
 
     #[test]
@@ -262,9 +274,10 @@ mod tests {
         let cache = SessionCache::new(10, true);
         let ticket = cache.ticket();
         cache.store_read(ticket, session("a", 1), 100);
-        assert!(!cache.due_for_touch("a", 130, 60));
-        assert!(cache.due_for_touch("a", 160, 60));
-        assert!(!cache.due_for_touch("a", 161, 60));
-        assert!(cache.due_for_touch("a", 220, 60));
+        let touch_due = |now| cache.get("a", now, 60).unwrap().touch_due;
+        assert!(!touch_due(130));
+        assert!(touch_due(160));
+        assert!(!touch_due(161));
+        assert!(touch_due(220));
     }
 }

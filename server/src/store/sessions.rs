@@ -86,11 +86,11 @@ impl Store {
         now: i64,
         touch_interval: i64,
     ) -> Result<Option<ActiveSession>, StoreError> {
-        if let Some(session) = self.cache.get(id) {
-            if self.cache.due_for_touch(id, now, touch_interval) {
+        if let Some(found) = self.cache.get(id, now, touch_interval) {
+            if found.touch_due {
                 self.touches.send(id, now);
             }
-            return Ok(Some(session));
+            return Ok(Some(found.session));
         }
         // Not held (or not trusted): from the database, and kept for next time if it may be.
         let ticket = self.cache.ticket();

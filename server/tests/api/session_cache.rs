@@ -1,6 +1,6 @@
 //! The token path's cache of sessions under a scan: a pass of one-off tokens larger than the
-//! cache does not flush the sessions in use. Counted in PostgreSQL's own transaction counter,
-//! so PostgreSQL only (ignored in a plain `cargo test`, run by scripts/test.sh's PostgreSQL
+//! cache does not flush the sessions in use. Witnessed by PostgreSQL's own count of scans of
+//! the sessions table, so PostgreSQL only (ignored in a plain `cargo test`, run by scripts/test.sh's PostgreSQL
 //! pass).
 
 use crate::{common::TestApp, support::postgres::required_admin_url};
@@ -23,13 +23,15 @@ async fn database_lookups(app: &TestApp) -> u64 {
         .unwrap()
 }
 
-/// Transactions run in the app's database so far, as PostgreSQL counts them.
-async fn transactions(app: &TestApp) -> i64 {
+/// Scans of the sessions table so far (by any plan), as PostgreSQL counts them. Not the
+/// database's transactions: those include autovacuum's and the harness's own (15 more than the
+/// reads on one slow CI run).
+async fn sessions_scans(app: &TestApp) -> i64 {
     tokio::time::sleep(STATISTICS_SETTLE).await;
     let counted = app
         .query_strings(
-            "SELECT (xact_commit + xact_rollback)::text FROM pg_stat_database \
-             WHERE datname = current_database()",
+            "SELECT (coalesce(seq_scan, 0) + coalesce(idx_scan, 0))::text \
+             FROM pg_stat_user_tables WHERE relname = 'sessions'",
         )
         .await;
     counted[0].parse().unwrap()
@@ -105,15 +107,15 @@ async fn a_hot_set_survives_a_pass_of_cold_tokens_larger_than_the_cache() {
     use_all(cold).await;
 
     // Now the hot set again, and, to show the count sees a read, sessions never used before.
-    let before = transactions(app).await;
+    let before = sessions_scans(app).await;
     let lookups = database_lookups(app).await;
     use_all(hot).await;
     let hot_reads = database_lookups(app).await - lookups;
     use_all(fresh).await;
     let fresh_reads = database_lookups(app).await - lookups - hot_reads;
-    let spent = transactions(app).await - before;
+    let scans = sessions_scans(app).await - before;
     let counted = format!(
-        "{spent} transactions; database reads: {hot_reads} for {hot_sessions} hot sessions, \
+        "{scans} scans of the sessions table; database reads: {hot_reads} for {hot_sessions} hot sessions, \
          then {fresh_reads} for {fresh_sessions} fresh ones"
     );
     eprintln!("{counted}");
@@ -121,8 +123,8 @@ async fn a_hot_set_survives_a_pass_of_cold_tokens_larger_than_the_cache() {
     // 50 hot sessions were pushed out (with least-recently-used eviction, all 50 would be).
     assert!(hot_reads <= 5, "{counted}");
     assert_eq!(fresh_reads, fresh_sessions as u64, "{counted}");
-    // A read per session looked up in the database; the counting itself and the once-a-minute
-    // upkeep (expiry sweep, pruning) may add a few transactions.
+    // A scan per session looked up in the database; a once-a-minute expiry sweep falling in the
+    // window adds one or two.
     let reads = (hot_reads + fresh_reads) as i64;
-    assert!((reads..=reads + 10).contains(&spent), "{counted}");
+    assert!((reads..=reads + 2).contains(&scans), "{counted}");
 }
