@@ -505,6 +505,7 @@ def chart(r):
             out.append(f'<text x="{x:.0f}" y="{top + plot_h + 26}" text-anchor="middle">'
                        f'{working_set:,}</text>')
         for n, row in enumerate(r["sizes"]):
+            colour = colours[n % len(colours)]
             points, labels = [], []
             for i, working_set in enumerate(sets):
                 t = row["token_path"].get(working_set) or row["token_path"].get(str(working_set))
@@ -514,8 +515,7 @@ def chart(r):
                     points.append(f"{x:.1f},{y:.1f}")
                     value = f"{t[key]:,.0f}" if key == "rps" else f"{t[key]:.1f}"
                     labels.append(f'<text x="{x + 5:.1f}" y="{y - 5:.1f}" font-size="10" '
-                                  f'fill="{colours[n % len(colours)]}">{value}</text>')
-            colour = colours[n % len(colours)]
+                                  f'fill="{colour}">{value}</text>')
             if points:
                 out.append(f'<polyline points="{" ".join(points)}" fill="none" '
                            f'stroke="{colour}" stroke-width="2"/>')
