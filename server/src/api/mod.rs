@@ -3,7 +3,10 @@
 //! methods here get JSON errors, not the HTML 404 page.
 //!
 //! Routes are registered only through [`routes`], whose `routes!` takes each handler's path and
-//! methods from its `#[utoipa::path]`: a route cannot be added without its documentation.
+//! methods from its `#[utoipa::path]`: a route cannot be added without its documentation. The
+//! paths are written whole (`/api/users`) and merged into the app's router rather than nested
+//! under `/api`: axum serves a nested route by rewriting each request's URI, a cost every API
+//! request paid for nothing.
 
 mod auth_user;
 mod client_addr;
@@ -21,12 +24,13 @@ mod users;
 use crate::{error::ApiError, state::AppState};
 use axum::{
     http::{header::USER_AGENT, HeaderMap},
+    routing::any,
     Router,
 };
 use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-/// Every route of `/api` (paths relative to it), each with its OpenAPI operation.
+/// Every route of `/api`, each with its OpenAPI operation.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(users::register))
@@ -56,22 +60,29 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(openapi::openapi_json))
 }
 
-/// The OpenAPI document of `/api`: what [`routes`] registered, under `/api`, with the title
-/// and security schemes.
+/// The OpenAPI document of `/api`: what [`routes`] registered, with the title and security
+/// schemes.
 pub fn document() -> utoipa::openapi::OpenApi {
     let (_, paths) = routes().split_for_parts();
-    let mut document = openapi::ApiDoc::openapi().nest("/api", paths);
+    let mut document = openapi::ApiDoc::openapi().merge_from(paths);
     openapi::describe_one_time_code(&mut document);
     document
 }
 
-/// The router to nest at `/api`: [`routes`], and JSON errors for unknown paths and methods.
+/// The router to merge into the app's: [`routes`], and JSON errors for unknown methods on
+/// them and for any other path under `/api`.
 pub fn router() -> Router<AppState> {
     let (router, _) = routes().split_for_parts();
+    let not_found = || any(|| async { ApiError::NotFound });
     router
-        .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .route("/api", not_found())
+        .route("/api/", not_found())
+        .route(UNKNOWN_PATH, not_found())
 }
+
+/// The route, as logs and metrics name it, of every path under `/api` that no route matches.
+pub const UNKNOWN_PATH: &str = "/api/{*unknown}";
 
 /// The client's `User-Agent`, as sent (empty when missing or not text).
 fn user_agent(headers: &HeaderMap) -> &str {

@@ -107,7 +107,7 @@ pub fn describe_one_time_code(openapi: &mut utoipa::openapi::OpenApi) {
 /// This document (written once, on the first request for it).
 #[utoipa::path(
     get,
-    path = "/openapi.json",
+    path = "/api/openapi.json",
     tag = "meta",
     responses((status = 200, description = "The OpenAPI 3.1 description of /api",
         content_type = "application/json"))

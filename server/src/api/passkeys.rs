@@ -24,7 +24,7 @@ use axum::{
 /// `POST /api/passkeys/register/begin`: the options for `navigator.credentials.create()`.
 #[utoipa::path(
     post,
-    path = "/passkeys/register/begin",
+    path = "/api/passkeys/register/begin",
     tag = "passkeys",
     security(("bearer" = []), ("basic" = [])),
     responses(
@@ -49,7 +49,7 @@ pub async fn begin_registration(
 /// this credential is registered already (to any account).
 #[utoipa::path(
     post,
-    path = "/passkeys/register/finish",
+    path = "/api/passkeys/register/finish",
     tag = "passkeys",
     security(("bearer" = []), ("basic" = [])),
     request_body = PasskeyRegistration,
@@ -83,7 +83,7 @@ pub async fn finish_registration(
 /// `GET /api/passkeys`: the caller's passkeys, oldest first.
 #[utoipa::path(
     get,
-    path = "/passkeys",
+    path = "/api/passkeys",
     tag = "passkeys",
     security(("bearer" = []), ("basic" = [])),
     responses((status = 200, description = "The passkeys", body = PasskeysBody), AuthFailures)
@@ -104,7 +104,7 @@ pub async fn list(
 /// `PATCH /api/passkeys/{id}` `{"name"}`: renames one of the caller's passkeys.
 #[utoipa::path(
     patch,
-    path = "/passkeys/{id}",
+    path = "/api/passkeys/{id}",
     tag = "passkeys",
     security(("bearer" = []), ("basic" = [])),
     params(("id" = String, Path, description = "The passkey's id, from `GET /api/passkeys`")),
@@ -132,7 +132,7 @@ pub async fn rename(
 /// brute-force limits.
 #[utoipa::path(
     delete,
-    path = "/passkeys/{id}",
+    path = "/api/passkeys/{id}",
     tag = "passkeys",
     security(("bearer" = []), ("basic" = [])),
     params(("id" = String, Path, description = "The passkey's id, from `GET /api/passkeys`")),
@@ -160,7 +160,7 @@ pub async fn remove(
 /// credentials: whoever holds a passkey of this site may finish it.
 #[utoipa::path(
     post,
-    path = "/passkeys/sign-in/begin",
+    path = "/api/passkeys/sign-in/begin",
     tag = "passkeys",
     responses(
         (status = 200, description = "A sign-in ceremony, to finish within five minutes",
@@ -183,7 +183,7 @@ pub async fn begin_sign_in(
 /// the same 401.
 #[utoipa::path(
     post,
-    path = "/passkeys/sign-in/finish",
+    path = "/api/passkeys/sign-in/finish",
     tag = "passkeys",
     request_body = PasskeySignIn,
     responses(

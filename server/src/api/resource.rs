@@ -5,7 +5,7 @@ use axum::Json;
 /// `GET /api/resource`: the protected resource, `{"data": "Hello, <username>!"}`.
 #[utoipa::path(
     get,
-    path = "/resource",
+    path = "/api/resource",
     tag = "resource",
     security(("bearer" = []), ("basic" = [])),
     responses((status = 200, description = "The greeting", body = ResourceBody), AuthFailures)

@@ -19,7 +19,7 @@ use axum::{
 /// caller's own.
 #[utoipa::path(
     get,
-    path = "/sessions",
+    path = "/api/sessions",
     tag = "sessions",
     security(("bearer" = []), ("basic" = [])),
     responses((status = 200, description = "The live sessions", body = SessionsBody), AuthFailures)
@@ -50,7 +50,7 @@ pub async fn list(
 /// token of that session is refused from now on, on every instance.
 #[utoipa::path(
     delete,
-    path = "/sessions/current",
+    path = "/api/sessions/current",
     tag = "sessions",
     security(("bearer" = []), ("basic" = [])),
     responses(
@@ -72,7 +72,7 @@ pub async fn end_current(
 /// `DELETE /api/sessions/{id}`: ends one of the caller's sessions (signs a device out).
 #[utoipa::path(
     delete,
-    path = "/sessions/{id}",
+    path = "/api/sessions/{id}",
     tag = "sessions",
     security(("bearer" = []), ("basic" = [])),
     params(("id" = String, Path, description = "The session's id, from `GET /api/sessions`")),
@@ -102,7 +102,7 @@ pub async fn end_one(
 /// password, every session).
 #[utoipa::path(
     delete,
-    path = "/sessions/others",
+    path = "/api/sessions/others",
     tag = "sessions",
     security(("bearer" = []), ("basic" = [])),
     responses((status = 204, description = "Every other session has ended"), AuthFailures)
@@ -121,7 +121,7 @@ pub async fn end_others(
 /// everywhere"); every token issued so far is refused from now on.
 #[utoipa::path(
     post,
-    path = "/logout",
+    path = "/api/logout",
     tag = "sessions",
     security(("bearer" = []), ("basic" = [])),
     responses((status = 204, description = "Every session has ended"), AuthFailures)

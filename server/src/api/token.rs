@@ -12,7 +12,7 @@ use axum::{extract::State, http::HeaderMap, Json};
 /// how a client renews before expiry), and never lives past the session's absolute lifetime.
 #[utoipa::path(
     get,
-    path = "/token",
+    path = "/api/token",
     tag = "tokens",
     security(("basic" = []), ("bearer" = [])),
     responses((status = 200, description = "A new token", body = TokenBody), AuthFailures)

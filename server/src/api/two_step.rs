@@ -17,7 +17,7 @@ use axum::{extract::State, http::StatusCode, Json};
 /// are left.
 #[utoipa::path(
     get,
-    path = "/users/me/totp",
+    path = "/api/users/me/totp",
     tag = "two-step",
     security(("bearer" = []), ("basic" = [])),
     responses((status = 200, description = "The account's two-step state", body = TwoStepStatus), AuthFailures)
@@ -38,7 +38,7 @@ pub async fn status(
 /// confirms it (`PUT`); a second begin replaces the first. 409 while it is on.
 #[utoipa::path(
     post,
-    path = "/users/me/totp",
+    path = "/api/users/me/totp",
     tag = "two-step",
     security(("bearer" = []), ("basic" = [])),
     responses(
@@ -64,7 +64,7 @@ pub async fn begin(
 /// and counts against the brute-force limits; 409 when nothing was begun.
 #[utoipa::path(
     put,
-    path = "/users/me/totp",
+    path = "/api/users/me/totp",
     tag = "two-step",
     request_body = TotpConfirmation,
     security(("bearer" = []), ("basic" = [])),
@@ -91,7 +91,7 @@ pub async fn confirm(
 /// secret and the recovery codes go). 204; a wrong password is 403; 409 when it was not on.
 #[utoipa::path(
     delete,
-    path = "/users/me/totp",
+    path = "/api/users/me/totp",
     tag = "two-step",
     request_body = PasswordConfirmation,
     security(("bearer" = []), ("basic" = [])),
@@ -116,7 +116,7 @@ pub async fn turn_off(
 /// old set no longer works. A wrong password is 403; 409 when two-step verification is off.
 #[utoipa::path(
     post,
-    path = "/users/me/recovery-codes",
+    path = "/api/users/me/recovery-codes",
     tag = "two-step",
     request_body = PasswordConfirmation,
     security(("bearer" = []), ("basic" = [])),

@@ -23,7 +23,7 @@ use axum::{
 /// say so, and the name is public anyway (`GET /api/users/{id}`). Logins never tell.
 #[utoipa::path(
     post,
-    path = "/users",
+    path = "/api/users",
     tag = "users",
     request_body = NewUser,
     responses(
@@ -59,7 +59,7 @@ pub async fn register(
 /// the id is not an integer, as Flask's `<int:id>` route would).
 #[utoipa::path(
     get,
-    path = "/users/{id}",
+    path = "/api/users/{id}",
     tag = "users",
     params(("id" = String, Path, description = "The user's numeric id", example = "1")),
     responses(
@@ -85,7 +85,7 @@ pub async fn get_user(
 /// password there was no session to replace: 204.
 #[utoipa::path(
     put,
-    path = "/users/me/password",
+    path = "/api/users/me/password",
     tag = "users",
     request_body = PasswordChange,
     security(("bearer" = []), ("basic" = [])),
@@ -124,7 +124,7 @@ pub async fn change_password(
 /// now on; the name may be registered again (as a new account: ids are never reused). 204.
 #[utoipa::path(
     delete,
-    path = "/users/me",
+    path = "/api/users/me",
     tag = "users",
     request_body = AccountDeletion,
     security(("bearer" = []), ("basic" = [])),

@@ -69,7 +69,7 @@ pub fn routes(state: &AppState, assets: Option<&VersionedFiles>) -> Router<AppSt
             page_cache::serve,
         ));
     Router::new()
-        .nest("/api", api::router())
+        .merge(api::router())
         .merge(assets.map(assets::router).unwrap_or_default())
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

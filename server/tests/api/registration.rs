@@ -230,14 +230,17 @@ async fn user_lookup() {
 #[tokio::test]
 async fn unknown_api_paths_and_methods_are_json() {
     let app = TestApp::spawn().await;
-    let response = app
-        .client
-        .get(app.url("/api/nothing-here"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 404);
-    assert_json_error(response).await;
+    for path in [
+        "/api",
+        "/api/",
+        "/api/nothing-here",
+        "/api/users/1/more",
+        "/api/token/",
+    ] {
+        let response = app.client.post(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+        assert_json_error(response).await;
+    }
 
     let response = app
         .client
