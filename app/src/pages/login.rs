@@ -13,8 +13,9 @@ use crate::{
     redirect::local_path,
     session::{go_to, Session, SESSION_ENDED},
 };
-use leptos::{html::Input, prelude::*, task::spawn_local};
+use leptos::{html::Input, lazy, prelude::*, task::spawn_local};
 use leptos_meta::Title;
+use send_wrapper::SendWrapper;
 use web_sys::AbortController;
 
 /// What the form says when it was sent before the page could handle it (the browser posted it
@@ -76,7 +77,7 @@ fn LoginForm() -> impl IntoView {
     let with_passkey = Action::new_local(move |_: &()| {
         stop_autofill();
         passkey_failure.set(None);
-        async move { sign_in_with_passkey(session, None).await }
+        sign_in_with_passkey(session, None)
     });
     // Passkeys offered in the username field's autofill, where the browser supports it: from
     // hydration on, and again after the button's request (which stopped it) came to nothing.
@@ -90,7 +91,7 @@ fn LoginForm() -> impl IntoView {
                 return;
             };
             autofill.set_value(Some(controller.clone()));
-            match sign_in_with_passkey(session, Some(&controller)).await {
+            match sign_in_with_passkey(session, Some(controller)).await {
                 Ok(()) => go_to(&next.get_value()),
                 Err(Some(message)) => passkey_failure.set(Some(message)),
                 // Stopped (by the button) or dismissed: nothing to say, nothing to undo.
@@ -137,18 +138,21 @@ fn LoginForm() -> impl IntoView {
         }
     });
 
-    let start_over = move || {
+    let start_over = Callback::new(move |()| {
         second_step.set(None);
         log_in.value().set(None);
         start_autofill();
-    };
+    });
 
     view! {
         <Show
             when=move || second_step.with(Option::is_none)
             fallback=move || {
                 let (username, password) = second_step.get_untracked().unwrap_or_default();
-                view! { <CodeStep session username password next=next.get_value() start_over/> }
+                let step = SecondStep { session, username, password, next: next.get_value(), start_over };
+                // Nothing shows until its WebAssembly has come, a round trip after the password
+                // was accepted: the form it replaces has nothing left to do meanwhile.
+                Suspend::new(SendWrapper::new(code_step(step)))
             }
         >
         <CredentialsForm
@@ -189,6 +193,30 @@ fn LoginForm() -> impl IntoView {
 pub const WRONG_CODE: &str = "That code is not correct, or was used already. Enter the code \
     your authenticator app shows now, or an unused recovery code.";
 
+/// What the second step of a sign-in needs from the first.
+struct SecondStep {
+    session: Session,
+    username: String,
+    password: String,
+    next: String,
+    start_over: Callback<()>,
+}
+
+/// The second step's form. Only accounts with two-step verification ever see it, so its code
+/// is fetched when the server first asks for a code rather than with the page (`#[lazy]`: a
+/// chunk of its own in the split build).
+#[lazy]
+fn code_step(step: SecondStep) -> AnyView {
+    let SecondStep {
+        session,
+        username,
+        password,
+        next,
+        start_over,
+    } = step;
+    view! { <CodeStep session username password next start_over/> }.into_any()
+}
+
 /// The second step of a sign-in for an account with two-step verification: the code from the
 /// authenticator app, or a recovery code, sent with the username and password already given.
 /// A wrong code keeps this step; "Start over" goes back to the password.
@@ -198,7 +226,7 @@ fn CodeStep(
     username: String,
     password: String,
     next: String,
-    start_over: impl Fn() + Copy + Send + Sync + 'static,
+    start_over: Callback<()>,
 ) -> impl IntoView {
     let code = Field::empty(|code| {
         if code.trim().is_empty() {
@@ -256,7 +284,7 @@ fn CodeStep(
             <p class="error" role="alert">{message}</p>
             <div class="actions">
                 <button type="submit" disabled=move || verify.pending().get()>"Verify"</button>
-                <button type="button" class="secondary" on:click=move |_| start_over()>
+                <button type="button" class="secondary" on:click=move |_| start_over.run(())>
                     "Start over"
                 </button>
             </div>
@@ -312,10 +340,16 @@ pub(super) async fn sign_in_with_password(
 /// Signs in with a passkey the person picks, asked for at once, or, with `autofill`, offered in
 /// the username field until that controller stops it. `Err(None)`: nothing to say (the request
 /// was stopped, or the autofill was dismissed); `Err(Some(message))`: what to show.
+///
+/// The ceremony's code (webauthn-rs-proto's types and their conversions) is a chunk of its own
+/// (`#[lazy]`), fetched on the first call: the autofill makes that call right after
+/// hydration, so the form is ready before the passkey code has arrived rather than after.
+#[lazy]
 async fn sign_in_with_passkey(
     session: Session,
-    autofill: Option<&AbortController>,
+    autofill: Option<AbortController>,
 ) -> Result<(), Option<String>> {
+    let autofill = autofill.as_ref();
     let begun = client::begin_passkey_sign_in()
         .await
         .map_err(|failure| Some(failure.to_string()))?;
