@@ -500,6 +500,7 @@ def page_load(server, ready=None, base=None):
         command += ["/login", ready]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     measured = json.loads(out)
+    before_ready = {urllib.parse.urlsplit(url).path for url in measured.get("beforeReadyUrls", [])}
     files = []
     for url in measured["urls"]:
         path = urllib.parse.urlsplit(url).path
@@ -509,7 +510,8 @@ def page_load(server, ready=None, base=None):
             encoding = response.headers.get("Content-Encoding", "none")
         kind = page_file_kind(path)
         if kind:
-            files.append({"path": path, "kind": kind, "bytes": len(body), "encoding": encoding})
+            files.append({"path": path, "kind": kind, "bytes": len(body), "encoding": encoding,
+                          "before_ready": path in before_ready})
     runs = measured["runs"]
     return {
         "interactive_ms": statistics.median(r["interactive"] for r in runs),
@@ -518,6 +520,7 @@ def page_load(server, ready=None, base=None):
         "first_contentful_paint_ms": statistics.median(r["firstContentfulPaint"] for r in runs),
         "files": files,
         "total_bytes": sum(f["bytes"] for f in files),
+        "before_ready_bytes": sum(f["bytes"] for f in files if f["before_ready"]),
         "protocols": sorted(set(measured.get("protocols", []))),
     }
 
@@ -656,8 +659,12 @@ def page_load_report(page, proxied):
             for _, c in columns) + " |",
         "| bytes (HTML, CSS, JS, WASM as sent with `br, gzip`) | "
         + " | ".join(f"{c['total_bytes'] / 1024:.1f} KiB" for _, c in columns) + " |",
+        "| of which before the form was ready | " + " | ".join(
+            f"{c['before_ready_bytes'] / 1024:.1f} KiB" if "before_ready_bytes" in c else "—"
+            for _, c in columns) + " |",
         "",
-        "Files, as sent:",
+        "Files, as sent (the page's whole visit: it is over once the network has been quiet for "
+        "a second; *after* marks a file that came after the form was ready):",
         "",
         "| file | now | | before islands |",
         "|---|---:|---|---:|",
@@ -667,7 +674,8 @@ def page_load_report(page, proxied):
     old = {name(f["path"]): f for f in (before["files"] if before else [])}
     for f in page["files"]:
         was = old.pop(name(f["path"]), None)
-        lines.append(f"| `{name(f['path'])}` | {f['bytes']:,} B | {f['encoding']} | "
+        after = "" if f.get("before_ready", True) else ", *after*"
+        lines.append(f"| `{name(f['path'])}` | {f['bytes']:,} B | {f['encoding']}{after} | "
                      + (f"{was['bytes']:,} B ({was['encoding']}) |" if was else "— |"))
     for path, was in old.items():
         lines.append(f"| `{path}` | — | | {was['bytes']:,} B ({was['encoding']}) |")

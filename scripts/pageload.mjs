@@ -7,7 +7,7 @@
 // Prints JSON: for each run, when the page first painted and when it became interactive (the
 // log-in form's island hydrated: `form[data-ready]`, or the selector given), in ms from the
 // start of navigation; every URL the page loaded (until its network was quiet for a second),
-// and the protocols they came over (`h2` behind a TLS proxy). An https base may use a self-signed certificate (the benchmark's proxy).
+// those of them that had arrived when it became interactive (the last visit's), and the protocols they came over (`h2` behind a TLS proxy). An https base may use a self-signed certificate (the benchmark's proxy).
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 
@@ -35,6 +35,7 @@ function launchOptions() {
 const browser = await chromium.launch(launchOptions());
 const results = [];
 let urls = [];
+let beforeReadyUrls = [];
 const protocols = new Set();
 for (let i = 0; i < runs; i++) {
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
@@ -81,6 +82,10 @@ for (let i = 0; i < runs; i++) {
     firstPaint: performance.getEntriesByName('first-paint')[0]?.startTime ?? null,
     firstContentfulPaint:
       performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null,
+    // The files that had arrived when the form became ready (the page itself, and resources).
+    beforeReady: [location.href].concat(performance.getEntriesByType('resource')
+      .filter((entry) => entry.responseEnd <= window.__interactiveAt)
+      .map((entry) => entry.name)),
   }));
   // The whole first visit, not only what came before the form was ready: what the page fetches
   // after (the passkey code, which the autofill loads right after hydration) counts too. It is
@@ -88,9 +93,11 @@ for (let i = 0; i < runs; i++) {
   while (inFlight > 0 || Date.now() - lastActivity < 1000) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  results.push(timing);
+  const { beforeReady, ...times } = timing;
+  results.push(times);
   urls = [...new Set(loaded)];
+  beforeReadyUrls = beforeReady;
   await context.close();
 }
 await browser.close();
-console.log(JSON.stringify({ runs: results, urls, protocols: [...protocols] }));
+console.log(JSON.stringify({ runs: results, urls, beforeReadyUrls, protocols: [...protocols] }));
