@@ -170,6 +170,11 @@ class Instance:
     def rss_mib(self):
         return rss_kib(self.process.pid) / 1024
 
+    def cpu_seconds(self):
+        with open(f"/proc/{self.process.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 
 def wrk(url, seconds, script=None, env=None):
     """One thread, CONNECTIONS connections (bench.py's wrk)."""
@@ -201,27 +206,41 @@ def token_path(cluster, instances, tokens, working_set, work):
     counted around it."""
     path = work / "working-set.txt"
     path.write_text("\n".join(tokens[:working_set]) + "\n")
-    done = 0
-    while done < working_set:
-        warmed = both([lambda s=s: wrk(s.base + "/api/resource", SECONDS, "wrk_tokens.lua",
-                                       {"WRK_TOKENS": str(path), "WRK_OFFSET": str(done)})
-                       for s in instances])
-        done += warmed["requests"] // len(instances)
+
+    def go_round(done):
+        return [lambda s=s, i=i: wrk(s.base + "/api/resource", SECONDS, "wrk_tokens.lua",
+                                     {"WRK_TOKENS": str(path), "WRK_OFFSET": str(done[i])})
+                for i, s in enumerate(instances)]
+
+    # Each instance's own count: one that answered fewer requests is not yet warm.
+    done = [0] * len(instances)
+    while min(done) < working_set:
+        for i, warmed in enumerate(run_concurrently(go_round(done))):
+            done[i] += warmed["requests"]
     before = cluster.transactions()
     lookups = sum(s.database_lookups() for s in instances)
-    result = both([lambda s=s: wrk(s.base + "/api/resource", SECONDS, "wrk_tokens.lua",
-                                   {"WRK_TOKENS": str(path), "WRK_OFFSET": str(done)})
-                   for s in instances])
+    result = with_cpu(instances, go_round(done))
     lookups = sum(s.database_lookups() for s in instances) - lookups
     result["transactions_per_request"] = (cluster.transactions() - before) / result["requests"]
     result["database_reads_per_request"] = lookups / result["requests"]
     result["rss_mib"] = [s.rss_mib() for s in instances]
-    result["warm_requests_per_instance"] = done
+    result["warm_requests_per_instance"] = min(done)
     return result
 
 
 def healthz(instances):
-    return both([lambda s=s: wrk(s.base + "/healthz", SECONDS) for s in instances])
+    return with_cpu(instances, [lambda s=s: wrk(s.base + "/healthz", SECONDS) for s in instances])
+
+
+def with_cpu(instances, jobs):
+    """`both(jobs)`, with the instances' CPU time per request answered (every thread, user and
+    system): what the server spent, which the load generators' share of the cores does not
+    blur."""
+    before = sum(s.cpu_seconds() for s in instances)
+    result = both(jobs)
+    spent = sum(s.cpu_seconds() for s in instances) - before
+    result["server_cpu_us"] = spent * 1e6 / max(result["requests"], 1)
+    return result
 
 
 def sign_in(instances, accounts, register=False):
@@ -402,20 +421,30 @@ def markdown(r):
         "over the measured run, the sessions each instance read from the database (its "
         "`/metrics`) and the transactions PostgreSQL counted (pg_stat_database: those reads, "
         "and the writes of sessions' last use, at most one per session per minute per "
-        "instance, in batches).",
+        "instance, in batches). Server CPU per request: the instances' CPU time (every thread) "
+        "over the requests they answered; its ratio to /healthz's is what the token path costs "
+        "the server, whatever the load generators take of the shared cores.",
         "",
         "| accounts & sessions | working set per instance | token path requests/s | of /healthz "
-        "| p99 | sessions read from the database per request | transactions per request "
+        "| p99 | server CPU per request | of /healthz by CPU "
+        "| sessions read from the database per request | transactions per request "
         "| RSS per instance |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+
+    def cpu(t):
+        return f"{t['server_cpu_us']:.1f} µs" if "server_cpu_us" in t else "—"
+
     for row in r["sizes"]:
-        lines.append(f"| {row['size']:,} | /healthz | {row['healthz']['rps']:,.0f} | | "
-                     f"{row['healthz']['p99']:.2f} ms | | | {max(row['idle_rss_mib']):.0f} MiB |")
+        h = row["healthz"]
+        lines.append(f"| {row['size']:,} | /healthz | {h['rps']:,.0f} | | {h['p99']:.2f} ms | "
+                     f"{cpu(h)} | | | | {max(row['idle_rss_mib']):.0f} MiB |")
         for working_set, t in row["token_path"].items():
+            by_cpu = (f"{h['server_cpu_us'] / t['server_cpu_us']:.0%}"
+                      if "server_cpu_us" in t and "server_cpu_us" in h else "—")
             lines.append(
                 f"| {row['size']:,} | {int(working_set):,} | {t['rps']:,.0f} | "
-                f"{t['rps'] / row['healthz']['rps']:.0%} | {t['p99']:.2f} ms | "
+                f"{t['rps'] / h['rps']:.0%} | {t['p99']:.2f} ms | {cpu(t)} | {by_cpu} | "
                 f"{t['database_reads_per_request']:.3f} | {t['transactions_per_request']:.3f} | "
                 f"{max(t['rss_mib']):.0f} MiB |")
     lines += [

@@ -1,11 +1,16 @@
 -- wrk: GET $WRK_PATH (default /api/resource) with the Bearer tokens of $WRK_TOKENS (one per
 -- line), in order from token $WRK_OFFSET (default 0) round and round, each of the $WRK_THREADS
 -- threads starting at its own share.
+--
+-- Each request is formatted once, when the thread starts: formatting it anew for each request
+-- made a new string per request, which with 300,000 distinct tokens nearly doubled the load
+-- generator's CPU per request (8 to 14-16 µs), taken from the cores the server shares with it.
 local tokens = {}
 for line in io.lines(os.getenv("WRK_TOKENS")) do
   tokens[#tokens + 1] = line
 end
 local path = os.getenv("WRK_PATH") or "/api/resource"
+local requests = {}
 local started = 0
 id, n = 0, 0
 
@@ -15,11 +20,16 @@ function setup(thread)
 end
 
 function init(args)
+  -- Here rather than above: wrk knows the Host header from init on.
+  for i, token in ipairs(tokens) do
+    requests[i] = wrk.format("GET", path, { Authorization = "Bearer " .. token })
+  end
+  tokens = nil
   n = tonumber(os.getenv("WRK_OFFSET") or "0")
-    + math.floor(id * #tokens / tonumber(os.getenv("WRK_THREADS") or "1"))
+    + math.floor(id * #requests / tonumber(os.getenv("WRK_THREADS") or "1"))
 end
 
 function request()
   n = n + 1
-  return wrk.format("GET", path, { Authorization = "Bearer " .. tokens[(n % #tokens) + 1] })
+  return requests[(n % #requests) + 1]
 end

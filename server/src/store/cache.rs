@@ -151,8 +151,6 @@ impl SessionCache {
         }
     }
 
-    /// Whether the database's `last_used_at` of session `id` is older than `interval`
-    /// seconds at `now`; if so, records `now` as told, so only one caller gets `true`.
     /// After the session ended.
     pub fn remove(&self, id: &str) {
         self.epoch.fetch_add(1, Ordering::SeqCst);
