@@ -7,7 +7,9 @@
 // Prints JSON: for each run, when the page first painted and when it became interactive (the
 // log-in form's island hydrated: `form[data-ready]`, or the selector given), in ms from the
 // start of navigation; every URL the page loaded (until its network was quiet for a second),
-// those of them that had arrived when it became interactive (the last visit's), and the protocols they came over (`h2` behind a TLS proxy). An https base may use a self-signed certificate (the benchmark's proxy).
+// those of them that had arrived when it became interactive (the last visit's), and the
+// protocols they came over (`h2` behind a TLS proxy). An https base may use a self-signed
+// certificate (the benchmark's proxy).
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 

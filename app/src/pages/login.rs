@@ -149,7 +149,8 @@ fn LoginForm() -> impl IntoView {
             when=move || second_step.with(Option::is_none)
             fallback=move || {
                 let (username, password) = second_step.get_untracked().unwrap_or_default();
-                let step = SecondStep { session, username, password, next: next.get_value(), start_over };
+                let next = next.get_value();
+                let step = SecondStep { session, username, password, next, start_over };
                 // Nothing shows until its WebAssembly has come, a round trip after the password
                 // was accepted: the form it replaces has nothing left to do meanwhile.
                 Suspend::new(SendWrapper::new(code_step(step)))
