@@ -11,7 +11,7 @@ use crate::{
     session::Session,
     time,
 };
-use leptos::{html::Input, lazy, prelude::*};
+use leptos::{html::Input, prelude::*};
 
 #[component]
 pub fn Passkeys() -> impl IntoView {
@@ -35,7 +35,23 @@ pub fn Passkeys() -> impl IntoView {
             }
         }
     });
-    let add = Action::new_local(move |_: &()| add_passkey(session));
+    // Begin on the server, make the passkey in the browser, finish on the server: its name.
+    let add = Action::new_local(move |_: &()| async move {
+        let begun = session
+            .authorized(|token| async move { client::begin_passkey_registration(&token).await })
+            .await
+            .map_err(|failure| failure.to_string())?;
+        let credential = passkey::create(begun.options)
+            .await
+            .map_err(|failure| failure.message())?;
+        let added = session
+            .authorized(move |token| async move {
+                client::finish_passkey_registration(&token, begun.ceremony, credential).await
+            })
+            .await
+            .map_err(|failure| failure.to_string())?;
+        Ok::<_, String>(added.name)
+    });
     Effect::new(move |_| {
         if let Some(Ok(_)) = add.value().get() {
             changed.update(|n| *n += 1);
@@ -106,27 +122,6 @@ pub fn Passkeys() -> impl IntoView {
         </section>
     }
     .into_any()
-}
-
-/// Begins on the server, makes the passkey in the browser, finishes on the server: the name the
-/// server gave it. The ceremony's code (webauthn-rs-proto's types and conversions) is a chunk
-/// of its own (`#[lazy]`), fetched on the first "Add a passkey" rather than with the page.
-#[lazy]
-async fn add_passkey(session: Session) -> Result<String, String> {
-    let begun = session
-        .authorized(|token| async move { client::begin_passkey_registration(&token).await })
-        .await
-        .map_err(|failure| failure.to_string())?;
-    let credential = passkey::create(begun.options)
-        .await
-        .map_err(|failure| failure.message())?;
-    let added = session
-        .authorized(move |token| async move {
-            client::finish_passkey_registration(&token, begun.ceremony, credential).await
-        })
-        .await
-        .map_err(|failure| failure.to_string())?;
-    Ok(added.name)
 }
 
 /// What a passkey's row is showing besides its name.

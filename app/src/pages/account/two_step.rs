@@ -8,8 +8,7 @@ use crate::{
     pages::field::{all_pass, CheckedForm, CheckedInput, Field},
     session::Session,
 };
-use leptos::{html::Input, lazy, prelude::*};
-use send_wrapper::SendWrapper;
+use leptos::{html::Input, prelude::*};
 
 /// What the section shows besides the account's state.
 #[derive(Clone, PartialEq)]
@@ -53,10 +52,10 @@ pub fn TwoStep() -> impl IntoView {
         Some(Err(failure)) if !failure.is_signed_out() => message.set(Some(failure.to_string())),
         _ => {}
     });
-    let on_codes = Callback::new(move |codes: Vec<String>| {
+    let codes_made = move |codes: Vec<String>| {
         showing.set(Showing::Codes(codes));
         changed.update(|n| *n += 1);
-    });
+    };
     let open = move |what: Showing| {
         message.set(None);
         showing.set(what);
@@ -122,47 +121,22 @@ pub fn TwoStep() -> impl IntoView {
             <p class="error" role="alert">{move || message.get()}</p>
             {move || match showing.get() {
                 Showing::Nothing => ().into_any(),
-                // Nothing shows until its WebAssembly has come, a round trip after the click.
-                form => {
-                    let step = Step { form, showing, on_codes, changed };
-                    Suspend::new(SendWrapper::new(step_form(step))).into_any()
+                Showing::Setup(setup) => {
+                    view! { <SetupForm setup showing on_codes=codes_made/> }.into_any()
+                }
+                Showing::Codes(codes) => view! { <RecoveryCodes codes showing/> }.into_any(),
+                Showing::Renewal => {
+                    view! { <PasswordStep renewal=true showing on_codes=codes_made changed/> }
+                        .into_any()
+                }
+                Showing::Removal => {
+                    view! { <PasswordStep renewal=false showing on_codes=codes_made changed/> }
+                        .into_any()
                 }
             }}
         </section>
     }
     .into_any()
-}
-
-/// A form the section shows on request, and what it reports back with.
-struct Step {
-    form: Showing,
-    showing: RwSignal<Showing>,
-    on_codes: Callback<Vec<String>>,
-    changed: RwSignal<u32>,
-}
-
-/// The section's forms (the setup, the recovery codes, the password steps). Most visitors of
-/// the account page open none of them, so their code is a chunk of its own (`#[lazy]`), fetched
-/// when one is first opened rather than with the page.
-#[lazy]
-fn step_form(step: Step) -> AnyView {
-    let Step {
-        form,
-        showing,
-        on_codes,
-        changed,
-    } = step;
-    match form {
-        Showing::Nothing => ().into_any(),
-        Showing::Setup(setup) => view! { <SetupForm setup showing on_codes/> }.into_any(),
-        Showing::Codes(codes) => view! { <RecoveryCodes codes showing/> }.into_any(),
-        Showing::Renewal => {
-            view! { <PasswordStep renewal=true showing on_codes changed/> }.into_any()
-        }
-        Showing::Removal => {
-            view! { <PasswordStep renewal=false showing on_codes changed/> }.into_any()
-        }
-    }
 }
 
 /// The setup key in groups of four, for typing.
@@ -179,7 +153,7 @@ fn grouped(key: &str) -> String {
 fn SetupForm(
     setup: TotpSetup,
     showing: RwSignal<Showing>,
-    on_codes: Callback<Vec<String>>,
+    on_codes: impl Fn(Vec<String>) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let session = Session::get();
     let code = Field::empty(|code| {
@@ -197,7 +171,7 @@ fn SetupForm(
             .authorized(move |token| async move { client::confirm_two_step(&token, &code).await })
     });
     Effect::new(move |_| match confirm.value().get() {
-        Some(Ok(body)) => on_codes.run(
+        Some(Ok(body)) => on_codes(
             body.recovery_codes
                 .into_iter()
                 .map(|code| code.into_inner())
@@ -313,7 +287,7 @@ fn RecoveryCodes(codes: Vec<String>, showing: RwSignal<Showing>) -> impl IntoVie
 fn PasswordStep(
     renewal: bool,
     showing: RwSignal<Showing>,
-    on_codes: Callback<Vec<String>>,
+    on_codes: impl Fn(Vec<String>) + Copy + Send + Sync + 'static,
     changed: RwSignal<u32>,
 ) -> impl IntoView {
     let session = Session::get();
@@ -335,7 +309,7 @@ fn PasswordStep(
         })
     });
     Effect::new(move |_| match send.value().get() {
-        Some(Ok(Some(codes))) => on_codes.run(codes.into_iter().map(|c| c.into_inner()).collect()),
+        Some(Ok(Some(codes))) => on_codes(codes.into_iter().map(|c| c.into_inner()).collect()),
         Some(Ok(None)) => {
             showing.set(Showing::Nothing);
             changed.update(|n| *n += 1);
