@@ -27,8 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench  # noqa: E402
-from bench import (BIN, ROOT, basic, cpu_model, escape, free_port, request,  # noqa: E402
-                   rss_kib, run_concurrently)
+from bench import (BIN, ROOT, basic, cpu_model, cpu_seconds, escape, free_port,  # noqa: E402
+                   request, rss_kib, run_concurrently)
 
 FILL = ROOT / "target/release/examples/scale_fill"
 SIZES = [int(n) for n in os.environ.get("SCALE_SIZES", "10000,100000,1000000").split(",")]
@@ -171,9 +171,7 @@ class Instance:
         return rss_kib(self.process.pid) / 1024
 
     def cpu_seconds(self):
-        with open(f"/proc/{self.process.pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(self.process.pid)
 
 
 def wrk(url, seconds, script=None, env=None):

@@ -2,9 +2,8 @@
 -- line), in order from token $WRK_OFFSET (default 0) round and round, each of the $WRK_THREADS
 -- threads starting at its own share.
 --
--- Each request is formatted once, when the thread starts: formatting it anew for each request
--- made a new string per request, which with 300,000 distinct tokens nearly doubled the load
--- generator's CPU per request (8 to 14-16 µs), taken from the cores the server shares with it.
+-- Each request is formatted once, when the thread starts: a new string per request costs the
+-- load generator CPU that it takes from the cores the server shares with it.
 local tokens = {}
 for line in io.lines(os.getenv("WRK_TOKENS")) do
   tokens[#tokens + 1] = line
