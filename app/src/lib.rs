@@ -12,6 +12,7 @@ mod passkey;
 mod preload;
 pub mod redirect;
 mod session;
+mod step_up;
 mod time;
 
 pub use preload::IslandChunks;

@@ -1,19 +1,42 @@
-//! The signed-in state of the browser: the API token, kept in localStorage so every page and
-//! every tab shares it, and quietly exchanged for a fresh one before it expires. [`Session`] is
-//! the only way to read or change it.
+//! The signed-in state of the browser: the API token and the refresh token that renews it,
+//! kept in localStorage so every page and every tab shares them, and the token quietly
+//! renewed before it expires. [`Session`] is the only way to read or change them.
 //!
 //! Each island (the navigation bar, a page's form or panel) holds a `Session` of its own, read
 //! from the one stored state: a change made by one island is announced to the others of the
 //! page with a DOM event, and to other tabs by the browser's `storage` event, and each re-reads
 //! the storage. So a logout in one tab signs out all of them within moments. A renewal is only
-//! kept if the stored token is still the one renewed, so no tab ever writes a token back after
-//! a logout.
+//! kept if the stored refresh token is still the one spent, so no tab ever writes a token back
+//! after a logout.
+//!
+//! Renewing uses the refresh token (`POST /api/token/refresh`), which works after the token
+//! has expired too: a laptop that slept past the token's ten minutes wakes signed in, as long
+//! as its session lives. A renewal that fails for want of the network is tried again, with
+//! backoff, and at once when the browser is back online or the tab visible again. A change the
+//! server asks this session to confirm first (step-up) opens "Confirm it's you" where the
+//! island has one ([`crate::step_up`]) and is sent again once confirmed.
 
-use crate::api::client::{self, ApiFailure};
+use crate::{
+    api::{
+        client::{self, ApiFailure},
+        SignedInBody,
+    },
+    step_up::StepUp,
+};
+use futures::{
+    future::{LocalBoxFuture, Shared},
+    FutureExt,
+};
 use leptos::{prelude::*, task::spawn_local};
-use std::{cell::Cell, future::Future, time::Duration};
+use std::{
+    cell::{Cell, RefCell},
+    future::Future,
+    time::Duration,
+};
 
 const TOKEN_KEY: &str = "rest-auth.token";
+/// Renews the token (single use: each renewal stores the next one).
+const REFRESH_KEY: &str = "rest-auth.refresh";
 /// Who the token belongs to, for the navigation bar (the API token does not carry the name).
 /// Kept when the session ends, so the log-in form can offer it again.
 const USERNAME_KEY: &str = "rest-auth.username";
@@ -34,6 +57,11 @@ fn refresh_margin_ms(lifetime_ms: f64) -> f64 {
     (lifetime_ms / 5.0).min(60_000.0)
 }
 
+/// How long to wait before trying a failed renewal again: 2 s, doubling, at most a minute.
+fn retry_delay_ms(failures: u32) -> f64 {
+    (2_000.0 * 2f64.powi(failures.min(5) as i32 - 1)).min(60_000.0)
+}
+
 #[derive(Clone, Copy)]
 pub struct Session {
     token: RwSignal<Option<String>>,
@@ -44,6 +72,10 @@ pub struct Session {
     /// server render and the first client render both show the "not yet known" state; the
     /// stored token is read in an effect, which only runs in the browser after hydration.
     loaded: RwSignal<bool>,
+    /// When the next try of a renewal that failed is due (browser clock, ms), if one failed.
+    retry_at_ms: RwSignal<Option<f64>>,
+    /// "Confirm it's you", for a change the server wants confirmed first.
+    step_up: StepUp,
 }
 
 impl Session {
@@ -56,6 +88,8 @@ impl Session {
             expires_at_ms: RwSignal::new(None),
             ended: RwSignal::new(false),
             loaded: RwSignal::new(false),
+            retry_at_ms: RwSignal::new(None),
+            step_up: StepUp::new(),
         };
         Effect::new(move |_| {
             session.read_storage();
@@ -77,27 +111,64 @@ impl Session {
         expect_context::<Session>()
     }
 
-    /// Exchanges the token shortly before it expires, for as long as the page is open (one
-    /// island per page does this: the navigation bar). A refused renewal ends the session and
-    /// goes to the log-in page, which says so.
+    /// Renews the token shortly before it expires, for as long as the page is open (one island
+    /// per page does this: the navigation bar). A renewal that could not reach the server is
+    /// tried again with backoff, and at once when the browser comes back online or the tab
+    /// becomes visible; a refused one ends the session and goes to the log-in page, which says
+    /// so.
     pub fn keep_renewed(self) {
+        let failures = StoredValue::new(0u32);
+        let due_at_ms = StoredValue::new(None::<f64>);
+        let attempt = move || {
+            spawn_local(async move {
+                match self.renew().await {
+                    Renewal::Renewed | Renewal::Skipped => {
+                        failures.set_value(0);
+                        self.retry_at_ms.set(None);
+                    }
+                    Renewal::Refused => go_to("/login"),
+                    Renewal::Failed => {
+                        let tries = failures.get_value() + 1;
+                        failures.set_value(tries);
+                        let at = js_sys::Date::now() + retry_delay_ms(tries);
+                        self.retry_at_ms.set(Some(at));
+                    }
+                }
+            })
+        };
         Effect::new(move |previous: Option<Option<TimeoutHandle>>| {
             if let Some(Some(handle)) = previous {
                 handle.clear();
             }
-            let (Some(token), Some(expires)) = (self.token.get(), self.expires_at_ms.get()) else {
+            let (Some(_), Some(expires)) = (self.token.get(), self.expires_at_ms.get()) else {
+                due_at_ms.set_value(None);
                 return None;
             };
-            let lifetime = (expires - js_sys::Date::now()).max(0.0);
-            let delay = (lifetime - refresh_margin_ms(lifetime)).max(0.0);
-            let renew = move || {
-                spawn_local(async move {
-                    if self.renew(token).await == Renewal::Refused {
-                        go_to("/login");
-                    }
-                })
-            };
-            set_timeout_with_handle(renew, Duration::from_millis(delay as u64)).ok()
+            let now = js_sys::Date::now();
+            let lifetime = (expires - now).max(0.0);
+            let due = expires - refresh_margin_ms(lifetime);
+            due_at_ms.set_value(Some(due));
+            let when = self.retry_at_ms.get().unwrap_or(due);
+            let delay = (when - now).max(0.0);
+            set_timeout_with_handle(attempt, Duration::from_millis(delay as u64)).ok()
+        });
+        // Back from sleep, or from a network outage: renew at once if it is due (the timer may
+        // be late, or may have fired while there was no network).
+        let if_due = move || {
+            let due = due_at_ms.get_value();
+            if due.is_some_and(|due| js_sys::Date::now() >= due) {
+                attempt();
+            }
+        };
+        let online = window_event_listener_untyped("online", move |_| if_due());
+        let visible = window_event_listener_untyped("visibilitychange", move |_| {
+            if document().visibility_state() == web_sys::VisibilityState::Visible {
+                if_due();
+            }
+        });
+        on_cleanup(move || {
+            online.remove();
+            visible.remove();
         });
     }
 
@@ -137,11 +208,6 @@ impl Session {
         self.username.get()
     }
 
-    /// The signed-in user's name now, without tracking it.
-    pub fn username_untracked(&self) -> Option<String> {
-        self.username.get_untracked()
-    }
-
     /// The name of a user whose session the API ended, until someone logs in.
     pub fn ended_for(&self) -> Option<String> {
         self.ended
@@ -149,15 +215,27 @@ impl Session {
             .then(|| self.username.get().unwrap_or_default())
     }
 
-    /// Keeps `token` (valid for `lifetime_secs`) for `username`.
-    pub fn sign_in(&self, token: String, username: String, lifetime_secs: u64) {
-        let expires = js_sys::Date::now() + lifetime_secs as f64 * 1000.0;
+    /// Keeps what a sign-in (or a renewal) gave: the token, its refresh token, whose they are.
+    pub fn sign_in(&self, body: SignedInBody) {
         // A full or private-mode storage only costs persistence across pages.
-        store::set_text(TOKEN_KEY, &token);
-        store::set_text(USERNAME_KEY, &username);
-        store::set_number(EXPIRES_KEY, expires as u64);
+        store::set_text(REFRESH_KEY, body.refresh_token.expose());
+        store::set_text(USERNAME_KEY, &body.username);
         store::delete(ENDED_KEY);
+        self.keep_token(body.token.into_inner(), body.duration);
+    }
+
+    /// Keeps `token` (valid for `lifetime_secs`) in place of the current one, of the same
+    /// session (a re-authentication's).
+    pub fn keep_token(&self, token: String, lifetime_secs: u64) {
+        let expires = js_sys::Date::now() + lifetime_secs as f64 * 1000.0;
+        store::set_text(TOKEN_KEY, &token);
+        store::set_number(EXPIRES_KEY, expires as u64);
         self.changed();
+    }
+
+    /// "Confirm it's you" of this island.
+    pub fn step_up(&self) -> StepUp {
+        self.step_up
     }
 
     /// Logs out and goes to the log-in page: the token is forgotten at once (every island and
@@ -195,15 +273,31 @@ impl Session {
         self.forget_token();
     }
 
-    /// Calls the API with this browser's token. A refused token (401) ends the session here,
-    /// the one place every page learns it was signed out; without a token nothing is sent
-    /// ([`ApiFailure::SignedOut`]).
-    pub async fn authorized<T, Fut>(self, call: impl FnOnce(String) -> Fut) -> Result<T, ApiFailure>
+    /// Calls the API with this browser's token, renewed first if it has expired (a tab that
+    /// slept). A refused token (401) ends the session here, the one place every page learns it
+    /// was signed out; without a token nothing is sent ([`ApiFailure::SignedOut`]). A change
+    /// the server wants confirmed first opens "Confirm it's you", where this island shows it,
+    /// and `call` runs again with the confirmed session's token.
+    pub async fn authorized<T, Fut>(self, call: impl Fn(String) -> Fut) -> Result<T, ApiFailure>
     where
         Fut: Future<Output = Result<T, ApiFailure>>,
     {
+        let expired = self
+            .expires_at_ms
+            .get_untracked()
+            .is_some_and(|expires| js_sys::Date::now() >= expires - 2_000.0);
+        if expired && self.renew().await == Renewal::Refused {
+            return Err(ApiFailure::SignedOut);
+        }
         let token = self.token.get_untracked().ok_or(ApiFailure::SignedOut)?;
-        self.with_token(token, call).await
+        let result = self.with_token(token, &call).await;
+        let Err(ApiFailure::ReauthenticationRequired(_)) = &result else {
+            return result;
+        };
+        match self.step_up.confirm().await {
+            Some(token) => self.with_token(token, &call).await,
+            None => result,
+        }
     }
 
     /// As [`Session::authorized`], with `token`. A refusal ends the session only if the stored
@@ -211,13 +305,13 @@ impl Session {
     async fn with_token<T, Fut>(
         self,
         token: String,
-        call: impl FnOnce(String) -> Fut,
+        call: &impl Fn(String) -> Fut,
     ) -> Result<T, ApiFailure>
     where
         Fut: Future<Output = Result<T, ApiFailure>>,
     {
         let result = call(token.clone()).await;
-        let refused = matches!(&result, Err(failure) if failure.status() == Some(401));
+        let refused = matches!(&result, Err(failure) if failure.is_signed_out());
         if refused && stored_token().as_deref() == Some(token.as_str()) {
             self.end();
         }
@@ -226,6 +320,7 @@ impl Session {
 
     fn forget_token(&self) {
         store::delete(TOKEN_KEY);
+        store::delete(REFRESH_KEY);
         store::delete(EXPIRES_KEY);
         self.changed();
     }
@@ -258,32 +353,73 @@ impl Session {
         }
     }
 
-    /// `GET /api/token` with the current token, as a client of the Flask original would renew.
-    async fn renew(self, token: String) -> Renewal {
-        // The token may have changed (another sign-in) while this waited.
-        if stored_token().as_deref() != Some(token.as_str()) {
-            return Renewal::Skipped;
-        }
-        let username = self.username.get_untracked().unwrap_or_default();
-        let renewal = self
-            .with_token(token.clone(), |token| async move {
-                client::refresh(&token).await
-            })
-            .await;
-        match renewal {
-            // Kept only if no tab has logged out or signed in meanwhile: the stored token must
-            // still be the one renewed.
-            Ok(_) if stored_token().as_deref() != Some(token.as_str()) => Renewal::Skipped,
+    /// Renews the token with the stored refresh token, once at a time in this tab (every
+    /// caller that asks meanwhile waits for the same renewal).
+    async fn renew(self) -> Renewal {
+        let running = RENEWAL.with_borrow(Clone::clone);
+        let renewal = match running {
+            Some(renewal) => renewal,
+            None => {
+                let renewal = async move {
+                    let outcome = self.renew_now().await;
+                    RENEWAL.set(None);
+                    outcome
+                }
+                .boxed_local()
+                .shared();
+                RENEWAL.set(Some(renewal.clone()));
+                renewal
+            }
+        };
+        renewal.await
+    }
+
+    async fn renew_now(self) -> Renewal {
+        let Some(refresh_token) = store::text(REFRESH_KEY) else {
+            return Renewal::Refused;
+        };
+        match client::refresh(&refresh_token).await {
+            // Kept only if no tab has logged out or signed in meanwhile: the stored refresh
+            // token must still be the one spent.
+            Ok(_) if store::text(REFRESH_KEY).as_deref() != Some(refresh_token.as_str()) => {
+                Renewal::Skipped
+            }
             Ok(body) => {
-                self.sign_in(body.token.into_inner(), username, body.duration);
+                self.sign_in(body);
                 Renewal::Renewed
             }
-            Err(failure) if failure.status() == Some(401) => Renewal::Refused,
-            // Offline or a server hiccup: the token stays until it expires; the next request
-            // that needs it will tell.
-            Err(_) => Renewal::Skipped,
+            // Spent a moment ago by another tab of this browser, which stores the new one.
+            Err(failure) if failure.status() == Some(409) => {
+                sleep(Duration::from_millis(500)).await;
+                self.read_storage();
+                if store::text(REFRESH_KEY).as_deref() == Some(refresh_token.as_str()) {
+                    Renewal::Failed
+                } else {
+                    Renewal::Renewed
+                }
+            }
+            Err(failure) if failure.is_signed_out() => {
+                if store::text(REFRESH_KEY).as_deref() == Some(refresh_token.as_str()) {
+                    self.end();
+                }
+                Renewal::Refused
+            }
+            // Offline or a server hiccup: tried again (`keep_renewed`).
+            Err(_) => Renewal::Failed,
         }
     }
+}
+
+/// Waits `duration` (a browser timer).
+async fn sleep(duration: Duration) {
+    let (done, waited) = futures::channel::oneshot::channel::<()>();
+    set_timeout(
+        move || {
+            let _ = done.send(());
+        },
+        duration,
+    );
+    let _ = waited.await;
 }
 
 /// The word a sign-out left for this page, if any; said once.
@@ -356,6 +492,9 @@ thread_local! {
     /// Set once this page is on its way to another (shared by every island of the page), so
     /// nothing else sends it elsewhere meanwhile.
     static LEAVING: Cell<bool> = const { Cell::new(false) };
+    /// The renewal under way in this tab, if any.
+    static RENEWAL: RefCell<Option<Shared<LocalBoxFuture<'static, Renewal>>>> =
+        const { RefCell::new(None) };
 }
 
 fn leaving() -> bool {
@@ -368,9 +507,13 @@ pub fn go_to(path: &str) {
     let _ = window().location().assign(path);
 }
 
-#[derive(PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Renewal {
     Renewed,
+    /// The refresh token is spent or unknown: signed out.
     Refused,
+    /// Another sign-in or logout came first: nothing to keep.
     Skipped,
+    /// The server could not be reached: to be tried again.
+    Failed,
 }

@@ -5,7 +5,12 @@
 
 use base64::{engine::general_purpose::STANDARD, Engine};
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use server::auth::{header::parse_authorization, jwt::TokenKeys, password};
+use server::auth::{
+    header::parse_authorization,
+    jwt::TokenKeys,
+    keys::{KeyRing, Purpose},
+    password,
+};
 use std::time::Duration;
 
 fn argon2(c: &mut Criterion) {
@@ -25,7 +30,7 @@ fn argon2(c: &mut Criterion) {
 
 fn tokens(c: &mut Criterion) {
     let keys = TokenKeys::new(
-        b"benchmark-key-benchmark-key-0123",
+        &KeyRing::new(b"benchmark-key-benchmark-key-0123", &[]).keys(Purpose::TokenSigning),
         Duration::from_secs(600),
         Duration::from_secs(86_400),
     );

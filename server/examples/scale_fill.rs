@@ -9,7 +9,11 @@
 
 use futures::{stream, StreamExt, TryStreamExt};
 use server::{
-    auth::{jwt::TokenKeys, password},
+    auth::{
+        jwt::TokenKeys,
+        keys::{KeyRing, Purpose},
+        password,
+    },
     clock::unix_now,
     store::{NewSession, SignInMethod, Store, StoreSettings},
 };
@@ -33,7 +37,7 @@ async fn main() {
     };
     let (store, _tasks) = Store::connect(url, settings).await.expect("the database");
     let keys = TokenKeys::new(
-        secret.as_bytes(),
+        &KeyRing::new(secret.as_bytes(), &[]).keys(Purpose::TokenSigning),
         Duration::from_secs(86_400),
         Duration::from_secs(30 * 86_400),
     );
@@ -42,16 +46,16 @@ async fn main() {
     let start = |user_id: i64, username: String| {
         let store = store.clone();
         async move {
+            let new = NewSession::signed_in(
+                (user_id, &username, 0),
+                SignInMethod::Password,
+                now,
+                ("127.0.0.1", "scale benchmark"),
+            );
             let session = store
-                .start_session(NewSession {
-                    user_id,
-                    username: &username,
-                    now,
-                    address: "127.0.0.1",
-                    user_agent: "scale benchmark",
-                    signed_in_with: SignInMethod::Password,
-                })
-                .await?;
+                .start_session(new, now)
+                .await?
+                .expect("a new account's credentials have not changed");
             Ok::<_, server::store::StoreError>((user_id, session.id))
         }
     };

@@ -1,13 +1,15 @@
 //! Creating, changing and deleting accounts: the rules a new password must meet, the hashing,
 //! and the check of the current password, in one place for every handler that needs them.
+//! Changing and deleting take a [`Fresh`]: proof of a recent full authentication (step-up).
 
 use crate::{
     audit::{self, SessionEnd},
     auth::{
         password::{HashError, HashingPool},
-        AuthError, Authenticator, Caller,
+        user_agent, AuthError, Authenticator, Caller, Fresh,
     },
-    store::{ActiveSession, Store, StoreError},
+    clock::unix_now,
+    store::{ActiveSession, NewSession, Store, StoreError},
 };
 use app::api::{validate_password, validate_username, Secret};
 
@@ -83,40 +85,75 @@ impl Accounts {
         Ok(id)
     }
 
-    /// Replaces the caller's password, given the current one (so a stolen token alone cannot
-    /// take the account over), and ends every session of the account (ASVS 5.0 7.4.3). The
-    /// current password was just checked, so a caller who came with a token gets a new session
-    /// in place of the old one (7.2.4): after the change only the new session's tokens work,
-    /// here as everywhere. `user_agent` labels that session. Wrong current passwords count
-    /// towards the brute-force limits like failed logins.
+    /// Replaces the caller's password, after a recent full authentication and given the
+    /// current one (ASVS 5.0 6.2.3; a wrong one counts towards the brute-force limits), and ends
+    /// every session of the account (7.4.3). A caller who came with a token gets a new session
+    /// in place of the old one (7.2.4), in the same transaction: as strong as the one it
+    /// replaces (how it began, its last full authentication) and no longer-lived (its
+    /// beginning). After the change only the new session's tokens work. `user_agent` labels it.
     pub async fn change_password(
         &self,
         caller: &Caller,
-        current: Secret,
-        new: Secret,
+        fresh: &Fresh,
+        (current, new): (Secret, Secret),
         user_agent: &str,
     ) -> Result<Option<ActiveSession>, AccountError> {
         self.check_new_password(&new)?;
-        self.confirm_password(caller, current).await?;
+        match self
+            .auth
+            .check_current_password(caller, current.into_inner())
+            .await
+        {
+            Ok(_) => {}
+            Err(AuthError::Unauthorized) => return Err(AccountError::WrongPassword),
+            Err(other) => return Err(other.into()),
+        }
         let hash = self.hashing.hash(new.into_inner()).await?;
-        let ended = self.store.set_password(caller.id, &hash).await?;
+        let label = user_agent::label(user_agent);
+        let address = caller.address.to_string();
+        let replacement = caller.session().map(|session| {
+            let before = fresh.authentication();
+            NewSession {
+                user_id: caller.id,
+                username: &caller.username,
+                // Set by the store to the generation the change makes.
+                generation: 0,
+                started_at: session.started_at,
+                authenticated_at: before.at,
+                signed_in_with: before.signed_in_with,
+                authenticated_with: before.with,
+                address: &address,
+                user_agent: &label,
+            }
+        });
+        let changed = self
+            .store
+            .set_password(caller.id, &hash, replacement, unix_now())
+            .await?;
         audit::sessions_ended(
             SessionEnd::PasswordChange,
             caller.id,
             &caller.username,
-            &ended,
+            &changed.ended,
             caller.address,
         );
-        match caller.session() {
-            Some(_) => Ok(Some(self.auth.start_session(caller, user_agent).await?)),
-            None => Ok(None),
+        if let Some(session) = &changed.replacement {
+            let method = fresh.authentication().signed_in_with.as_str();
+            audit::session_started(
+                caller.id,
+                &caller.username,
+                &session.id,
+                caller.address,
+                &label,
+                method,
+            );
         }
+        Ok(changed.replacement)
     }
 
-    /// Deletes the caller's account, given its password again: every session ends, the name
-    /// may be registered again, the id is never reused.
-    pub async fn delete(&self, caller: &Caller, password: Secret) -> Result<(), AccountError> {
-        self.confirm_password(caller, password).await?;
+    /// Deletes the caller's account, after a recent full authentication: every session ends,
+    /// the name may be registered again, the id is never reused.
+    pub async fn delete(&self, caller: &Caller, _fresh: &Fresh) -> Result<(), AccountError> {
         let ended = self.store.delete_user(caller.id).await?;
         audit::account_deleted(caller.id, &caller.username, caller.address);
         audit::sessions_ended(
@@ -127,24 +164,6 @@ impl Accounts {
             caller.address,
         );
         Ok(())
-    }
-
-    /// The caller's password, asked for again before a change that cannot be undone by a stolen
-    /// token; checked within the brute-force limits.
-    pub async fn confirm_password(
-        &self,
-        caller: &Caller,
-        password: Secret,
-    ) -> Result<(), AccountError> {
-        match self
-            .auth
-            .check_password(&caller.username, password.into_inner(), caller.address)
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(AuthError::Unauthorized) => Err(AccountError::WrongPassword),
-            Err(other) => Err(other.into()),
-        }
     }
 
     fn check_new_password(&self, password: &Secret) -> Result<(), AccountError> {

@@ -37,19 +37,58 @@ impl LoginOutcome {
     }
 }
 
-pub fn login(outcome: LoginOutcome, username: &str, address: IpAddr) {
+/// What a password or code was presented for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attempt {
+    /// Signing in (a session begins), or a request that authenticates with the password.
+    SignIn,
+    /// A signed-in user confirming it is them before a sensitive change (step-up).
+    Reauthentication,
+    /// The first code of a two-step setup (its refusal has a line of its own,
+    /// [`two_step_setup_refused`]; a lock it starts is a `login` line, as the counts are the
+    /// logins').
+    TwoStepSetup,
+}
+
+/// The outcome of one attempt, once every factor it presented was checked: `event = "login"`
+/// or `"reauthentication"`. Locks (started, or refusing) are `login` lines whatever the
+/// attempt: the counts are the logins'.
+pub fn attempt(attempt: Attempt, outcome: LoginOutcome, username: &str, address: IpAddr) {
     let label = outcome.label();
+    let event = match (attempt, outcome) {
+        (_, LoginOutcome::LockStarted { .. } | LoginOutcome::RefusedLocked { .. }) => "login",
+        (Attempt::SignIn, _) => "login",
+        (Attempt::Reauthentication, _) => "reauthentication",
+        (Attempt::TwoStepSetup, _) => return,
+    };
     match outcome {
         LoginOutcome::Success => {
-            tracing::info!(target: "audit", event = "login", outcome = label, username = ?username, %address)
+            tracing::info!(target: "audit", event, outcome = label, username = ?username, %address)
         }
         LoginOutcome::Failure => {
-            tracing::warn!(target: "audit", event = "login", outcome = label, username = ?username, %address)
+            tracing::warn!(target: "audit", event, outcome = label, username = ?username, %address)
         }
         LoginOutcome::LockStarted { retry_after } | LoginOutcome::RefusedLocked { retry_after } => {
-            tracing::warn!(target: "audit", event = "login", outcome = label, username = ?username, %address, retry_after)
+            tracing::warn!(target: "audit", event, outcome = label, username = ?username, %address, retry_after)
         }
     }
+}
+
+/// A sign-in whose checks passed, refused because the account's credentials changed before its
+/// session could be stored (a password change in between).
+pub fn sign_in_outlived((user_id, username): (i64, &str), address: IpAddr) {
+    tracing::warn!(target: "audit", event = "login", outcome = "credentials_changed", user_id, username = ?username, %address);
+}
+
+/// A refresh token was presented a second time, after the grace period: one of its two holders
+/// is not the owner, so the session has ended.
+pub fn refresh_token_reused(user_id: i64, session: &str, address: IpAddr) {
+    tracing::warn!(target: "audit", event = "session_ended", reason = "refresh_token_reused", user_id, session, %address);
+}
+
+/// A session was fully authenticated again (step-up), with `method`.
+pub fn reauthenticated(user_id: i64, username: &str, session: &str, method: &str, address: IpAddr) {
+    tracing::info!(target: "audit", event = "reauthenticated", user_id, username = ?username, session, method, %address);
 }
 
 /// Why a session ended.

@@ -5,6 +5,7 @@ use crate::{
     accounts::AccountError,
     auth::{password::HashError, AuthError},
     passkeys::PasskeyError,
+    sign_in::SignInError,
     store::StoreError,
     two_step::TwoStepError,
 };
@@ -46,6 +47,25 @@ pub enum ApiError {
          authenticator app, or an unused recovery code, in the X-OTP header."
     )]
     WrongOneTimeCode,
+    /// The code step of a sign-in: the code was not right, or was used already; the ticket
+    /// still waits for the right one.
+    #[error(
+        "The code is not correct, or was used already. Enter the code the authenticator app \
+         shows now, or an unused recovery code."
+    )]
+    WrongSignInCode,
+    /// The code step of a sign-in whose ticket is unknown, expired or used.
+    #[error(
+        "This sign-in has expired or was already used. Please start again with your password."
+    )]
+    SignInExpired,
+    /// A change that needs a recent full authentication (step-up, RFC 9470).
+    #[error(
+        "Please confirm it is you first: re-authenticate this session (POST \
+         /api/sessions/current/reauthenticate with the password, and a code where two-step \
+         verification is on, or with a passkey), then send this request again."
+    )]
+    ReauthenticationRequired { max_age: u64 },
     /// Input that breaks a rule; the message says which.
     #[error("{0}")]
     BadRequest(String),
@@ -53,16 +73,39 @@ pub enum ApiError {
     UsernameTaken,
     #[error("This passkey is already registered.")]
     PasskeyTaken,
-    /// The caller is known, but the password it gave to confirm a change is wrong.
-    #[error("The current password is not correct.")]
-    WrongCurrentPassword,
-    /// Too many failed password checks for this username or address (see `auth::throttle`).
+    /// The caller is known, but the password it gave to confirm it is them (or to change it) is
+    /// wrong.
+    #[error("The password is not correct.")]
+    WrongPassword,
+    /// A re-authentication's code is wrong, or was used already.
+    #[error(
+        "The code is not correct, or was used already. Enter the code your authenticator app \
+         shows now, or an unused recovery code."
+    )]
+    WrongConfirmationCode,
+    /// A re-authentication of a two-step account without its code.
+    #[error(
+        "This account uses two-step verification: send the code from its authenticator app, \
+         or a recovery code, with the password."
+    )]
+    CodeMissing,
+    /// A re-authentication with a passkey that did not check out (the audit line says why).
+    #[error("The passkey did not confirm it is you. Try again, or use your password.")]
+    PasskeyNotConfirmed,
+    /// A re-authentication with a passkey, for an account that has none.
+    #[error("This account has no passkeys: confirm it is you with your password.")]
+    NoPasskeys,
     /// The first code of a two-step setup is wrong.
     #[error("That code is not correct. Enter the code your authenticator app shows now.")]
     WrongSetupCode,
     /// A two-step change that the account's state does not allow; the message says why.
     #[error("{0}")]
     TwoStepConflict(&'static str),
+    /// A refresh token used a moment ago (by another tab of the same browser, most likely).
+    #[error("This refresh token was just used: use the one that replaced it, or sign in again.")]
+    RefreshRaced,
+    /// Too many failed password or code checks for this username or address (see
+    /// `auth::throttle`).
     #[error("Too many attempts, try again in {retry_after} seconds.")]
     TooManyAttempts { retry_after: u64 },
     #[error("Not found.")]
@@ -94,14 +137,22 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Unauthorized | ApiError::OneTimeCodeRequired | ApiError::WrongOneTimeCode => {
-                StatusCode::UNAUTHORIZED
-            }
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::UsernameTaken | ApiError::PasskeyTaken | ApiError::TwoStepConflict(_) => {
-                StatusCode::CONFLICT
-            }
-            ApiError::WrongCurrentPassword | ApiError::WrongSetupCode => StatusCode::FORBIDDEN,
+            ApiError::Unauthorized
+            | ApiError::OneTimeCodeRequired
+            | ApiError::WrongOneTimeCode
+            | ApiError::WrongSignInCode
+            | ApiError::SignInExpired
+            | ApiError::ReauthenticationRequired { .. } => StatusCode::UNAUTHORIZED,
+            ApiError::BadRequest(_) | ApiError::CodeMissing => StatusCode::BAD_REQUEST,
+            ApiError::UsernameTaken
+            | ApiError::PasskeyTaken
+            | ApiError::TwoStepConflict(_)
+            | ApiError::NoPasskeys
+            | ApiError::RefreshRaced => StatusCode::CONFLICT,
+            ApiError::WrongPassword
+            | ApiError::WrongConfirmationCode
+            | ApiError::PasskeyNotConfirmed
+            | ApiError::WrongSetupCode => StatusCode::FORBIDDEN,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound | ApiError::NoSession | ApiError::CeremonyOver => {
                 StatusCode::NOT_FOUND
@@ -143,6 +194,9 @@ impl From<AuthError> for ApiError {
             AuthError::WrongCode => ApiError::WrongOneTimeCode,
             AuthError::Sealing(error) => ApiError::internal(error),
             AuthError::Locked { retry_after } => ApiError::TooManyAttempts { retry_after },
+            AuthError::StaleAuthentication { max_age } => {
+                ApiError::ReauthenticationRequired { max_age }
+            }
             AuthError::Store(error) => error.into(),
             AuthError::Hashing(error) => error.into(),
             AuthError::Signing(error) => ApiError::internal(error),
@@ -154,7 +208,7 @@ impl From<AccountError> for ApiError {
     fn from(error: AccountError) -> Self {
         match error {
             AccountError::Invalid(message) => ApiError::BadRequest(message),
-            AccountError::WrongPassword => ApiError::WrongCurrentPassword,
+            AccountError::WrongPassword => ApiError::WrongPassword,
             AccountError::Auth(error) => error.into(),
         }
     }
@@ -172,7 +226,8 @@ impl From<PasskeyError> for ApiError {
             PasskeyError::Taken => ApiError::PasskeyTaken,
             PasskeyError::SignInRefused => ApiError::Unauthorized,
             PasskeyError::NotFound => ApiError::NotFound,
-            PasskeyError::Account(error) => error.into(),
+            PasskeyError::NoPasskeys => ApiError::NoPasskeys,
+            PasskeyError::ReauthenticationRefused => ApiError::PasskeyNotConfirmed,
             PasskeyError::Auth(error) => error.into(),
             PasskeyError::Internal(_) => ApiError::internal(error),
         }
@@ -190,8 +245,18 @@ impl From<TwoStepError> for ApiError {
                 "There is no two-step setup to confirm: begin it with POST /api/users/me/totp.",
             ),
             TwoStepError::WrongCode => ApiError::WrongSetupCode,
-            TwoStepError::Account(error) => error.into(),
             TwoStepError::Auth(error) => error.into(),
+        }
+    }
+}
+
+impl From<SignInError> for ApiError {
+    fn from(error: SignInError) -> Self {
+        match error {
+            SignInError::TicketOver => ApiError::SignInExpired,
+            SignInError::RefreshRaced => ApiError::RefreshRaced,
+            SignInError::Auth(AuthError::WrongCode) => ApiError::WrongSignInCode,
+            SignInError::Auth(error) => error.into(),
         }
     }
 }
@@ -204,8 +269,12 @@ impl IntoResponse for ApiError {
         let status = self.status();
         let wants_code = matches!(
             self,
-            ApiError::OneTimeCodeRequired | ApiError::WrongOneTimeCode
+            ApiError::OneTimeCodeRequired | ApiError::WrongOneTimeCode | ApiError::WrongSignInCode
         );
+        let step_up = match self {
+            ApiError::ReauthenticationRequired { max_age } => Some(step_up_challenge(max_age)),
+            _ => None,
+        };
         let retry_after = match self {
             ApiError::TooManyAttempts { retry_after } => Some(retry_after),
             ApiError::ServiceUnavailable => Some(SERVICE_UNAVAILABLE_RETRY_SECS),
@@ -220,7 +289,11 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
         }
-        if status == StatusCode::UNAUTHORIZED {
+        if let Some(challenge) = step_up {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, challenge);
+        } else if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static(BASIC_CHALLENGE),
@@ -234,6 +307,16 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// The challenge of a step-up (RFC 9470 section 3): the token is good, but the authentication
+/// behind it is too old, or was not with every factor.
+fn step_up_challenge(max_age: u64) -> HeaderValue {
+    let challenge = format!(
+        "Bearer error=\"insufficient_user_authentication\", error_description=\"A recent \
+         authentication with every factor of the account is required\", max_age={max_age}"
+    );
+    HeaderValue::from_str(&challenge).expect("the challenge is ASCII")
 }
 
 #[cfg(test)]

@@ -1,10 +1,9 @@
 //! The rest-auth server: the JSON API under `/api`, the server-rendered pages, and the static
 //! files of the hydrated front end, in one axum router.
 //!
-//! Imports point one way: `startup` → `http` → `api` → `passkeys`, `two_step` → `accounts` →
-//! `auth` → `store`, with
-//! `state`, `config`, `error`, `metrics`, `logging`, `audit`, `clock` and `tasks` used by the layers
-//! above them.
+//! Imports point one way: `startup` → `http` → `api` → `passkeys`, `two_step`, `sign_in` →
+//! `accounts` → `auth` → `store`, with `state`, `config`, `error`, `metrics`, `logging`,
+//! `audit`, `clock`, `random` and `tasks` used by the layers above them.
 
 pub mod accounts;
 pub mod api;
@@ -17,6 +16,8 @@ pub mod http;
 pub mod logging;
 pub mod metrics;
 pub mod passkeys;
+pub mod random;
+pub mod sign_in;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -79,7 +79,7 @@ impl Metrics {
         );
         registry.register(
             "logins",
-            "Password checks by outcome (success, failure, locked = a lock began, refused_locked)",
+            "Sign-ins (and password requests) by outcome, once every factor was checked: success, failure; locked = a lock began, refused_locked",
             logins.clone(),
         );
         registry.register(

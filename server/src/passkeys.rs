@@ -2,24 +2,27 @@
 //! them. webauthn-rs checks the cryptography; this module does what it leaves to its caller:
 //! each ceremony is finished at most once, by any instance (`store/ceremonies.rs`); resident
 //! keys and user verification are required; a credential id belongs to one account only; the
-//! signature counter is kept, and one that goes backwards is refused; every outcome is audited.
+//! signature counter is kept (compare and set: it never moves backwards), and one that goes
+//! backwards is refused; every outcome is audited. A passkey also re-authenticates a signed-in
+//! user before a sensitive change (step-up), as the password and code do.
 
 use crate::{
-    accounts::{AccountError, Accounts},
     audit,
-    auth::{user_agent, AuthError, Authenticator, Caller},
+    auth::{user_agent, AuthError, Authenticator, Caller, Fresh},
     clock::{seconds, unix_now},
-    store::{ActiveSession, CeremonyKind, PasskeyRecord, Store, StoreError},
+    store::{
+        ActiveSession, CeremonyKind, PasskeyRecord, SignInMethod, Store, StoreError, StoredPasskey,
+    },
     tasks::Tasks,
 };
-use app::api::{validate_passkey_name, BrowserAnswer, Secret};
+use app::api::{validate_passkey_name, BrowserAnswer};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use std::{net::IpAddr, sync::Arc, time::Duration};
 use url::Url;
 use webauthn_rs::prelude::{
-    CreationChallengeResponse, DiscoverableAuthentication, Passkey, PasskeyRegistration,
-    PublicKeyCredential, RegisterPublicKeyCredential, RequestChallengeResponse, Uuid, Webauthn,
-    WebauthnBuilder, WebauthnError,
+    AuthenticationResult, CreationChallengeResponse, DiscoverableAuthentication, Passkey,
+    PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential,
+    RequestChallengeResponse, Uuid, Webauthn, WebauthnBuilder, WebauthnError,
 };
 use webauthn_rs_proto::{ResidentKeyRequirement, UserVerificationPolicy};
 
@@ -48,8 +51,12 @@ pub enum PasskeyError {
     /// No such passkey of the caller's.
     #[error("no such passkey")]
     NotFound,
-    #[error(transparent)]
-    Account(#[from] AccountError),
+    /// A re-authentication with a passkey: the caller has none.
+    #[error("no passkeys to re-authenticate with")]
+    NoPasskeys,
+    /// A re-authentication with a passkey failed (the cause is logged).
+    #[error("passkey re-authentication refused")]
+    ReauthenticationRefused,
     #[error(transparent)]
     Auth(#[from] AuthError),
     /// State this server wrote cannot be read back, or webauthn-rs failed on its own input.
@@ -77,17 +84,11 @@ pub struct Passkeys {
     webauthn: Arc<Webauthn>,
     store: Store,
     auth: Authenticator,
-    accounts: Accounts,
 }
 
 impl Passkeys {
     /// Passkeys for the site at `public_url`, whose host name is the relying party id.
-    pub fn new(
-        public_url: &Url,
-        store: Store,
-        auth: Authenticator,
-        accounts: Accounts,
-    ) -> Result<Self, WebauthnError> {
+    pub fn new(public_url: &Url, store: Store, auth: Authenticator) -> Result<Self, WebauthnError> {
         let rp_id = public_url.host_str().unwrap_or_default();
         let webauthn = WebauthnBuilder::new(rp_id, public_url)?
             .rp_name("rest-auth")
@@ -97,17 +98,19 @@ impl Passkeys {
             webauthn: Arc::new(webauthn),
             store,
             auth,
-            accounts,
         })
     }
 
     /// Begins adding a passkey to the caller's account. The options ask for a discoverable
     /// (resident) key, so that signing in needs no username, and for user verification (a PIN
     /// or biometric on the device), so that the passkey alone is two factors; the caller's
-    /// passkeys are excluded, so one authenticator is not registered twice.
+    /// passkeys are excluded, so one authenticator is not registered twice. A change to how the
+    /// account signs in: it takes a recent full authentication (the finish is bound to this
+    /// ceremony, hence to it).
     pub async fn begin_registration(
         &self,
         caller: &Caller,
+        _fresh: &Fresh,
     ) -> Result<Begun<CreationChallengeResponse>, PasskeyError> {
         let handle = self
             .store
@@ -210,14 +213,14 @@ impl Passkeys {
         match self.check_sign_in(ceremony, credential).await {
             Ok(signed_in) => {
                 audit::passkey_signed_in(signed_in.user_id, &signed_in.username, address);
+                let who = (
+                    signed_in.user_id,
+                    signed_in.username.as_str(),
+                    signed_in.generation,
+                );
                 Ok(self
                     .auth
-                    .start_passkey_session(
-                        signed_in.user_id,
-                        &signed_in.username,
-                        address,
-                        user_agent,
-                    )
+                    .begin_session(who, SignInMethod::Passkey, address, user_agent)
                     .await?)
             }
             Err(SignInFailure::Refused { reason, user }) => {
@@ -248,16 +251,15 @@ impl Passkeys {
             .ok_or(PasskeyError::NotFound)
     }
 
-    /// Removes one of the caller's passkeys, given the account's password again (ASVS 5.0
+    /// Removes one of the caller's passkeys, after a recent full authentication (ASVS 5.0
     /// 7.5.1: a stolen token alone must not change how the account signs in). Sessions it began
     /// go on; the account's devices list ends them.
     pub async fn remove(
         &self,
         caller: &Caller,
+        _fresh: &Fresh,
         id: i64,
-        password: Secret,
     ) -> Result<(), PasskeyError> {
-        self.accounts.confirm_password(caller, password).await?;
         let name = self
             .store
             .remove_passkey(caller.id, id)
@@ -315,7 +317,7 @@ impl Passkeys {
             reason,
             user: Some((user.id, user.username.clone())),
         };
-        let mut passkey = read_passkey(&stored.passkey)?;
+        let passkey = read_passkey(&stored.passkey)?;
         let result = self
             .webauthn
             .finish_discoverable_authentication_v2(credential, state, &passkey)
@@ -325,19 +327,122 @@ impl Passkeys {
                 }
                 _ => refused("signature or client data did not check out"),
             })?;
-        let changed = passkey.update_credential(&result).unwrap_or(false);
-        let rewritten = if changed {
-            Some(write(&passkey)?)
-        } else {
-            None
-        };
-        self.store
-            .passkey_used(stored.id, rewritten.as_deref(), now)
-            .await?;
+        self.record_use(stored, &result, now).await?;
         Ok(SignedIn {
             user_id: user.id,
             username: user.username,
+            generation: user.credential_generation,
         })
+    }
+
+    /// Records a use of `stored` that `result` checked: its last use, and its new counter and
+    /// backup flags, written only over the state that was checked (compare and set). When
+    /// another use wrote first, the state is read again and updated anew, so the counter only
+    /// ever moves forward.
+    async fn record_use(
+        &self,
+        stored: StoredPasskey,
+        result: &AuthenticationResult,
+        now: i64,
+    ) -> Result<(), PasskeyError> {
+        let mut read = stored.passkey;
+        loop {
+            let mut passkey = read_passkey(&read)?;
+            let new = match passkey.update_credential(result) {
+                Some(true) => Some(write(&passkey)?),
+                _ => None,
+            };
+            if self
+                .store
+                .passkey_used(stored.id, (&read, new.as_deref()), now)
+                .await?
+            {
+                return Ok(());
+            }
+            match self.store.passkey_state(stored.id).await? {
+                Some(state) => read = state,
+                // Removed meanwhile: nothing to record.
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// Begins a re-authentication of the caller with one of their passkeys (step-up): the
+    /// options for `navigator.credentials.get()`, which list the caller's passkeys and require
+    /// user verification.
+    pub async fn begin_reauthentication(
+        &self,
+        caller: &Caller,
+    ) -> Result<Begun<RequestChallengeResponse>, PasskeyError> {
+        let passkeys = self
+            .store
+            .stored_passkeys(caller.id)
+            .await?
+            .iter()
+            .map(|stored| read_passkey(&stored.passkey))
+            .collect::<Result<Vec<_>, _>>()?;
+        if passkeys.is_empty() {
+            return Err(PasskeyError::NoPasskeys);
+        }
+        let (options, state) = self
+            .webauthn
+            .start_passkey_authentication(&passkeys)
+            .map_err(|e| PasskeyError::Internal(e.to_string()))?;
+        let ceremony = self
+            .begin_ceremony(CeremonyKind::Reauthentication, Some(caller.id), &state)
+            .await?;
+        Ok(Begun { ceremony, options })
+    }
+
+    /// Finishes a re-authentication with a passkey: the caller's session is fully
+    /// authenticated as of now. Every refusal is the same [`PasskeyError::ReauthenticationRefused`];
+    /// the audit line says why.
+    pub async fn finish_reauthentication(
+        &self,
+        caller: &Caller,
+        session: &ActiveSession,
+        ceremony: &str,
+        credential: &BrowserAnswer<PublicKeyCredential>,
+    ) -> Result<(), PasskeyError> {
+        let now = unix_now();
+        let refused = |reason| {
+            audit::passkey_refused(reason, Some((caller.id, &caller.username)), caller.address);
+            PasskeyError::ReauthenticationRefused
+        };
+        // The credentials as they are before the check: a passkey removed meanwhile refuses it.
+        let generation = self
+            .store
+            .find_user(caller.id)
+            .await?
+            .ok_or(PasskeyError::ReauthenticationRefused)?
+            .credential_generation;
+        let state: PasskeyAuthentication = self
+            .take_ceremony(
+                ceremony,
+                CeremonyKind::Reauthentication,
+                Some(caller.id),
+                now,
+            )
+            .await?
+            .ok_or_else(|| refused("ceremony unknown, expired or finished"))?;
+        let BrowserAnswer::Parsed(credential) = credential else {
+            return Err(refused("unreadable answer"));
+        };
+        let result = self
+            .webauthn
+            .finish_passkey_authentication(credential, &state)
+            .map_err(|_| refused("signature or client data did not check out"))?;
+        let stored = self
+            .store
+            .find_passkey(&URL_SAFE_NO_PAD.encode(result.cred_id()))
+            .await?
+            .filter(|stored| stored.user_id == caller.id)
+            .ok_or_else(|| refused("unknown or removed passkey"))?;
+        self.record_use(stored, &result, now).await?;
+        self.auth
+            .record_reauthentication(caller, session, (SignInMethod::Passkey, generation))
+            .await?;
+        Ok(())
     }
 
     async fn begin_ceremony(
@@ -372,6 +477,8 @@ impl Passkeys {
 struct SignedIn {
     user_id: i64,
     username: String,
+    /// The account's credential generation when the passkey was checked.
+    generation: i64,
 }
 
 enum SignInFailure {

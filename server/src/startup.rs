@@ -6,19 +6,21 @@ use crate::{
     accounts::Accounts,
     auth::{
         jwt::TokenKeys,
+        keys::{KeyRing, Purpose},
         password::HashingPool,
         second_factor::{sealing::Sealer, SecondFactor},
         throttle::LoginThrottle,
-        Authenticator,
+        AuthSettings, Authenticator,
     },
     config::Config,
     http::{self, assets},
     metrics::Metrics,
     passkeys::Passkeys,
+    sign_in::SignIn,
     state::{AppState, ClientIpHeader, PublicUrl, Shared},
     store::{Store, StoreError, StoreTasks},
     tasks::Tasks,
-    two_step::TwoStep,
+    two_step::{self, TwoStep},
 };
 use axum::Router;
 use std::{future::Future, net::SocketAddr, time::Duration};
@@ -110,11 +112,19 @@ async fn build_state(
 ) -> Result<(AppState, StoreTasks), StartError> {
     let (store, store_work) = connect_with_retries(config).await?;
     tracing::info!(engine = store.engine(), "database ready");
+    let previous: Vec<&[u8]> = config
+        .previous_secret_keys
+        .iter()
+        .map(|key| key.as_bytes())
+        .collect();
+    let keys = KeyRing::new(config.secret_key.as_bytes(), &previous);
     let tokens = TokenKeys::new(
-        config.secret_key.as_bytes(),
+        &keys.keys(Purpose::TokenSigning),
         config.token_ttl,
         config.max_session,
     );
+    let sealer = Sealer::new(&keys.keys(Purpose::TwoStepSealing));
+    reseal_after_rotation(&store, &sealer, config).await?;
     let hashing = HashingPool::new(config.hash_concurrency);
     let metrics = Metrics::new();
     let auth = Authenticator::new(
@@ -122,9 +132,13 @@ async fn build_state(
         tokens,
         hashing.clone(),
         LoginThrottle::new(config.login_limits, store.failure_counter()),
-        SecondFactor::new(store.clone(), Sealer::new(config.secret_key.as_bytes())),
+        SecondFactor::new(store.clone(), sealer),
         metrics.clone(),
-        config.session_touch_interval,
+        AuthSettings {
+            touch_interval: config.session_touch_interval,
+            reauth_max_age: config.reauth_max_age,
+            sign_in_pause: config.sign_in_pause.clone(),
+        },
     );
     let accounts = Accounts::new(
         store.clone(),
@@ -132,23 +146,22 @@ async fn build_state(
         hashing.clone(),
         config.password_rules,
     );
-    let passkeys = Passkeys::new(
-        &config.public_url,
-        store.clone(),
-        auth.clone(),
-        accounts.clone(),
-    )
-    .map_err(|source| StartError::Passkeys {
-        url: config.public_url.to_string(),
-        source,
-    })?;
-    let two_step = TwoStep::new(store.clone(), auth.clone(), accounts.clone());
+    let passkeys =
+        Passkeys::new(&config.public_url, store.clone(), auth.clone()).map_err(|source| {
+            StartError::Passkeys {
+                url: config.public_url.to_string(),
+                source,
+            }
+        })?;
+    let two_step = TwoStep::new(store.clone(), auth.clone());
+    let sign_in = SignIn::new(store.clone(), auth.clone());
     let state = AppState::new(Shared {
         store,
         auth,
         accounts,
         passkeys,
         two_step,
+        sign_in,
         hashing,
         metrics,
         client_ip_header: ClientIpHeader(config.client_ip_header.clone()),
@@ -156,6 +169,31 @@ async fn build_state(
         leptos,
     });
     Ok((state, store_work))
+}
+
+/// After a key rotation (`PREVIOUS_SECRET_KEYS` set), seals again with the current key every
+/// two-step secret a previous key sealed, so the previous key is needed only until the tokens
+/// it signed have expired.
+async fn reseal_after_rotation(
+    store: &Store,
+    sealer: &Sealer,
+    config: &Config,
+) -> Result<(), StartError> {
+    if config.previous_secret_keys.is_empty() {
+        return Ok(());
+    }
+    let resealed =
+        two_step::reseal(store, sealer)
+            .await
+            .map_err(|source| StartError::Database {
+                url: redact_url(&config.database_url),
+                source,
+            })?;
+    tracing::info!(
+        resealed,
+        "two-step secrets sealed again with the current key"
+    );
+    Ok(())
 }
 
 /// Connects to the database, retrying with backoff (and saying so in the log) while it cannot

@@ -6,6 +6,7 @@ use crate::{
     auth::{password::HashingPool, Authenticator},
     metrics::Metrics,
     passkeys::Passkeys,
+    sign_in::SignIn,
     store::Store,
     two_step::TwoStep,
 };
@@ -40,6 +41,7 @@ pub struct Shared {
     pub accounts: Accounts,
     pub passkeys: Passkeys,
     pub two_step: TwoStep,
+    pub sign_in: SignIn,
     /// Also in `auth` and `accounts`; here for tests that count the hashes run.
     pub hashing: HashingPool,
     pub metrics: Arc<Metrics>,
@@ -67,6 +69,7 @@ parts! {
     accounts: Accounts,
     passkeys: Passkeys,
     two_step: TwoStep,
+    sign_in: SignIn,
     hashing: HashingPool,
     metrics: Arc<Metrics>,
     client_ip_header: ClientIpHeader,

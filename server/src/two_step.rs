@@ -3,15 +3,15 @@
 //!
 //! Setting up takes two requests: begin (a fresh secret, kept sealed as pending; the account
 //! is unchanged) and confirm with a first code, which proves the app holds the secret and
-//! turns it on with a new set of recovery codes, shown once. Turning it off and renewing the
-//! codes need the password again, so a stolen token alone cannot.
+//! turns it on with a new set of recovery codes, shown once. Every change takes a recent full
+//! authentication ([`Fresh`]), so a stolen token alone cannot make one; confirming with a code
+//! is itself an authentication with both factors.
 
 use crate::{
-    accounts::{AccountError, Accounts},
     audit,
     auth::{
-        second_factor::{recovery_codes, totp},
-        AuthError, Authenticator, Caller,
+        second_factor::{recovery_codes, sealing::Sealer, totp},
+        AuthError, Authenticator, Caller, Fresh,
     },
     clock::unix_now,
     store::{Store, StoreError},
@@ -29,8 +29,6 @@ pub enum TwoStepError {
     NothingToConfirm,
     #[error("wrong code")]
     WrongCode,
-    #[error(transparent)]
-    Account(#[from] AccountError),
     #[error(transparent)]
     Auth(#[from] AuthError),
 }
@@ -60,16 +58,11 @@ pub struct Status {
 pub struct TwoStep {
     store: Store,
     auth: Authenticator,
-    accounts: Accounts,
 }
 
 impl TwoStep {
-    pub fn new(store: Store, auth: Authenticator, accounts: Accounts) -> Self {
-        TwoStep {
-            store,
-            auth,
-            accounts,
-        }
+    pub fn new(store: Store, auth: Authenticator) -> Self {
+        TwoStep { store, auth }
     }
 
     pub async fn status(&self, caller: &Caller) -> Result<Status, TwoStepError> {
@@ -87,7 +80,7 @@ impl TwoStep {
     /// A fresh secret for the caller's authenticator app, kept (sealed) as the pending one in
     /// place of any earlier pending one. Refused while two-step is on: replacing the app goes
     /// through turning it off, which needs the password.
-    pub async fn begin(&self, caller: &Caller) -> Result<Setup, TwoStepError> {
+    pub async fn begin(&self, caller: &Caller, _fresh: &Fresh) -> Result<Setup, TwoStepError> {
         if self.is_on(caller.id).await? {
             return Err(TwoStepError::AlreadyOn);
         }
@@ -103,11 +96,14 @@ impl TwoStep {
     }
 
     /// Turns two-step verification on, given a current code of the pending secret; the new
-    /// recovery codes, to show once. A wrong code counts against the brute-force limits.
-    pub async fn confirm(&self, caller: &Caller, code: &str) -> Result<Vec<String>, TwoStepError> {
-        self.auth
-            .refuse_if_locked(&caller.username, caller.address)
-            .await?;
+    /// recovery codes, to show once. A wrong code counts against the brute-force limits. The
+    /// caller's session has now authenticated with both factors: it is fresh, and full.
+    pub async fn confirm(
+        &self,
+        caller: &Caller,
+        _fresh: &Fresh,
+        code: &str,
+    ) -> Result<Vec<String>, TwoStepError> {
         let record = self.store.two_step(caller.id).await?;
         if record
             .as_ref()
@@ -124,21 +120,17 @@ impl TwoStep {
             .sealer()
             .open(caller.id, &sealed)
             .map_err(AuthError::from)?;
-        let now = unix_now();
-        let code = code.replace(' ', "");
-        let Some(step) = totp::matching_step(&secret, &code, u64::try_from(now).unwrap_or(0))
-        else {
-            audit::two_step_setup_refused(caller.id, &caller.username, caller.address);
-            self.auth
-                .record_failed_code(&caller.username, caller.address)
-                .await?;
-            return Err(TwoStepError::WrongCode);
+        let step = match self.auth.check_setup_code(caller, &secret, code).await {
+            Ok(step) => step,
+            Err(AuthError::WrongCode) => return Err(TwoStepError::WrongCode),
+            Err(other) => return Err(other.into()),
         };
         let (codes, digests) = recovery_codes::new_set();
         let step = i64::try_from(step).unwrap_or(i64::MAX);
+        let session = caller.session().map(|session| session.id.as_str());
         if !self
             .store
-            .confirm_two_step(caller.id, &sealed, step, now, &digests)
+            .confirm_two_step(caller.id, (&sealed, step), unix_now(), &digests, session)
             .await?
         {
             return Err(TwoStepError::NothingToConfirm);
@@ -147,9 +139,8 @@ impl TwoStep {
         Ok(codes)
     }
 
-    /// Turns two-step verification off, given the password.
-    pub async fn turn_off(&self, caller: &Caller, password: Secret) -> Result<(), TwoStepError> {
-        self.accounts.confirm_password(caller, password).await?;
+    /// Turns two-step verification off.
+    pub async fn turn_off(&self, caller: &Caller, _fresh: &Fresh) -> Result<(), TwoStepError> {
         if !self.store.end_two_step(caller.id).await? {
             return Err(TwoStepError::NotOn);
         }
@@ -157,13 +148,12 @@ impl TwoStep {
         Ok(())
     }
 
-    /// A new set of recovery codes in place of the old, given the password.
+    /// A new set of recovery codes in place of the old.
     pub async fn renew_recovery_codes(
         &self,
         caller: &Caller,
-        password: Secret,
+        _fresh: &Fresh,
     ) -> Result<Vec<String>, TwoStepError> {
-        self.accounts.confirm_password(caller, password).await?;
         let (codes, digests) = recovery_codes::new_set();
         if !self.store.set_recovery_codes(caller.id, &digests).await? {
             return Err(TwoStepError::NotOn);
@@ -193,6 +183,35 @@ pub async fn reset(store: &Store, username: &str) -> Result<Option<bool>, StoreE
         audit::two_step_off(user.id, &user.username, None);
     }
     Ok(Some(was_on))
+}
+
+/// Seals again, with the current key, every two-step secret (in use or being set up) that a
+/// previous key sealed, so that the previous key can be dropped once its tokens have expired
+/// (docs/configuration.md, "Rotating the key"). Run at start-up; how many were sealed again.
+pub async fn reseal(store: &Store, sealer: &Sealer) -> Result<usize, StoreError> {
+    let mut resealed = 0;
+    for (user_id, sealed) in store.sealed_two_step_secrets().await? {
+        if sealer.is_current(&sealed) {
+            continue;
+        }
+        let Ok(secret) = sealer.open(user_id, &sealed) else {
+            // Its codes fail until an operator resets it (`account reset-two-step`); the others
+            // are sealed again all the same.
+            tracing::error!(
+                user_id,
+                "a two-step secret no key opens (was a key dropped?)"
+            );
+            continue;
+        };
+        let again = sealer.seal(user_id, &secret);
+        if store
+            .replace_sealed_secret(user_id, &sealed, &again)
+            .await?
+        {
+            resealed += 1;
+        }
+    }
+    Ok(resealed)
 }
 
 /// The QR code of `url`, as an SVG document scaled by the page (no fixed size).

@@ -12,12 +12,12 @@
 //! way.
 
 use super::{
-    AccountDeletion, BrowserAnswer, ErrorBody, NewUser, PasskeyBody, PasskeyRegistration,
-    PasskeyRegistrationOptions, PasskeyRemoval, PasskeyRename, PasskeySignIn, PasskeySignInOptions,
-    PasskeysBody, PasswordChange, PasswordConfirmation, RecoveryCodesBody, ResourceBody, Secret,
-    SessionsBody, TokenBody, TotpConfirmation, TotpSetup, TwoStepStatus, UserBody,
+    BrowserAnswer, CodeStepBody, CodeStepRequest, ErrorBody, NewUser, PasskeyBody,
+    PasskeyRegistration, PasskeyRegistrationOptions, PasskeyRename, PasskeySignIn,
+    PasskeySignInOptions, PasskeysBody, PasswordChange, Reauthentication, ReauthenticationOptions,
+    RecoveryCodesBody, RefreshRequest, ResourceBody, Secret, SessionsBody, SignInRequest,
+    SignedInBody, TokenBody, TotpConfirmation, TotpSetup, TwoStepStatus, UserBody,
 };
-use base64::{engine::general_purpose::STANDARD, Engine};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::{de::DeserializeOwned, Serialize};
 use std::fmt;
@@ -33,22 +33,26 @@ pub enum ApiFailure {
     Transport(String),
     /// Nothing was sent: this browser holds no token (see `Session::authorized`).
     SignedOut,
-    /// A 401 with `X-OTP: required`: the password was right, and the account needs a code
-    /// from its authenticator app (or a recovery code) with it; the API's message.
-    CodeRequired(String),
+    /// A 401 with `X-OTP: required` from the code step of a sign-in: the code was wrong or
+    /// used; the ticket waits for another. The API's message.
+    WrongCode(String),
+    /// A 401 with `WWW-Authenticate: Bearer error="insufficient_user_authentication"`: the
+    /// token is good, but this change needs the session to confirm it is its owner's first
+    /// (step-up). The API's message.
+    ReauthenticationRequired(String),
 }
 
 impl ApiFailure {
     pub fn status(&self) -> Option<u16> {
         match self {
             ApiFailure::Status { status, .. } => Some(*status),
-            ApiFailure::CodeRequired(_) => Some(401),
+            ApiFailure::WrongCode(_) | ApiFailure::ReauthenticationRequired(_) => Some(401),
             ApiFailure::Transport(_) | ApiFailure::SignedOut => None,
         }
     }
 
-    /// The API refused the token (401), or there was none to send: either way this browser is
-    /// not signed in.
+    /// The API refused the token (a plain 401), or there was none to send: either way this
+    /// browser is not signed in.
     pub fn is_signed_out(&self) -> bool {
         matches!(
             self,
@@ -60,8 +64,11 @@ impl ApiFailure {
 impl fmt::Display for ApiFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ApiFailure::Status { message, .. } | ApiFailure::CodeRequired(message) => {
+            ApiFailure::Status { message, .. } | ApiFailure::WrongCode(message) => {
                 f.write_str(message)
+            }
+            ApiFailure::ReauthenticationRequired(_) => {
+                f.write_str("Nothing was changed: this needs you to confirm it is you first.")
             }
             ApiFailure::Transport(_) => {
                 f.write_str("The server could not be reached. Please try again.")
@@ -84,48 +91,54 @@ pub async fn register(username: &str, password: &str) -> Result<UserBody, ApiFai
     .await
 }
 
-/// `GET /api/token` with Basic `username:password`, and `X-OTP: <code>` when a code is given
-/// (an account with two-step verification). A right password without a valid code is
-/// [`ApiFailure::CodeRequired`].
-pub async fn token_for_password(
-    username: &str,
-    password: &str,
-    code: Option<&str>,
-) -> Result<TokenBody, ApiFailure> {
-    let credentials = STANDARD.encode(format!("{username}:{password}"));
-    let mut request = omit_credentials(Request::get("/api/token"))
-        .header("Authorization", &format!("Basic {credentials}"));
-    if let Some(code) = code {
-        request = request.header("X-OTP", code);
+/// What the password step of a sign-in gave.
+pub enum PasswordStep {
+    SignedIn(SignedInBody),
+    /// The account uses two-step verification: the ticket for the code step.
+    CodeRequired(CodeStepBody),
+}
+
+/// `POST /api/sign-in`: the password step. The password is sent once; a two-step account's
+/// code step goes with the ticket that comes back, never the password again.
+pub async fn sign_in(username: &str, password: &str) -> Result<PasswordStep, ApiFailure> {
+    let body = SignInRequest {
+        username: username.to_owned(),
+        password: Secret::new(password),
+    };
+    let request = with_json(omit_credentials(Request::post("/api/sign-in")), &body)?;
+    let response = request.send().await.map_err(transport)?;
+    match response.status() {
+        200 => parse(&response).await.map(PasswordStep::SignedIn),
+        202 => parse(&response).await.map(PasswordStep::CodeRequired),
+        _ => Err(failure(response).await),
     }
-    read(request.build().map_err(transport)?).await
 }
 
-/// `GET /api/token` with `Authorization: Bearer <token>`: a fresh token for a valid one.
-pub async fn refresh(token: &str) -> Result<TokenBody, ApiFailure> {
-    read(bearer(Request::get("/api/token"), token)?).await
+/// `POST /api/sign-in/code`: the code for the sign-in `ticket` holds. A wrong code is
+/// [`ApiFailure::WrongCode`]; a ticket that is over, a plain 401.
+pub async fn sign_in_code(ticket: &str, code: &str) -> Result<SignedInBody, ApiFailure> {
+    let body = CodeStepRequest {
+        ticket: Secret::new(ticket),
+        code: Secret::new(code),
+    };
+    read(with_json(
+        omit_credentials(Request::post("/api/sign-in/code")),
+        &body,
+    )?)
+    .await
 }
 
-/// Whose `token` this is: the user id in its `sub` claim, named by `GET /api/users/{id}`. (A
-/// passkey sign-in answers with a token only, as `GET /api/token` does.)
-pub async fn username_of(token: &str) -> Result<String, ApiFailure> {
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let unreadable = || ApiFailure::Transport("the token is not readable".into());
-    let payload = token.split('.').nth(1).ok_or_else(unreadable)?;
-    let claims = URL_SAFE_NO_PAD.decode(payload).map_err(|_| unreadable())?;
-    let claims = String::from_utf8(claims).map_err(|_| unreadable())?;
-    let claims = js_sys::JSON::parse(&claims).map_err(|_| unreadable())?;
-    let id = js_sys::Reflect::get(&claims, &"sub".into())
-        .ok()
-        .and_then(|sub| sub.as_string())
-        .ok_or_else(unreadable)?;
-    let user: UserBody = read(
-        omit_credentials(Request::get(&format!("/api/users/{id}")))
-            .build()
-            .map_err(transport)?,
-    )
-    .await?;
-    Ok(user.username)
+/// `POST /api/token/refresh`: a new access token, and the refresh token that replaces
+/// `refresh_token` (which is spent).
+pub async fn refresh(refresh_token: &str) -> Result<SignedInBody, ApiFailure> {
+    let body = RefreshRequest {
+        refresh_token: Secret::new(refresh_token),
+    };
+    read(with_json(
+        omit_credentials(Request::post("/api/token/refresh")),
+        &body,
+    )?)
+    .await
 }
 
 /// `GET /api/resource` with `Authorization: Bearer <token>`.
@@ -171,12 +184,12 @@ pub async fn log_out_everywhere(token: &str) -> Result<(), ApiFailure> {
 }
 
 /// `PUT /api/users/me/password`: every session ends, and this one is replaced by a new one,
-/// whose token comes back.
+/// whose tokens come back.
 pub async fn change_password(
     token: &str,
     current: &str,
     new: &str,
-) -> Result<TokenBody, ApiFailure> {
+) -> Result<SignedInBody, ApiFailure> {
     let body = PasswordChange {
         current_password: Secret::new(current),
         new_password: Secret::new(new),
@@ -188,13 +201,64 @@ pub async fn change_password(
     .await
 }
 
-/// `DELETE /api/users/me` with the password, asked for again.
-pub async fn delete_account(token: &str, password: &str) -> Result<(), ApiFailure> {
-    let body = AccountDeletion {
+/// `DELETE /api/users/me`.
+pub async fn delete_account(token: &str) -> Result<(), ApiFailure> {
+    no_content(bearer(Request::delete("/api/users/me"), token)?).await
+}
+
+/// `GET /api/sessions/current/reauthenticate`: how this session can confirm it is the owner's.
+pub async fn reauthentication_options(token: &str) -> Result<ReauthenticationOptions, ApiFailure> {
+    read(bearer(
+        Request::get("/api/sessions/current/reauthenticate"),
+        token,
+    )?)
+    .await
+}
+
+/// `POST /api/sessions/current/reauthenticate` with the password, and the code where needed: a
+/// fresh token of the same session.
+pub async fn reauthenticate(
+    token: &str,
+    password: &str,
+    code: Option<&str>,
+) -> Result<TokenBody, ApiFailure> {
+    let body = Reauthentication {
         password: Secret::new(password),
+        code: code.map(Secret::new),
     };
-    no_content(with_json(
-        with_bearer(Request::delete("/api/users/me"), token),
+    read(with_json(
+        with_bearer(Request::post("/api/sessions/current/reauthenticate"), token),
+        &body,
+    )?)
+    .await
+}
+
+/// `POST /api/sessions/current/reauthenticate/passkey/begin`.
+pub async fn begin_passkey_reauthentication(
+    token: &str,
+) -> Result<PasskeySignInOptions, ApiFailure> {
+    read(bearer(
+        Request::post("/api/sessions/current/reauthenticate/passkey/begin"),
+        token,
+    )?)
+    .await
+}
+
+/// `POST /api/sessions/current/reauthenticate/passkey/finish` with the browser's signature.
+pub async fn finish_passkey_reauthentication(
+    token: &str,
+    ceremony: String,
+    credential: PublicKeyCredential,
+) -> Result<TokenBody, ApiFailure> {
+    let body = PasskeySignIn {
+        ceremony,
+        credential: BrowserAnswer::Parsed(credential),
+    };
+    read(with_json(
+        with_bearer(
+            Request::post("/api/sessions/current/reauthenticate/passkey/finish"),
+            token,
+        ),
         &body,
     )?)
     .await
@@ -244,17 +308,10 @@ pub async fn rename_passkey(token: &str, id: i64, name: &str) -> Result<PasskeyB
     read(with_json(with_bearer(Request::patch(&path), token), &body)?).await
 }
 
-/// `DELETE /api/passkeys/{id}` with the password, asked for again.
-pub async fn remove_passkey(token: &str, id: i64, password: &str) -> Result<(), ApiFailure> {
-    let body = PasskeyRemoval {
-        password: Secret::new(password),
-    };
+/// `DELETE /api/passkeys/{id}`.
+pub async fn remove_passkey(token: &str, id: i64) -> Result<(), ApiFailure> {
     let path = format!("/api/passkeys/{id}");
-    no_content(with_json(
-        with_bearer(Request::delete(&path), token),
-        &body,
-    )?)
-    .await
+    no_content(bearer(Request::delete(&path), token)?).await
 }
 
 /// `GET /api/users/me/totp`: whether two-step verification is on.
@@ -279,29 +336,16 @@ pub async fn confirm_two_step(token: &str, code: &str) -> Result<RecoveryCodesBo
     .await
 }
 
-/// `DELETE /api/users/me/totp` with the password, asked for again.
-pub async fn turn_off_two_step(token: &str, password: &str) -> Result<(), ApiFailure> {
-    let body = PasswordConfirmation {
-        password: Secret::new(password),
-    };
-    no_content(with_json(
-        with_bearer(Request::delete("/api/users/me/totp"), token),
-        &body,
-    )?)
-    .await
+/// `DELETE /api/users/me/totp`.
+pub async fn turn_off_two_step(token: &str) -> Result<(), ApiFailure> {
+    no_content(bearer(Request::delete("/api/users/me/totp"), token)?).await
 }
 
-/// `POST /api/users/me/recovery-codes` with the password: a new set in place of the old.
-pub async fn renew_recovery_codes(
-    token: &str,
-    password: &str,
-) -> Result<RecoveryCodesBody, ApiFailure> {
-    let body = PasswordConfirmation {
-        password: Secret::new(password),
-    };
-    read(with_json(
-        with_bearer(Request::post("/api/users/me/recovery-codes"), token),
-        &body,
+/// `POST /api/users/me/recovery-codes`: a new set in place of the old.
+pub async fn renew_recovery_codes(token: &str) -> Result<RecoveryCodesBody, ApiFailure> {
+    read(bearer(
+        Request::post("/api/users/me/recovery-codes"),
+        token,
     )?)
     .await
 }
@@ -316,11 +360,12 @@ pub async fn begin_passkey_sign_in() -> Result<PasskeySignInOptions, ApiFailure>
     .await
 }
 
-/// `POST /api/passkeys/sign-in/finish` with the browser's signature: a token, as for a password.
+/// `POST /api/passkeys/sign-in/finish` with the browser's signature: the session's tokens, as
+/// for a password, and whose they are.
 pub async fn finish_passkey_sign_in(
     ceremony: String,
     credential: PublicKeyCredential,
-) -> Result<TokenBody, ApiFailure> {
+) -> Result<SignedInBody, ApiFailure> {
     let body = PasskeySignIn {
         ceremony,
         credential: BrowserAnswer::Parsed(credential),
@@ -390,14 +435,21 @@ async fn no_content(request: Request) -> Result<(), ApiFailure> {
 /// "Too many attempts, try again in N seconds.").
 async fn failure(response: Response) -> ApiFailure {
     let status = response.status();
-    let wants_code =
-        status == 401 && response.headers().get("x-otp").as_deref() == Some("required");
+    let headers = response.headers();
+    let wants_code = status == 401 && headers.get("x-otp").as_deref() == Some("required");
+    let step_up = status == 401
+        && headers
+            .get("www-authenticate")
+            .is_some_and(|challenge| challenge.contains("insufficient_user_authentication"));
     let message = match parse::<ErrorBody>(&response).await {
         Ok(body) => body.error,
         Err(_) => format!("The server answered {status}."),
     };
+    if step_up {
+        return ApiFailure::ReauthenticationRequired(message);
+    }
     if wants_code {
-        return ApiFailure::CodeRequired(message);
+        return ApiFailure::WrongCode(message);
     }
     ApiFailure::Status { status, message }
 }

@@ -7,10 +7,11 @@ mod types;
 mod validation;
 
 pub use types::{
-    AccountDeletion, BrowserAnswer, ErrorBody, NewUser, PasskeyBody, PasskeyRegistration,
-    PasskeyRegistrationOptions, PasskeyRemoval, PasskeyRename, PasskeySignIn, PasskeySignInOptions,
-    PasskeysBody, PasswordChange, PasswordConfirmation, RecoveryCodesBody, ResourceBody, Secret,
-    SessionBody, SessionsBody, TokenBody, TotpConfirmation, TotpSetup, TwoStepStatus, UserBody,
+    BrowserAnswer, CodeStepBody, CodeStepRequest, ErrorBody, NewUser, PasskeyBody,
+    PasskeyRegistration, PasskeyRegistrationOptions, PasskeyRename, PasskeySignIn,
+    PasskeySignInOptions, PasskeysBody, PasswordChange, Reauthentication, ReauthenticationOptions,
+    RecoveryCodesBody, RefreshRequest, ResourceBody, Secret, SessionBody, SessionsBody,
+    SignInRequest, SignedInBody, TokenBody, TotpConfirmation, TotpSetup, TwoStepStatus, UserBody,
 };
 pub use validation::{
     validate_passkey_name, validate_password, validate_username, MAX_PASSKEY_NAME_CHARS,

@@ -66,14 +66,6 @@ pub struct PasswordChange {
     pub new_password: Secret,
 }
 
-/// `DELETE /api/users/me` request body: the password, asked for again.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct AccountDeletion {
-    #[cfg_attr(feature = "ssr", schema(value_type = String, max_length = 256))]
-    pub password: Secret,
-}
-
 /// `POST /api/users` (201) and `GET /api/users/{id}` response body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -92,6 +84,95 @@ pub struct TokenBody {
     pub duration: u64,
     #[cfg_attr(feature = "ssr", schema(value_type = String))]
     pub token: Secret,
+}
+
+/// `POST /api/sign-in` request body: the first step of a sign-in.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SignInRequest {
+    #[cfg_attr(feature = "ssr", schema(max_length = 32, example = "miguel"))]
+    pub username: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, max_length = 256, example = "python"))]
+    pub password: Secret,
+}
+
+/// The answer of every way of signing in that keeps a session (`POST /api/sign-in`,
+/// `POST /api/sign-in/code`, a passkey), and of `POST /api/token/refresh`: the access token,
+/// as `GET /api/token` gives it, the refresh token that renews it once it has expired, and whose
+/// they are.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SignedInBody {
+    /// Seconds until `token` expires.
+    #[cfg_attr(feature = "ssr", schema(minimum = 0))]
+    pub duration: u64,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub token: Secret,
+    /// Single use: `POST /api/token/refresh` exchanges it for a new access token and a new
+    /// refresh token, within the session's lifetime. Presented again after its use, it ends the
+    /// session.
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub refresh_token: Secret,
+    /// The account's name, as registered.
+    pub username: String,
+}
+
+/// `POST /api/sign-in` 202 body: the password was right, and the account uses two-step
+/// verification. Send the code with this ticket to `POST /api/sign-in/code`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CodeStepBody {
+    /// Stands for the right password: single use, bound to the account, holding nothing of the
+    /// password.
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub ticket: Secret,
+    /// Seconds the ticket waits for its code.
+    pub expires_in: u64,
+}
+
+/// `POST /api/sign-in/code` request body.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CodeStepRequest {
+    #[cfg_attr(feature = "ssr", schema(value_type = String, max_length = 64))]
+    pub ticket: Secret,
+    /// Six digits from the authenticator app, or a recovery code (spaces and dashes ignored).
+    #[cfg_attr(feature = "ssr", schema(value_type = String, min_length = 1, max_length = 64, example = "123456"))]
+    pub code: Secret,
+}
+
+/// `POST /api/token/refresh` request body.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RefreshRequest {
+    #[cfg_attr(feature = "ssr", schema(value_type = String, max_length = 64))]
+    pub refresh_token: Secret,
+}
+
+/// `GET /api/sessions/current/reauthenticate` response body: how this session can confirm it
+/// is its owner's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ReauthenticationOptions {
+    /// With the password, a code from the authenticator app (or a recovery code) is needed.
+    pub code_required: bool,
+    /// The account has passkeys: one of them will do instead.
+    pub passkeys: bool,
+    /// Seconds a re-authentication lasts (`REAUTH_MAX_AGE_SECONDS`).
+    pub max_age: u64,
+}
+
+/// `POST /api/sessions/current/reauthenticate` request body.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Reauthentication {
+    #[cfg_attr(feature = "ssr", schema(value_type = String, max_length = 256))]
+    pub password: Secret,
+    /// A code from the authenticator app, or a recovery code: only where two-step
+    /// verification is on.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, max_length = 64, example = "123456"))]
+    pub code: Option<Secret>,
 }
 
 /// `GET /api/resource` response body: `{"data": "Hello, <username>!"}`.
@@ -235,14 +316,6 @@ pub struct PasskeyRename {
     pub name: String,
 }
 
-/// `DELETE /api/passkeys/{id}` request body: the account's password, asked for again.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct PasskeyRemoval {
-    #[cfg_attr(feature = "ssr", schema(value_type = String, max_length = 256))]
-    pub password: Secret,
-}
-
 /// `POST /api/users/me/totp` response body: a new secret for the authenticator app, in every
 /// form an app takes. Shown this once: the account is unchanged until a code confirms it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -288,15 +361,6 @@ pub struct RecoveryCodesBody {
     /// Ten codes like `abcd-efgh-ijkl-mnop-qrst-uvwx` (case, dashes and spaces do not matter).
     #[cfg_attr(feature = "ssr", schema(value_type = Vec<String>))]
     pub recovery_codes: Vec<Secret>,
-}
-
-/// `DELETE /api/users/me/totp` and `POST /api/users/me/recovery-codes` request body: the
-/// password, asked for again.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct PasswordConfirmation {
-    #[cfg_attr(feature = "ssr", schema(value_type = String, max_length = 256))]
-    pub password: Secret,
 }
 
 /// Every 4xx/5xx answer of `/api`: `{"error": "<what went wrong, in plain words>"}`.

@@ -1,3 +1,4 @@
+use super::confirm_its_you::ConfirmItsYou;
 use crate::preload::PreloadIsland;
 use crate::{
     api::client,
@@ -56,7 +57,8 @@ fn Greeting() -> impl IntoView {
     });
 
     // Ends every session of the user (other browsers, curl scripts), then forgets ours, and
-    // the page goes to the log-in page.
+    // the page goes to the log-in page. A session that signed in a while ago confirms it is its
+    // owner's first.
     let log_out_everywhere = Action::new_local(move |_: &()| async move {
         let ended = session
             .authorized(|token| async move { client::log_out_everywhere(&token).await })
@@ -112,6 +114,7 @@ fn Greeting() -> impl IntoView {
     };
 
     view! {
+        <ConfirmItsYou/>
         <Transition fallback=checking_session>
             {move || Suspend::new(async move {
                 match greeting.await {

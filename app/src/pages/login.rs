@@ -6,7 +6,7 @@ use super::{
 use crate::preload::PreloadIsland;
 use crate::{
     api::{
-        client::{self, ApiFailure},
+        client::{self, ApiFailure, PasswordStep},
         validate_username,
     },
     passkey::{self, PasskeyFailure},
@@ -58,17 +58,20 @@ fn LoginForm() -> impl IntoView {
     };
     // The last passkey attempt's failure, shown in the form's message line.
     let passkey_failure = RwSignal::new(None::<String>);
-    // A right username and password whose account wants a code too: kept (in this page's
-    // memory only) while the second step asks for it, so they are not asked for again.
+    // A right password whose account wants a code too: the name, and the server's ticket for
+    // the code step (never the password, which this page forgets once sent).
     let second_step = RwSignal::new(None::<(String, String)>);
-    // Exchanges the password for a token (which signs the user in).
+    // Why the code step gave way to the password again ("your sign-in expired").
+    let restarted = RwSignal::new(None::<String>);
+    // Sends the password (which signs the user in, or asks for the code).
     let log_in = Action::new_local(move |(username, password): &(String, String)| {
         let (username, password) = (username.clone(), password.clone());
         passkey_failure.set(None);
+        restarted.set(None);
         async move {
-            let result = sign_in_with_password(session, &username, &password, None).await;
-            if let Err(PasswordRefusal::CodeRequired) = result {
-                second_step.set(Some((username, password)));
+            let result = sign_in_with_password(session, &username, &password).await;
+            if let Err(PasswordRefusal::CodeRequired(ticket)) = &result {
+                second_step.set(Some((username, ticket.clone())));
             }
             result
         }
@@ -108,7 +111,7 @@ fn LoginForm() -> impl IntoView {
                 go_to(&next.get_value());
             }
             // The form gives way to the code's: no passkey is offered in a field that is gone.
-            Some(Err(PasswordRefusal::CodeRequired)) => stop_autofill(),
+            Some(Err(PasswordRefusal::CodeRequired(_))) => stop_autofill(),
             _ => {}
         }
     });
@@ -129,8 +132,11 @@ fn LoginForm() -> impl IntoView {
         if let Some(message) = passkey_failure.get() {
             return Some(message);
         }
+        if let Some(message) = restarted.get() {
+            return Some(message);
+        }
         match log_in.value().get() {
-            Some(Err(PasswordRefusal::CodeRequired)) => None,
+            Some(Err(PasswordRefusal::CodeRequired(_))) => None,
             Some(Err(refusal)) => Some(refusal.message()),
             Some(Ok(())) => None,
             None if session.ended_for().is_some() => Some(SESSION_ENDED.to_owned()),
@@ -138,9 +144,10 @@ fn LoginForm() -> impl IntoView {
         }
     });
 
-    let start_over = Callback::new(move |()| {
+    let start_over = Callback::new(move |why: Option<String>| {
         second_step.set(None);
         log_in.value().set(None);
+        restarted.set(why);
         start_autofill();
     });
 
@@ -148,9 +155,9 @@ fn LoginForm() -> impl IntoView {
         <Show
             when=move || second_step.with(Option::is_none)
             fallback=move || {
-                let (username, password) = second_step.get_untracked().unwrap_or_default();
+                let (username, ticket) = second_step.get_untracked().unwrap_or_default();
                 let next = next.get_value();
-                let step = SecondStep { session, username, password, next, start_over };
+                let step = SecondStep { session, username, ticket, next, start_over };
                 // Nothing shows until its WebAssembly has come, a round trip after the password
                 // was accepted: the form it replaces has nothing left to do meanwhile.
                 Suspend::new(SendWrapper::new(code_step(step)))
@@ -194,13 +201,19 @@ fn LoginForm() -> impl IntoView {
 pub const WRONG_CODE: &str = "That code is not correct, or was used already. Enter the code \
     your authenticator app shows now, or an unused recovery code.";
 
+/// What the password form says when the code step's ticket is over (five minutes passed).
+pub const SIGN_IN_EXPIRED: &str =
+    "Your sign-in expired before the code came. Please enter your password again.";
+
 /// What the second step of a sign-in needs from the first.
 struct SecondStep {
     session: Session,
     username: String,
-    password: String,
+    /// The server's ticket for this sign-in: it stands for the right password.
+    ticket: String,
     next: String,
-    start_over: Callback<()>,
+    /// Back to the password, with why.
+    start_over: Callback<Option<String>>,
 }
 
 /// The second step's form. Only accounts with two-step verification ever see it, so its code
@@ -211,23 +224,23 @@ fn code_step(step: SecondStep) -> AnyView {
     let SecondStep {
         session,
         username,
-        password,
+        ticket,
         next,
         start_over,
     } = step;
-    view! { <CodeStep session username password next start_over/> }.into_any()
+    view! { <CodeStep session username ticket next start_over/> }.into_any()
 }
 
 /// The second step of a sign-in for an account with two-step verification: the code from the
-/// authenticator app, or a recovery code, sent with the username and password already given.
-/// A wrong code keeps this step; "Start over" goes back to the password.
+/// authenticator app, or a recovery code, sent with the ticket the password step gave. A wrong
+/// code keeps this step; "Start over" goes back to the password.
 #[component]
 fn CodeStep(
     session: Session,
     username: String,
-    password: String,
+    ticket: String,
     next: String,
-    start_over: Callback<()>,
+    start_over: Callback<Option<String>>,
 ) -> impl IntoView {
     let code = Field::empty(|code| {
         if code.trim().is_empty() {
@@ -237,10 +250,13 @@ fn CodeStep(
         }
     });
     let code_input = NodeRef::<Input>::new();
-    let name = username.clone();
     let verify = Action::new_local(move |code: &String| {
-        let (username, password, code) = (username.clone(), password.clone(), code.clone());
-        async move { sign_in_with_password(session, &username, &password, Some(&code)).await }
+        let (ticket, code) = (ticket.clone(), code.clone());
+        async move {
+            let body = client::sign_in_code(&ticket, &code).await?;
+            session.sign_in(body);
+            Ok::<_, ApiFailure>(())
+        }
     });
     // The step replaces the password form: the focus comes here, where the next key goes.
     request_animation_frame(move || {
@@ -250,16 +266,25 @@ fn CodeStep(
     });
     Effect::new(move |_| match verify.value().get() {
         Some(Ok(())) => go_to(&next),
-        Some(Err(PasswordRefusal::CodeRequired)) => {
+        Some(Err(ApiFailure::WrongCode(_))) => {
             code.reject(WRONG_CODE.to_owned());
             if let Some(node) = code_input.get_untracked() {
                 let _ = node.focus();
             }
         }
+        // The ticket is over: the password again.
+        Some(Err(failure)) if failure.is_signed_out() => {
+            start_over.run(Some(SIGN_IN_EXPIRED.to_owned()))
+        }
         _ => {}
     });
     let message = move || match verify.value().get() {
-        Some(Err(PasswordRefusal::Other(message))) if !verify.pending().get() => Some(message),
+        Some(Err(failure)) if !verify.pending().get() && !failure.is_signed_out() => {
+            match failure {
+                ApiFailure::WrongCode(_) => None,
+                other => Some(other.to_string()),
+            }
+        }
         _ => None,
     };
     let submit = move || {
@@ -270,7 +295,7 @@ fn CodeStep(
     view! {
         <CheckedForm on_submit=submit>
             <p>
-                "Two-step verification is on for " <strong>{name}</strong> ". "
+                "Two-step verification is on for " <strong>{username}</strong> ". "
                 "Open your authenticator app for the code, or use one of your recovery codes."
             </p>
             <CheckedInput
@@ -285,7 +310,7 @@ fn CodeStep(
             <p class="error" role="alert">{message}</p>
             <div class="actions">
                 <button type="submit" disabled=move || verify.pending().get()>"Verify"</button>
-                <button type="button" class="secondary" on:click=move |_| start_over.run(())>
+                <button type="button" class="secondary" on:click=move |_| start_over.run(None)>
                     "Start over"
                 </button>
             </div>
@@ -305,8 +330,8 @@ fn check_login_username(username: &str) -> Result<(), String> {
 /// Why a password sign-in did not happen.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum PasswordRefusal {
-    /// The password was right; the account needs a (valid) code with it.
-    CodeRequired,
+    /// The password was right; the account needs a code too: the ticket for the code step.
+    CodeRequired(String),
     /// Anything else, as the message to show.
     Other(String),
 }
@@ -314,28 +339,33 @@ pub(super) enum PasswordRefusal {
 impl PasswordRefusal {
     pub(super) fn message(&self) -> String {
         match self {
-            PasswordRefusal::CodeRequired => WRONG_CODE.to_owned(),
+            PasswordRefusal::CodeRequired(_) => {
+                "This account uses two-step verification: log in to enter its code.".to_owned()
+            }
             PasswordRefusal::Other(message) => message.clone(),
         }
     }
 }
 
-/// Exchanges a password (and, for an account with two-step verification, a `code`) for a
-/// token, as curl's `-u user:password -H "X-OTP: code" /api/token` does, and keeps the token.
+/// The password step of a sign-in (`POST /api/sign-in`): signed in, the tokens kept; or, for an
+/// account with two-step verification, the ticket for the code step. The password is sent once.
 pub(super) async fn sign_in_with_password(
     session: Session,
     username: &str,
     password: &str,
-    code: Option<&str>,
 ) -> Result<(), PasswordRefusal> {
-    let body = client::token_for_password(username, password, code)
+    let step = client::sign_in(username, password)
         .await
-        .map_err(|failure| match failure {
-            ApiFailure::CodeRequired(_) => PasswordRefusal::CodeRequired,
-            other => PasswordRefusal::Other(login_failure_message(&other)),
-        })?;
-    session.sign_in(body.token.into_inner(), username.to_owned(), body.duration);
-    Ok(())
+        .map_err(|failure| PasswordRefusal::Other(login_failure_message(&failure)))?;
+    match step {
+        PasswordStep::SignedIn(body) => {
+            session.sign_in(body);
+            Ok(())
+        }
+        PasswordStep::CodeRequired(body) => {
+            Err(PasswordRefusal::CodeRequired(body.ticket.into_inner()))
+        }
+    }
 }
 
 /// Signs in with a passkey the person picks, asked for at once, or, with `autofill`, offered in
@@ -366,11 +396,7 @@ async fn sign_in_with_passkey(
             Some(401) => Some(PASSKEY_REFUSED.to_owned()),
             _ => Some(failure.to_string()),
         })?;
-    let token = body.token.into_inner();
-    let username = client::username_of(&token)
-        .await
-        .map_err(|failure| Some(failure.to_string()))?;
-    session.sign_in(token, username, body.duration);
+    session.sign_in(body);
     Ok(())
 }
 

@@ -40,7 +40,7 @@ fn RegisterForm() -> impl IntoView {
             client::register(&username, &password)
                 .await
                 .map_err(|failure| failure.to_string())?;
-            sign_in_with_password(session, &username, &password, None)
+            sign_in_with_password(session, &username, &password)
                 .await
                 .map_err(|refusal| refusal.message())
         }

@@ -2,7 +2,7 @@
 
 use super::client_addr::client_ip;
 use crate::{
-    auth::{header::parse_authorization, Caller},
+    auth::{header::parse_authorization, Caller, Fresh},
     error::{ApiError, MAX_ONE_TIME_CODE_CHARS, ONE_TIME_CODE_HEADER},
     state::AppState,
 };
@@ -47,5 +47,22 @@ impl FromRequestParts<AppState> for AuthUser {
         }
         let caller = state.auth.authenticate(credentials, code, address).await?;
         Ok(AuthUser(caller))
+    }
+}
+
+/// The caller of an endpoint that changes how the account signs in or who is signed in: an
+/// [`AuthUser`] who authenticated fully and recently (step-up, auth/step_up.rs). A token whose
+/// session's last full authentication is too old, or was a password alone on a two-step
+/// account, gets 401 with `WWW-Authenticate: Bearer error="insufficient_user_authentication"`.
+#[derive(Debug, Clone)]
+pub struct FreshUser(pub Caller, pub Fresh);
+
+impl FromRequestParts<AppState> for FreshUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let AuthUser(caller) = AuthUser::from_request_parts(parts, state).await?;
+        let fresh = state.auth.require_recent_authentication(&caller).await?;
+        Ok(FreshUser(caller, fresh))
     }
 }

@@ -31,13 +31,16 @@ where
 /// The client's IP address: the TCP peer, or, when `CLIENT_IP_HEADER` names a header that a
 /// trusted reverse proxy sets (such as `X-Real-IP`), that header's address. Only set it behind
 /// such a proxy: anyone can send the header to a server reached directly.
+///
+/// X-Forwarded-For style lists: the proxy appends the address it saw, so the last entry is
+/// the one to trust. A request may carry the header on several lines, which together are one
+/// list (RFC 9110 5.3): the last entry of the last line, whatever the client wrote before it.
 pub fn client_ip(parts: &Parts, header: &ClientIpHeader) -> IpAddr {
     let from_proxy = header
         .0
         .as_ref()
-        .and_then(|name| parts.headers.get(name))
+        .and_then(|name| parts.headers.get_all(name).iter().next_back())
         .and_then(|value| value.to_str().ok())
-        // X-Forwarded-For style lists: the proxy appends the address it saw, so take the last.
         .and_then(|value| value.rsplit(',').next())
         .and_then(|last| last.trim().parse::<IpAddr>().ok());
     from_proxy

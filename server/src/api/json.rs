@@ -28,10 +28,6 @@ impl JsonBody for app::api::PasswordChange {
         r#"Expected a JSON object with string fields "current_password" and "new_password"."#;
 }
 
-impl JsonBody for app::api::AccountDeletion {
-    const EXPECTED: &'static str = r#"Expected a JSON object with a string field "password"."#;
-}
-
 impl JsonBody for app::api::PasskeyRegistration {
     const EXPECTED: &'static str = r#"Expected a JSON object with a string field "ceremony", the browser's "credential", and optionally a string "name"."#;
 }
@@ -45,12 +41,22 @@ impl JsonBody for app::api::PasskeyRename {
     const EXPECTED: &'static str = r#"Expected a JSON object with a string field "name"."#;
 }
 
-impl JsonBody for app::api::PasskeyRemoval {
-    const EXPECTED: &'static str = r#"Expected a JSON object with a string field "password"."#;
+impl JsonBody for app::api::SignInRequest {
+    const EXPECTED: &'static str =
+        r#"Expected a JSON object with string fields "username" and "password"."#;
 }
 
-impl JsonBody for app::api::PasswordConfirmation {
-    const EXPECTED: &'static str = r#"Expected a JSON object with a string field "password"."#;
+impl JsonBody for app::api::CodeStepRequest {
+    const EXPECTED: &'static str =
+        r#"Expected a JSON object with string fields "ticket" and "code"."#;
+}
+
+impl JsonBody for app::api::RefreshRequest {
+    const EXPECTED: &'static str = r#"Expected a JSON object with a string field "refresh_token"."#;
+}
+
+impl JsonBody for app::api::Reauthentication {
+    const EXPECTED: &'static str = r#"Expected a JSON object with a string field "password", and a string "code" where two-step verification is on."#;
 }
 
 impl JsonBody for app::api::TotpConfirmation {

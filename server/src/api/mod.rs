@@ -14,19 +14,25 @@ mod json;
 
 pub mod openapi;
 mod passkeys;
+mod reauthentication;
 mod resource;
 mod responses;
 mod sessions;
+mod sign_in;
 mod token;
 mod two_step;
 mod users;
 
 use crate::{error::ApiError, state::AppState};
 use axum::{
-    http::{header::USER_AGENT, HeaderMap},
+    http::{
+        header::{CACHE_CONTROL, USER_AGENT},
+        HeaderMap, HeaderValue,
+    },
     routing::any,
     Router,
 };
+use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -38,9 +44,18 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(users::delete_me))
         .routes(routes!(users::change_password))
         .routes(routes!(token::issue_token))
+        .routes(routes!(sign_in::with_password))
+        .routes(routes!(sign_in::with_code))
+        .routes(routes!(sign_in::refresh))
         .routes(routes!(sessions::end_all))
         .routes(routes!(sessions::list))
         .routes(routes!(sessions::end_current))
+        .routes(routes!(
+            reauthentication::options,
+            reauthentication::with_password
+        ))
+        .routes(routes!(reauthentication::begin_with_passkey))
+        .routes(routes!(reauthentication::finish_with_passkey))
         .routes(routes!(sessions::end_others))
         .routes(routes!(sessions::end_one))
         .routes(routes!(passkeys::begin_registration))
@@ -71,6 +86,10 @@ pub fn document() -> utoipa::openapi::OpenApi {
 
 /// The router to merge into the app's: [`routes`], and JSON errors for unknown methods on
 /// them and for any other path under `/api`.
+///
+/// Every answer is `Cache-Control: no-store`: most carry a token, a secret, recovery codes or
+/// what only the caller may see, and none is worth a cache's risk (OWASP REST Security Cheat
+/// Sheet; RFC 9700 for the tokens).
 pub fn router() -> Router<AppState> {
     let (router, _) = routes().split_for_parts();
     let not_found = || any(|| async { ApiError::NotFound });
@@ -79,6 +98,10 @@ pub fn router() -> Router<AppState> {
         .route("/api", not_found())
         .route("/api/", not_found())
         .route(UNKNOWN_PATH, not_found())
+        .layer(SetResponseHeaderLayer::overriding(
+            CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
 }
 
 /// The route, as logs and metrics name it, of every path under `/api` that no route matches.

@@ -3,17 +3,17 @@
 //! `GET /api/token` gives for a password).
 
 use super::{
-    auth_user::AuthUser,
+    auth_user::{AuthUser, FreshUser},
     client_addr::ClientAddr,
     json::ApiJson,
-    responses::{AuthFailures, BodyFailures},
-    token::token_body,
+    responses::{AuthFailures, BodyFailures, StepUpFailures},
+    sign_in::signed_in_body,
     user_agent,
 };
-use crate::{error::ApiError, passkeys::Passkeys, store::PasskeyRecord};
+use crate::{error::ApiError, passkeys::Passkeys, sign_in::SignIn, store::PasskeyRecord};
 use app::api::{
-    ErrorBody, PasskeyBody, PasskeyRegistration, PasskeyRegistrationOptions, PasskeyRemoval,
-    PasskeyRename, PasskeySignIn, PasskeySignInOptions, PasskeysBody, TokenBody,
+    ErrorBody, PasskeyBody, PasskeyRegistration, PasskeyRegistrationOptions, PasskeyRename,
+    PasskeySignIn, PasskeySignInOptions, PasskeysBody, SignedInBody,
 };
 use axum::{
     extract::{Path, State},
@@ -21,7 +21,8 @@ use axum::{
     Json,
 };
 
-/// `POST /api/passkeys/register/begin`: the options for `navigator.credentials.create()`.
+/// `POST /api/passkeys/register/begin`: the options for `navigator.credentials.create()`. A
+/// change to how the account signs in: it takes a recent full authentication (step-up).
 #[utoipa::path(
     post,
     path = "/api/passkeys/register/begin",
@@ -30,14 +31,14 @@ use axum::{
     responses(
         (status = 200, description = "A registration ceremony, to finish within five minutes",
             body = PasskeyRegistrationOptions),
-        AuthFailures,
+        StepUpFailures,
     )
 )]
 pub async fn begin_registration(
     State(passkeys): State<Passkeys>,
-    AuthUser(caller): AuthUser,
+    FreshUser(caller, fresh): FreshUser,
 ) -> Result<Json<PasskeyRegistrationOptions>, ApiError> {
-    let begun = passkeys.begin_registration(&caller).await?;
+    let begun = passkeys.begin_registration(&caller, &fresh).await?;
     Ok(Json(PasskeyRegistrationOptions {
         ceremony: begun.ceremony,
         options: begun.options,
@@ -127,32 +128,27 @@ pub async fn rename(
     Ok(Json(body(renamed)))
 }
 
-/// `DELETE /api/passkeys/{id}` `{"password"}`: removes one of the caller's passkeys, given the
-/// account's password again (ASVS 5.0 7.5.1). 403 for a wrong password, which counts towards the
-/// brute-force limits.
+/// `DELETE /api/passkeys/{id}`: removes one of the caller's passkeys, after a recent full
+/// authentication (step-up; ASVS 5.0 7.5.1).
 #[utoipa::path(
     delete,
     path = "/api/passkeys/{id}",
     tag = "passkeys",
     security(("bearer" = []), ("basic" = [])),
     params(("id" = String, Path, description = "The passkey's id, from `GET /api/passkeys`")),
-    request_body = PasskeyRemoval,
     responses(
         (status = 204, description = "The passkey is removed: it signs nobody in from now on"),
-        (status = 403, description = "The password is wrong", body = ErrorBody),
         (status = 404, description = "The caller has no passkey with this id", body = ErrorBody),
-        AuthFailures,
-        BodyFailures,
+        StepUpFailures,
     )
 )]
 pub async fn remove(
     State(passkeys): State<Passkeys>,
-    AuthUser(caller): AuthUser,
+    FreshUser(caller, fresh): FreshUser,
     Path(id): Path<String>,
-    ApiJson(removal): ApiJson<PasskeyRemoval>,
 ) -> Result<StatusCode, ApiError> {
     let id = id.parse().map_err(|_| ApiError::NotFound)?;
-    passkeys.remove(&caller, id, removal.password).await?;
+    passkeys.remove(&caller, &fresh, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -178,16 +174,16 @@ pub async fn begin_sign_in(
 }
 
 /// `POST /api/passkeys/sign-in/finish`: checks the browser's answer and begins a session, as a
-/// password sign-in does: `{"duration", "token"}`, exactly what `GET /api/token` returns. Every
-/// failure (an unknown or removed passkey, a bad signature, an expired or finished ceremony) is
-/// the same 401.
+/// password sign-in does: `{"duration", "token", "refresh_token", "username"}`, as
+/// `POST /api/sign-in` answers. Every failure (an unknown or removed passkey, a bad signature,
+/// an expired or finished ceremony) is the same 401.
 #[utoipa::path(
     post,
     path = "/api/passkeys/sign-in/finish",
     tag = "passkeys",
     request_body = PasskeySignIn,
     responses(
-        (status = 200, description = "Signed in: a token of a new session", body = TokenBody),
+        (status = 200, description = "Signed in: a new session's tokens", body = SignedInBody),
         (status = 401, description = "The passkey sign-in is refused", body = ErrorBody,
             headers(("WWW-Authenticate" = String))),
         BodyFailures,
@@ -195,20 +191,21 @@ pub async fn begin_sign_in(
 )]
 pub async fn finish_sign_in(
     State(passkeys): State<Passkeys>,
-    State(auth): State<crate::auth::Authenticator>,
+    State(sign_in): State<SignIn>,
     ClientAddr(address): ClientAddr,
     headers: HeaderMap,
-    ApiJson(sign_in): ApiJson<PasskeySignIn>,
-) -> Result<Json<TokenBody>, ApiError> {
+    ApiJson(answer): ApiJson<PasskeySignIn>,
+) -> Result<Json<SignedInBody>, ApiError> {
     let session = passkeys
         .finish_sign_in(
-            &sign_in.ceremony,
-            &sign_in.credential,
+            &answer.ceremony,
+            &answer.credential,
             address,
             user_agent(&headers),
         )
         .await?;
-    token_body(&auth, &session)
+    let begun = sign_in.with_refresh_token(session).await?;
+    signed_in_body(&sign_in, begun)
 }
 
 fn body(record: PasskeyRecord) -> PasskeyBody {

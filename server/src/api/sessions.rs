@@ -1,10 +1,15 @@
 //! The caller's sessions: list them, end this one, end one by id, end all others, or end
-//! every one (`POST /api/logout`, "log out everywhere").
+//! every one (`POST /api/logout`, "log out everywhere"). Ending a session other than one's own
+//! takes a recent full authentication (step-up, ASVS 5.0 7.5.2): a stolen token alone cannot
+//! sign the owner out. Logging out never does.
 
-use super::{auth_user::AuthUser, responses::AuthFailures};
+use super::{
+    auth_user::{AuthUser, FreshUser},
+    responses::{AuthFailures, StepUpFailures},
+};
 use crate::{
     audit::{self, SessionEnd},
-    auth::Caller,
+    auth::{Authenticator, Caller},
     error::ApiError,
     store::Store,
 };
@@ -69,7 +74,8 @@ pub async fn end_current(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `DELETE /api/sessions/{id}`: ends one of the caller's sessions (signs a device out).
+/// `DELETE /api/sessions/{id}`: ends one of the caller's sessions (signs a device out). Another
+/// session than the caller's own takes a recent full authentication (step-up).
 #[utoipa::path(
     delete,
     path = "/api/sessions/{id}",
@@ -79,37 +85,43 @@ pub async fn end_current(
     responses(
         (status = 204, description = "The session has ended"),
         (status = 404, description = "The caller has no live session with this id", body = ErrorBody),
-        AuthFailures,
+        StepUpFailures,
     )
 )]
 pub async fn end_one(
     State(store): State<Store>,
+    State(auth): State<Authenticator>,
     AuthUser(caller): AuthUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    let own = caller.session().is_some_and(|session| session.id == id);
+    if !own {
+        auth.require_recent_authentication(&caller).await?;
+    }
     if !store.end_session(caller.id, &id).await? {
         return Err(ApiError::NotFound);
     }
-    let reason = match caller.session() {
-        Some(session) if session.id == id => SessionEnd::Logout,
-        _ => SessionEnd::Revoked,
+    let reason = if own {
+        SessionEnd::Logout
+    } else {
+        SessionEnd::Revoked
     };
     ended(reason, &caller, vec![id]);
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `DELETE /api/sessions/others`: ends every session of the caller but its own (with a
-/// password, every session).
+/// password, every session), after a recent full authentication (step-up).
 #[utoipa::path(
     delete,
     path = "/api/sessions/others",
     tag = "sessions",
     security(("bearer" = []), ("basic" = [])),
-    responses((status = 204, description = "Every other session has ended"), AuthFailures)
+    responses((status = 204, description = "Every other session has ended"), StepUpFailures)
 )]
 pub async fn end_others(
     State(store): State<Store>,
-    AuthUser(caller): AuthUser,
+    FreshUser(caller, _): FreshUser,
 ) -> Result<StatusCode, ApiError> {
     let keep = caller.session().map(|session| session.id.as_str());
     let ids = store.end_sessions(caller.id, keep).await?;
@@ -118,17 +130,18 @@ pub async fn end_others(
 }
 
 /// `POST /api/logout`: ends every session of the caller, this one included ("log out
-/// everywhere"); every token issued so far is refused from now on.
+/// everywhere"), after a recent full authentication (step-up); every token issued so far is
+/// refused from now on.
 #[utoipa::path(
     post,
     path = "/api/logout",
     tag = "sessions",
     security(("bearer" = []), ("basic" = [])),
-    responses((status = 204, description = "Every session has ended"), AuthFailures)
+    responses((status = 204, description = "Every session has ended"), StepUpFailures)
 )]
 pub async fn end_all(
     State(store): State<Store>,
-    AuthUser(caller): AuthUser,
+    FreshUser(caller, _): FreshUser,
 ) -> Result<StatusCode, ApiError> {
     let ids = store.end_sessions(caller.id, None).await?;
     ended(SessionEnd::Revoked, &caller, ids);

@@ -1,9 +1,5 @@
 use super::{auth_user::AuthUser, responses::AuthFailures, user_agent};
-use crate::{
-    auth::{AuthMethod, Authenticator},
-    error::ApiError,
-    store::ActiveSession,
-};
+use crate::{auth::Authenticator, error::ApiError, store::ActiveSession};
 use app::api::{Secret, TokenBody};
 use axum::{extract::State, http::HeaderMap, Json};
 
@@ -22,10 +18,7 @@ pub async fn issue_token(
     AuthUser(caller): AuthUser,
     headers: HeaderMap,
 ) -> Result<Json<TokenBody>, ApiError> {
-    let session = match &caller.method {
-        AuthMethod::Session(session) => session.clone(),
-        AuthMethod::Password(_) => auth.start_session(&caller, user_agent(&headers)).await?,
-    };
+    let session = auth.start_session(&caller, user_agent(&headers)).await?;
     token_body(&auth, &session)
 }
 

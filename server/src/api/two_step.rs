@@ -2,15 +2,12 @@
 //! confirm with a first code), turning it off, and new recovery codes.
 
 use super::{
-    auth_user::AuthUser,
+    auth_user::{AuthUser, FreshUser},
     json::ApiJson,
-    responses::{AuthFailures, BodyFailures},
+    responses::{AuthFailures, BodyFailures, StepUpFailures},
 };
 use crate::{error::ApiError, two_step::TwoStep};
-use app::api::{
-    ErrorBody, PasswordConfirmation, RecoveryCodesBody, Secret, TotpConfirmation, TotpSetup,
-    TwoStepStatus,
-};
+use app::api::{ErrorBody, RecoveryCodesBody, Secret, TotpConfirmation, TotpSetup, TwoStepStatus};
 use axum::{extract::State, http::StatusCode, Json};
 
 /// `GET /api/users/me/totp`: whether two-step verification is on, and how many recovery codes
@@ -35,7 +32,8 @@ pub async fn status(
 
 /// `POST /api/users/me/totp`: begins the setup with a new secret for the authenticator app (the
 /// setup key, the `otpauth://` URL, its QR code). Nothing changes for the account until a code
-/// confirms it (`PUT`); a second begin replaces the first. 409 while it is on.
+/// confirms it (`PUT`); a second begin replaces the first. 409 while it is on. Takes a recent
+/// full authentication (step-up).
 #[utoipa::path(
     post,
     path = "/api/users/me/totp",
@@ -44,14 +42,14 @@ pub async fn status(
     responses(
         (status = 200, description = "A new secret, shown this once", body = TotpSetup),
         (status = 409, description = "Two-step verification is already on", body = ErrorBody),
-        AuthFailures,
+        StepUpFailures,
     )
 )]
 pub async fn begin(
     State(two_step): State<TwoStep>,
-    AuthUser(caller): AuthUser,
+    FreshUser(caller, fresh): FreshUser,
 ) -> Result<Json<TotpSetup>, ApiError> {
-    let setup = two_step.begin(&caller).await?;
+    let setup = two_step.begin(&caller, &fresh).await?;
     Ok(Json(TotpSetup {
         secret: setup.secret,
         otpauth_url: setup.otpauth_url,
@@ -61,7 +59,8 @@ pub async fn begin(
 
 /// `PUT /api/users/me/totp` with `{"code"}`: a current code of the secret begun, which turns
 /// two-step verification on: 200 with the recovery codes, shown this once. A wrong code is 403
-/// and counts against the brute-force limits; 409 when nothing was begun.
+/// and counts against the brute-force limits; 409 when nothing was begun. Takes a recent full
+/// authentication (step-up); the code then counts as one, with both factors.
 #[utoipa::path(
     put,
     path = "/api/users/me/totp",
@@ -72,70 +71,62 @@ pub async fn begin(
         (status = 200, description = "On; the recovery codes, shown this once", body = RecoveryCodesBody),
         (status = 403, description = "The code is wrong", body = ErrorBody),
         (status = 409, description = "No setup begun, or already on", body = ErrorBody),
-        AuthFailures,
+        StepUpFailures,
         BodyFailures,
     )
 )]
 pub async fn confirm(
     State(two_step): State<TwoStep>,
-    AuthUser(caller): AuthUser,
+    FreshUser(caller, fresh): FreshUser,
     ApiJson(confirmation): ApiJson<TotpConfirmation>,
 ) -> Result<Json<RecoveryCodesBody>, ApiError> {
     let codes = two_step
-        .confirm(&caller, confirmation.code.expose())
+        .confirm(&caller, &fresh, confirmation.code.expose())
         .await?;
     Ok(recovery_codes_body(codes))
 }
 
-/// `DELETE /api/users/me/totp` with `{"password"}`: turns two-step verification off (the
-/// secret and the recovery codes go). 204; a wrong password is 403; 409 when it was not on.
+/// `DELETE /api/users/me/totp`: turns two-step verification off (the secret and the recovery
+/// codes go), after a recent full authentication (step-up: on a two-step account, the password
+/// and a code, or a passkey). 204; 409 when it was not on.
 #[utoipa::path(
     delete,
     path = "/api/users/me/totp",
     tag = "two-step",
-    request_body = PasswordConfirmation,
     security(("bearer" = []), ("basic" = [])),
     responses(
         (status = 204, description = "Off"),
-        (status = 403, description = "The password is wrong", body = ErrorBody),
         (status = 409, description = "It was not on", body = ErrorBody),
-        AuthFailures,
-        BodyFailures,
+        StepUpFailures,
     )
 )]
 pub async fn turn_off(
     State(two_step): State<TwoStep>,
-    AuthUser(caller): AuthUser,
-    ApiJson(confirmation): ApiJson<PasswordConfirmation>,
+    FreshUser(caller, fresh): FreshUser,
 ) -> Result<StatusCode, ApiError> {
-    two_step.turn_off(&caller, confirmation.password).await?;
+    two_step.turn_off(&caller, &fresh).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /api/users/me/recovery-codes` with `{"password"}`: a new set of recovery codes; the
-/// old set no longer works. A wrong password is 403; 409 when two-step verification is off.
+/// `POST /api/users/me/recovery-codes`: a new set of recovery codes, after a recent full
+/// authentication (step-up); the old set no longer works. 409 when two-step verification is
+/// off.
 #[utoipa::path(
     post,
     path = "/api/users/me/recovery-codes",
     tag = "two-step",
-    request_body = PasswordConfirmation,
     security(("bearer" = []), ("basic" = [])),
     responses(
         (status = 200, description = "The new recovery codes, shown this once", body = RecoveryCodesBody),
-        (status = 403, description = "The password is wrong", body = ErrorBody),
         (status = 409, description = "Two-step verification is off", body = ErrorBody),
-        AuthFailures,
-        BodyFailures,
+        StepUpFailures,
     )
 )]
 pub async fn renew_recovery_codes(
     State(two_step): State<TwoStep>,
-    AuthUser(caller): AuthUser,
-    ApiJson(confirmation): ApiJson<PasswordConfirmation>,
+    FreshUser(caller, fresh): FreshUser,
 ) -> Result<Json<RecoveryCodesBody>, ApiError> {
-    let codes = two_step
-        .renew_recovery_codes(&caller, confirmation.password)
-        .await?;
+    let codes = two_step.renew_recovery_codes(&caller, &fresh).await?;
     Ok(recovery_codes_body(codes))
 }
 

@@ -1,14 +1,12 @@
 use super::{
-    auth_user::AuthUser,
+    auth_user::FreshUser,
     json::ApiJson,
-    responses::{AuthFailures, BodyFailures},
-    token::token_body,
+    responses::{BodyFailures, StepUpFailures},
+    sign_in::signed_in_body,
     user_agent,
 };
-use crate::{
-    accounts::Accounts, auth::Authenticator, error::ApiError, state::PublicUrl, store::Store,
-};
-use app::api::{AccountDeletion, ErrorBody, NewUser, PasswordChange, TokenBody, UserBody};
+use crate::{accounts::Accounts, error::ApiError, sign_in::SignIn, state::PublicUrl, store::Store};
+use app::api::{ErrorBody, NewUser, PasswordChange, SignedInBody, UserBody};
 use axum::{
     extract::{Path, State},
     http::{header, HeaderMap, StatusCode},
@@ -78,11 +76,11 @@ pub async fn get_user(
     }))
 }
 
-/// `PUT /api/users/me/password`: changes the caller's password, given the current one (so a
-/// stolen token alone cannot take the account over), and ends every session of the account.
-/// With a token, the caller gets a new session in place of its own: 200 with its token, as
-/// `GET /api/token` gives (ASVS 5.0 7.2.4); the old token is refused from now on. With a
-/// password there was no session to replace: 204.
+/// `PUT /api/users/me/password`: changes the caller's password, given the current one (ASVS
+/// 5.0 6.2.3), after a recent full authentication (step-up), and ends every session of the
+/// account. With a token, the caller gets a new session in place of its own, as strong and no
+/// longer-lived than the one it replaces: 200 with its tokens, as a sign-in gives them (7.2.4);
+/// the old token is refused from now on. With a password there was no session to replace: 204.
 #[utoipa::path(
     put,
     path = "/api/users/me/password",
@@ -91,55 +89,54 @@ pub async fn get_user(
     security(("bearer" = []), ("basic" = [])),
     responses(
         (status = 200, description = "Password changed (with a token): every session has \
-            ended, and this is the token of the new one that replaces the caller's", body = TokenBody),
+            ended, and these are the tokens of the new one that replaces the caller's", body = SignedInBody),
         (status = 204, description = "Password changed (with a password): every session has ended"),
         (status = 403, description = "The current password is wrong", body = ErrorBody),
-        AuthFailures,
+        StepUpFailures,
         BodyFailures,
     )
 )]
 pub async fn change_password(
     State(accounts): State<Accounts>,
-    State(auth): State<Authenticator>,
-    AuthUser(caller): AuthUser,
+    State(sign_in): State<SignIn>,
+    FreshUser(caller, fresh): FreshUser,
     headers: HeaderMap,
     ApiJson(change): ApiJson<PasswordChange>,
 ) -> Result<Response, ApiError> {
     let replacement = accounts
         .change_password(
             &caller,
-            change.current_password,
-            change.new_password,
+            &fresh,
+            (change.current_password, change.new_password),
             user_agent(&headers),
         )
         .await?;
     match replacement {
-        Some(session) => Ok(token_body(&auth, &session)?.into_response()),
+        Some(session) => {
+            let begun = sign_in.with_refresh_token(session).await?;
+            Ok(signed_in_body(&sign_in, begun)?.into_response())
+        }
         None => Ok(StatusCode::NO_CONTENT.into_response()),
     }
 }
 
-/// `DELETE /api/users/me` with `{"password"}`: deletes the caller's account, given its password
-/// again (so a stolen token alone cannot). Every session ends; `GET /api/users/<id>` is 404 from
-/// now on; the name may be registered again (as a new account: ids are never reused). 204.
+/// `DELETE /api/users/me`: deletes the caller's account, after a recent full authentication
+/// (step-up). Every session ends; `GET /api/users/<id>` is 404 from now on; the name may be
+/// registered again (as a new account: ids are never reused). 204.
 #[utoipa::path(
     delete,
     path = "/api/users/me",
     tag = "users",
-    request_body = AccountDeletion,
     security(("bearer" = []), ("basic" = [])),
     responses(
         (status = 204, description = "The account is gone and every session has ended"),
-        (status = 403, description = "The password is wrong", body = ErrorBody),
-        AuthFailures,
-        BodyFailures,
+        StepUpFailures,
     )
 )]
 pub async fn delete_me(
     State(accounts): State<Accounts>,
-    AuthUser(caller): AuthUser,
-    ApiJson(deletion): ApiJson<AccountDeletion>,
+    FreshUser(caller, fresh): FreshUser,
 ) -> Result<StatusCode, ApiError> {
-    accounts.delete(&caller, deletion.password).await?;
+    accounts.delete(&caller, &fresh).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,19 +1,23 @@
 //! Access tokens: HS256 JWTs (RFC 8725 practice). The header names the type (`typ: at+jwt`,
-//! RFC 9068), and the claims carry the user id (`sub`), the session the token belongs to
+//! RFC 9068) and the key that signed it (`kid`, see keys.rs), and the claims carry the user id (`sub`), the session the token belongs to
 //! (`sid`; ending the session refuses every token it issued), issue and expiry times (`iat`,
 //! `exp`), a unique id (`jti`), and when the password sign-in that began the session happened
 //! (`auth_time`), which caps every refresh.
 //!
 //! jsonwebtoken signs them. Checking one is done here, because it is the token path's largest
 //! cost and ours is a narrower question than the library's general one (docs/performance.md):
-//! the header must be, byte for byte, the one we issue, so the algorithm and type are pinned
-//! (RFC 8725 3.1, 3.11) and no other header field is ever read; the HMAC is compared in
+//! the header must be, byte for byte, one we issue (one per key: the current one, and those of
+//! `PREVIOUS_SECRET_KEYS`), so the algorithm, type and key are pinned (RFC 8725 3.1, 3.11) and
+//! no other header field is ever read; the token is checked with the key its header names; the HMAC is compared in
 //! constant time; every claim is required; the token is refused from its `exp` second on, with
 //! no leeway (RFC 7519 4.1.4). A test checks that jsonwebtoken's own strict validation accepts
 //! every token this accepts.
 
-use crate::clock::{seconds, unix_now, UnixSeconds};
-use argon2::password_hash::rand_core::{OsRng, RngCore};
+use super::keys::DerivedKey;
+use crate::{
+    clock::{seconds, unix_now, UnixSeconds},
+    random,
+};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use hmac::{Hmac, Mac};
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
@@ -51,15 +55,16 @@ pub struct IssuedToken {
     pub expires_in: u64,
 }
 
-/// Signs and checks tokens with the server's secret key.
+/// Signs tokens with the current key, and checks them with the key they name.
 #[derive(Clone)]
 pub struct TokenKeys {
     encoding: EncodingKey,
-    /// HMAC-SHA256 with the secret already keyed in (its padded key blocks hashed once), cloned
-    /// for each check.
-    verifying: Hmac<Sha256>,
-    /// The first segment of every token we issue: our header, as jsonwebtoken encodes it.
-    header: String,
+    /// The header of the tokens the current key signs.
+    signing_header: Header,
+    /// Per key, current first: the first segment of every token it signs (our header, as
+    /// jsonwebtoken encodes it), and HMAC-SHA256 with the key already keyed in (its padded key
+    /// blocks hashed once), cloned for each check.
+    verifying: Vec<(String, Hmac<Sha256>)>,
     ttl: Duration,
     max_session: Duration,
 }
@@ -85,23 +90,35 @@ pub enum TokenError {
     SessionOver,
 }
 
-/// The header of our tokens.
-fn token_header() -> Header {
+/// The header of the tokens the key `kid` signs.
+fn token_header(kid: &str) -> Header {
     let mut header = Header::new(Algorithm::HS256);
     header.typ = Some(TOKEN_TYPE.into());
+    header.kid = Some(kid.to_owned());
     header
 }
 
 impl TokenKeys {
-    /// `ttl`: lifetime of one token. `max_session`: no token outlives its chain's password
-    /// login by more than this, however often it is refreshed.
-    pub fn new(secret: &[u8], ttl: Duration, max_session: Duration) -> Self {
-        // jsonwebtoken writes the header as serde_json gives it, base64url without padding.
-        let header = serde_json::to_vec(&token_header()).expect("a JWT header serialises");
+    /// `keys`: the current signing key, then the previous ones (still accepted). `ttl`: lifetime
+    /// of one token. `max_session`: no token outlives its session's sign-in by more than this,
+    /// however often it is refreshed.
+    pub fn new(keys: &[DerivedKey], ttl: Duration, max_session: Duration) -> Self {
+        let current = keys.first().expect("a current signing key");
+        let verifying = keys
+            .iter()
+            .map(|key| {
+                // jsonwebtoken writes the header as serde_json gives it, base64url without
+                // padding.
+                let header =
+                    serde_json::to_vec(&token_header(&key.id)).expect("a JWT header serialises");
+                let mac = Hmac::new_from_slice(&key.bytes).expect("HMAC takes a key of any length");
+                (URL_SAFE_NO_PAD.encode(header), mac)
+            })
+            .collect();
         TokenKeys {
-            encoding: EncodingKey::from_secret(secret),
-            verifying: Hmac::new_from_slice(secret).expect("HMAC takes a key of any length"),
-            header: URL_SAFE_NO_PAD.encode(header),
+            encoding: EncodingKey::from_secret(&current.bytes),
+            signing_header: token_header(&current.id),
+            verifying,
             ttl,
             max_session,
         }
@@ -120,13 +137,11 @@ impl TokenKeys {
         if exp <= now {
             return Err(TokenError::SessionOver);
         }
-        let mut jti = [0u8; 16];
-        OsRng.fill_bytes(&mut jti);
         let token = self.sign(&Claims {
             sub: user_id.to_string(),
             iat: now,
             exp,
-            jti: hex::encode(jti),
+            jti: random::hex_id(),
             sid: session_id.to_owned(),
             auth_time,
         })?;
@@ -142,20 +157,22 @@ impl TokenKeys {
     }
 
     fn sign(&self, claims: &Claims) -> Result<String, jsonwebtoken::errors::Error> {
-        encode(&token_header(), claims, &self.encoding)
+        encode(&self.signing_header, claims, &self.encoding)
     }
 
     /// Checks header, signature, claims and expiry, and returns what the token says.
     pub fn verify(&self, token: &str) -> Result<VerifiedToken, TokenError> {
         let (signed, signature) = token.rsplit_once('.').ok_or(TokenError::Malformed)?;
         let (header, payload) = signed.split_once('.').ok_or(TokenError::Malformed)?;
-        if header != self.header {
-            return Err(TokenError::WrongType);
-        }
+        let (_, verifying) = self
+            .verifying
+            .iter()
+            .find(|(ours, _)| ours == header)
+            .ok_or(TokenError::WrongType)?;
         let signature = URL_SAFE_NO_PAD
             .decode(signature)
             .map_err(|_| TokenError::Malformed)?;
-        let mut mac = self.verifying.clone();
+        let mut mac = verifying.clone();
         mac.update(signed.as_bytes());
         mac.verify_slice(&signature)
             .map_err(|_| TokenError::BadSignature)?;
@@ -180,11 +197,30 @@ mod tests {
     use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
     use proptest::prelude::*;
 
-    const KEY: &[u8] = b"0123456789abcdef0123456789abcdef";
+    use crate::auth::keys::{KeyRing, Purpose};
+
+    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
     const DAY: Duration = Duration::from_secs(24 * 3600);
 
+    /// The signing keys of `secret` (current) and `previous`.
+    fn signing_keys(secret: &[u8], previous: &[&[u8]]) -> Vec<DerivedKey> {
+        KeyRing::new(secret, previous).keys(Purpose::TokenSigning)
+    }
+
+    fn key() -> DerivedKey {
+        signing_keys(SECRET, &[]).remove(0)
+    }
+
     fn keys() -> TokenKeys {
-        TokenKeys::new(KEY, Duration::from_secs(600), DAY)
+        TokenKeys::new(&signing_keys(SECRET, &[]), Duration::from_secs(600), DAY)
+    }
+
+    /// Our header, with the key's id.
+    fn our_header(alg: Algorithm) -> Header {
+        let mut header = Header::new(alg);
+        header.typ = Some(TOKEN_TYPE.into());
+        header.kid = Some(key().id);
+        header
     }
 
     fn claims(now: UnixSeconds) -> Claims {
@@ -222,6 +258,7 @@ mod tests {
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(segments[0]).unwrap()).unwrap();
         assert_eq!(header["alg"], "HS256");
         assert_eq!(header["typ"], "at+jwt");
+        assert_eq!(header["kid"], key().id);
         let payload: serde_json::Value =
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(segments[1]).unwrap()).unwrap();
         for claim in ["sub", "iat", "exp", "jti", "sid", "auth_time"] {
@@ -281,7 +318,7 @@ mod tests {
         let mut validation = jsonwebtoken::Validation::new(Algorithm::HS256);
         validation.set_required_spec_claims(&["exp", "iat", "sub"]);
         validation.leeway = 0;
-        let key = jsonwebtoken::DecodingKey::from_secret(KEY);
+        let key = jsonwebtoken::DecodingKey::from_secret(&key().bytes);
         jsonwebtoken::decode::<Claims>(token, &key, &validation)
             .is_ok_and(|data| data.header.typ.as_deref() == Some(TOKEN_TYPE))
     }
@@ -311,9 +348,8 @@ mod tests {
     fn wrong_algorithm_is_refused() {
         let keys = keys();
         let claims = claims(unix_now());
-        let mut header = Header::new(Algorithm::HS512);
-        header.typ = Some(TOKEN_TYPE.into());
-        let hs512 = encode(&header, &claims, &EncodingKey::from_secret(KEY)).unwrap();
+        let header = our_header(Algorithm::HS512);
+        let hs512 = encode(&header, &claims, &EncodingKey::from_secret(&key().bytes)).unwrap();
         assert!(keys.verify(&hs512).is_err());
         // Unsigned token (`alg: none`).
         let header = b64json(&serde_json::json!({"alg": "none", "typ": TOKEN_TYPE}));
@@ -326,9 +362,9 @@ mod tests {
         let keys = keys();
         let claims = claims(unix_now());
         for typ in [None, Some("JWT"), Some("refresh+jwt"), Some("AT+JWT ")] {
-            let mut header = Header::new(Algorithm::HS256);
+            let mut header = our_header(Algorithm::HS256);
             header.typ = typ.map(str::to_owned);
-            let token = encode(&header, &claims, &EncodingKey::from_secret(KEY)).unwrap();
+            let token = encode(&header, &claims, &EncodingKey::from_secret(&key().bytes)).unwrap();
             assert!(
                 matches!(keys.verify(&token), Err(TokenError::WrongType)),
                 "{typ:?}"
@@ -338,13 +374,48 @@ mod tests {
 
     #[test]
     fn wrong_key_is_refused() {
-        let other = TokenKeys::new(
-            b"another-key-another-key-another!",
-            Duration::from_secs(600),
-            DAY,
-        );
+        let other = signing_keys(b"another-key-another-key-another!", &[]);
+        let other = TokenKeys::new(&other, Duration::from_secs(600), DAY);
         let token = other.issue(1, "5e55", unix_now()).unwrap().token;
         assert!(keys().verify(&token).is_err());
+        // The raw secret is not the signing key: a token signed with it, under our header, fails.
+        let raw = encode(
+            &our_header(Algorithm::HS256),
+            &claims(unix_now()),
+            &EncodingKey::from_secret(SECRET),
+        );
+        assert!(matches!(
+            keys().verify(&raw.unwrap()),
+            Err(TokenError::BadSignature)
+        ));
+    }
+
+    /// A rotation signs nobody out: tokens of the previous key still verify (with that key
+    /// alone), and new ones are signed with the current key.
+    #[test]
+    fn tokens_of_a_previous_key_verify_after_a_rotation() {
+        const NEW: &[u8] = b"the-next-secret-key-the-next-one";
+        let before = keys().issue(1, "5e55", unix_now()).unwrap().token;
+        let rotated = TokenKeys::new(&signing_keys(NEW, &[SECRET]), Duration::from_secs(600), DAY);
+        assert_eq!(rotated.verify(&before).unwrap().user_id, 1);
+        let after = rotated.issue(2, "5e55", unix_now()).unwrap().token;
+        assert!(
+            keys().verify(&after).is_err(),
+            "the old ring does not know the new key"
+        );
+        // A token that names the previous key but was signed with the current one is refused.
+        let (header, _) = before.split_once('.').unwrap();
+        let (_, rest) = after.split_once('.').unwrap();
+        assert!(matches!(
+            rotated.verify(&format!("{header}.{rest}")),
+            Err(TokenError::BadSignature)
+        ));
+        // Once the previous key is dropped, its tokens are refused.
+        let dropped = TokenKeys::new(&signing_keys(NEW, &[]), Duration::from_secs(600), DAY);
+        assert!(matches!(
+            dropped.verify(&before),
+            Err(TokenError::WrongType)
+        ));
     }
 
     #[test]
@@ -354,9 +425,8 @@ mod tests {
         for claim in ["sub", "iat", "exp", "jti", "sid", "auth_time"] {
             let mut partial = full.clone();
             partial.as_object_mut().unwrap().remove(claim);
-            let mut header = Header::new(Algorithm::HS256);
-            header.typ = Some(TOKEN_TYPE.into());
-            let token = encode(&header, &partial, &EncodingKey::from_secret(KEY)).unwrap();
+            let header = our_header(Algorithm::HS256);
+            let token = encode(&header, &partial, &EncodingKey::from_secret(&key().bytes)).unwrap();
             assert!(keys.verify(&token).is_err(), "without {claim}");
         }
     }
@@ -408,7 +478,7 @@ mod tests {
         fn only_tokens_the_library_accepts_are_accepted(
             alg in prop::sample::select(vec![Algorithm::HS256, Algorithm::HS384, Algorithm::HS512]),
             typ in prop::option::of(prop::sample::select(vec!["at+jwt", "JWT", "at+JWT"])),
-            kid in prop::option::of("[a-z]{1,4}"),
+            kid in prop::option::of(prop::sample::select(vec![key().id, "ab".to_owned()])),
             dropped in prop::option::of(prop::sample::select(
                 vec!["sub", "iat", "exp", "jti", "sid", "auth_time"],
             )),
@@ -430,7 +500,7 @@ mod tests {
             if let Some(name) = extra {
                 fields.insert(name, serde_json::json!({"nested": [1, 2]}));
             }
-            let token = encode(&header, &payload, &EncodingKey::from_secret(KEY)).unwrap();
+            let token = encode(&header, &payload, &EncodingKey::from_secret(&key().bytes)).unwrap();
             if keys().verify(&token).is_ok() {
                 prop_assert!(library_accepts(&token), "only we accepted {}", token);
             }
@@ -442,8 +512,8 @@ mod tests {
             key in proptest::collection::vec(any::<u8>(), 32..64),
             sub in any::<i64>(),
         ) {
-            prop_assume!(key != KEY);
-            let other = TokenKeys::new(&key, Duration::from_secs(600), DAY);
+            prop_assume!(key != SECRET);
+            let other = TokenKeys::new(&signing_keys(&key, &[]), Duration::from_secs(600), DAY);
             let token = other.issue(sub, "5e55", unix_now()).unwrap().token;
             prop_assert!(keys().verify(&token).is_err());
         }

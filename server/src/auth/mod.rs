@@ -1,28 +1,36 @@
 //! Who is calling: `Authorization` header parsing, password hashing on a bounded pool, tokens,
 //! brute-force limits, and [`Authenticator`], which ties them together with the sessions in
-//! the store. Knows nothing of HTTP responses: the API's `AuthUser` extractor turns an
-//! [`AuthError`] into one.
+//! the store: `verification.rs` judges what a person presents (a password, a code) within the
+//! limits, `step_up.rs` says whether a session authenticated recently enough for a sensitive
+//! change and records a new authentication. Knows nothing of HTTP responses: the API's
+//! `AuthUser` extractor turns an [`AuthError`] into one.
 
 pub mod header;
 pub mod jwt;
+pub mod keys;
 pub mod password;
 pub mod second_factor;
+mod step_up;
 pub mod throttle;
 pub mod user_agent;
+mod verification;
+
+pub use step_up::Fresh;
+pub use verification::{PasswordCheck, Verified};
 
 use crate::{
-    audit::{self, LoginOutcome},
+    audit,
     clock::{seconds, unix_now},
     metrics::Metrics,
-    store::{ActiveSession, NewSession, SignInMethod, Store, StoreError, User},
+    store::{ActiveSession, NewSession, SignInMethod, Store, StoreError},
     tasks::Tasks,
 };
-use app::api::{MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS};
+use app::api::MAX_USERNAME_CHARS;
 use header::Credentials;
 use jwt::{IssuedToken, TokenError, TokenKeys};
 use password::{HashError, HashingPool};
-use second_factor::{CheckError, CodeCheck, SecondFactor};
-use std::{net::IpAddr, sync::Arc, time::Duration};
+use second_factor::{CheckError, SecondFactor};
+use std::{future::Future, net::IpAddr, pin::Pin, sync::Arc, time::Duration};
 use throttle::LoginThrottle;
 
 /// Why a caller was not let in.
@@ -41,6 +49,10 @@ pub enum AuthError {
     /// Too many failed password or code checks for this username or address.
     #[error("locked for {retry_after} s")]
     Locked { retry_after: u64 },
+    /// A change that needs a recent full authentication, asked by a session whose last one is
+    /// older than `max_age` seconds or was not full (a password alone on a two-step account).
+    #[error("a recent full authentication is required")]
+    StaleAuthentication { max_age: u64 },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -74,9 +86,13 @@ pub struct Caller {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthMethod {
-    /// A password (and, for an account with two-step verification, a code), checked just now;
-    /// such a request belongs to no session. How a session begun from it would say it began.
-    Password(SignInMethod),
+    /// A password (and, for an account with two-step verification, a code), checked just now
+    /// against the account's credential `generation`; such a request belongs to no session.
+    /// `method`: how a session begun from it would say it began.
+    Password {
+        method: SignInMethod,
+        generation: i64,
+    },
     /// A token of this live session.
     Session(ActiveSession),
 }
@@ -85,10 +101,39 @@ impl Caller {
     /// The session the caller's token belongs to, if it came with one.
     pub fn session(&self) -> Option<&ActiveSession> {
         match &self.method {
-            AuthMethod::Password(_) => None,
+            AuthMethod::Password { .. } => None,
             AuthMethod::Session(session) => Some(session),
         }
     }
+}
+
+/// Waited for between a sign-in's checks and the store of its session, so a test can change the
+/// credentials in that gap (`Config::sign_in_pause`); nothing in production.
+#[derive(Clone, Default)]
+pub struct SignInPause(pub Option<Arc<PauseFn>>);
+
+/// What a [`SignInPause`] runs: a future to wait for.
+pub type PauseFn = dyn Fn() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync;
+
+impl std::fmt::Debug for SignInPause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "SignInPause(set)"
+        } else {
+            "SignInPause(none)"
+        })
+    }
+}
+
+/// How the [`Authenticator`] runs: the settings it takes from the configuration.
+#[derive(Clone, Debug)]
+pub struct AuthSettings {
+    /// A session's last use is written to the database at most this often.
+    pub touch_interval: Duration,
+    /// `REAUTH_MAX_AGE_SECONDS`: how long a full authentication lets a session make sensitive
+    /// changes (step-up).
+    pub reauth_max_age: Duration,
+    pub sign_in_pause: SignInPause,
 }
 
 /// Checks passwords and tokens against the store, within the brute-force limits, and begins
@@ -102,8 +147,7 @@ pub struct Authenticator {
     second_factor: SecondFactor,
     metrics: Arc<Metrics>,
     max_session: Duration,
-    /// A session's last use is written to the database at most this often.
-    touch_interval: Duration,
+    settings: Arc<AuthSettings>,
 }
 
 impl Authenticator {
@@ -114,7 +158,7 @@ impl Authenticator {
         throttle: Arc<LoginThrottle>,
         second_factor: SecondFactor,
         metrics: Arc<Metrics>,
-        touch_interval: Duration,
+        settings: AuthSettings,
     ) -> Self {
         let max_session = tokens.max_session();
         Authenticator {
@@ -125,14 +169,15 @@ impl Authenticator {
             second_factor,
             metrics,
             max_session,
-            touch_interval,
+            settings: Arc::new(settings),
         }
     }
 
     /// Starts the upkeep of sessions and limits: sessions past their absolute lifetime are
     /// ended (and audited) once a minute, or more often when the lifetime itself is shorter
     /// (their tokens already stopped working: no token outlives its session); the brute-force
-    /// counts of keys that have paid back every failure are forgotten once a minute.
+    /// counts of keys that have paid back every failure, and sign-in tickets past their time,
+    /// are forgotten once a minute.
     pub fn spawn_tasks(&self, tasks: &mut Tasks) {
         let (store, max_session) = (self.store.clone(), self.max_session);
         tasks.every(max_session.min(Duration::from_secs(60)), move || {
@@ -143,6 +188,15 @@ impl Authenticator {
         tasks.every(Duration::from_secs(60), move || {
             let throttle = throttle.clone();
             async move { throttle.forget_idle().await }
+        });
+        let store = self.store.clone();
+        tasks.every(Duration::from_secs(60), move || {
+            let store = store.clone();
+            async move {
+                if let Err(error) = store.end_expired_tickets(unix_now()).await {
+                    tracing::warn!(%error, "forgetting expired sign-in tickets failed");
+                }
+            }
         });
     }
 
@@ -169,7 +223,18 @@ impl Authenticator {
             // Boxed: the password path's state (argon2, the limits' queries) is many times the
             // token path's, and every token request would otherwise carry and move it.
             Credentials::Basic { username, password } => {
-                Box::pin(self.password_caller(&username, password, one_time_code, address)).await?
+                let check = self.check_sign_in(&username, password, one_time_code, address);
+                match Box::pin(check).await? {
+                    PasswordCheck::SignedIn(Verified { user, method }) => (
+                        user.id,
+                        user.username,
+                        AuthMethod::Password {
+                            method,
+                            generation: user.credential_generation,
+                        },
+                    ),
+                    PasswordCheck::CodeRequired(_) => return Err(AuthError::CodeRequired),
+                }
             }
         };
         Ok(Caller {
@@ -180,83 +245,58 @@ impl Authenticator {
         })
     }
 
-    async fn password_caller(
-        &self,
-        username: &str,
-        password: String,
-        one_time_code: Option<&str>,
-        address: IpAddr,
-    ) -> Result<(i64, String, AuthMethod), AuthError> {
-        let user = self.check_password(username, password, address).await?;
-        let signed_in_with = self.check_code(&user, one_time_code, address).await?;
-        Ok((user.id, user.username, AuthMethod::Password(signed_in_with)))
-    }
-
-    /// Begins a session for a caller who signed in with a password, and a code where the
-    /// account needs one (ASVS 7.2: a new session at every authentication). `user_agent`: the
-    /// client's `User-Agent`, as sent.
+    /// Begins a session for a caller who presented every factor just now (a password and a
+    /// code where the account needs one) at its own request (`GET /api/token`); a token's
+    /// caller already has one. `user_agent`: the client's `User-Agent`, as sent.
     pub async fn start_session(
         &self,
         caller: &Caller,
         user_agent: &str,
     ) -> Result<ActiveSession, AuthError> {
-        let signed_in_with = match caller.method {
-            AuthMethod::Password(method) => method,
-            // A token's caller who gave the password again (a password change).
-            AuthMethod::Session(_) => SignInMethod::Password,
-        };
-        self.begin_session(
-            (caller.id, &caller.username),
-            caller.address,
-            user_agent,
-            signed_in_with,
-        )
-        .await
+        match &caller.method {
+            AuthMethod::Password { method, generation } => {
+                let who = (caller.id, caller.username.as_str(), *generation);
+                self.begin_session(who, *method, caller.address, user_agent)
+                    .await
+            }
+            AuthMethod::Session(session) => Ok(session.clone()),
+        }
     }
 
-    /// Begins a session for a user who signed in with a passkey just now.
-    pub async fn start_passkey_session(
+    /// Begins a session (ASVS 7.2: a new one at every authentication) for `user_id` called
+    /// `username`, whose credentials of `generation` were checked just now with `method`:
+    /// unless they have changed since (a password change between the check and now), which
+    /// refuses the sign-in.
+    pub async fn begin_session(
         &self,
-        user_id: i64,
-        username: &str,
+        (user_id, username, generation): (i64, &str, i64),
+        method: SignInMethod,
         address: IpAddr,
         user_agent: &str,
     ) -> Result<ActiveSession, AuthError> {
-        self.begin_session(
-            (user_id, username),
-            address,
-            user_agent,
-            SignInMethod::Passkey,
-        )
-        .await
-    }
-
-    async fn begin_session(
-        &self,
-        (user_id, username): (i64, &str),
-        address: IpAddr,
-        user_agent: &str,
-        signed_in_with: SignInMethod,
-    ) -> Result<ActiveSession, AuthError> {
+        if let Some(pause) = &self.settings.sign_in_pause.0 {
+            pause().await;
+        }
         let label = user_agent::label(user_agent);
-        let session = self
-            .store
-            .start_session(NewSession {
-                user_id,
-                username,
-                now: unix_now(),
-                address: &address.to_string(),
-                user_agent: &label,
-                signed_in_with,
-            })
-            .await?;
+        let now = unix_now();
+        let client = (address.to_string(), label);
+        let new = NewSession::signed_in(
+            (user_id, username, generation),
+            method,
+            now,
+            (&client.0, &client.1),
+        );
+        let Some(session) = self.store.start_session(new, now).await? else {
+            audit::sign_in_outlived((user_id, username), address);
+            return Err(AuthError::Unauthorized);
+        };
         audit::session_started(
             user_id,
             username,
             &session.id,
             address,
-            &label,
-            signed_in_with.as_str(),
+            &client.1,
+            method.as_str(),
         );
         Ok(session)
     }
@@ -282,7 +322,7 @@ impl Authenticator {
             .use_session(
                 &verified.session_id,
                 unix_now(),
-                seconds(self.touch_interval),
+                seconds(self.settings.touch_interval),
             )
             .await?
             .filter(|session| session.user_id == verified.user_id)
@@ -294,109 +334,14 @@ impl Authenticator {
         ))
     }
 
-    /// Checks `password` for `username`, within the brute-force limits. Every check of a
-    /// password goes through here (logins and password changes alike). An unknown username
-    /// costs the same hash as a wrong password and counts as a failure in the same way, so
-    /// neither the answer, its timing nor the lock tells whether an account exists.
-    pub async fn check_password(
-        &self,
-        username: &str,
-        password: String,
-        address: IpAddr,
-    ) -> Result<User, AuthError> {
-        self.refuse_if_locked(username, address).await?;
-        // No account can have such a password, and hashing a megabyte would be a cheap way to
-        // make the server work hard; it still counts as a failed attempt.
-        let user = if password.chars().count() > MAX_PASSWORD_CHARS {
-            None
-        } else {
-            let user = self.store.find_user_by_name(username).await?;
-            let stored = user.as_ref().map(|user| user.password_hash.clone());
-            let matches = self.hashing.verify(password, stored).await?;
-            user.filter(|_| matches)
-        };
-        let Some(user) = user else {
-            self.record(LoginOutcome::Failure, username, address);
-            self.count_towards_lock(username, address).await?;
-            return Err(AuthError::Unauthorized);
-        };
-        self.record(LoginOutcome::Success, username, address);
-        Ok(user)
-    }
-
-    /// The second step after a right password: how the sign-in counts, or why it is refused.
-    /// A wrong or replayed code counts against the brute-force limits exactly as a wrong
-    /// password does, so six digits cannot be guessed by volume; a missing code does not (it
-    /// guesses nothing).
-    async fn check_code(
-        &self,
-        user: &User,
-        code: Option<&str>,
-        address: IpAddr,
-    ) -> Result<SignInMethod, AuthError> {
-        let now = u64::try_from(unix_now()).unwrap_or_default();
-        let check = self.second_factor.check(user.id, code, now).await?;
-        if let Some(outcome) = check.label() {
-            let refused = matches!(check, CodeCheck::Replayed | CodeCheck::Wrong);
-            let left = check.recovery_codes_left();
-            audit::code_checked(outcome, refused, left, (user.id, &user.username), address);
-        }
-        match check.sign_in_method() {
-            Some(method) => Ok(method),
-            None if check == CodeCheck::Missing => Err(AuthError::CodeRequired),
-            None => {
-                self.record_failed_code(&user.username, address).await?;
-                Err(AuthError::WrongCode)
-            }
-        }
-    }
-
-    /// Refuses at once (429) while `username` or `address` is locked out; counts nothing.
-    pub async fn refuse_if_locked(&self, username: &str, address: IpAddr) -> Result<(), AuthError> {
-        match self.throttle.check(username, address).await? {
-            Some(lock) => {
-                let retry_after = lock.retry_after_secs();
-                self.record(
-                    LoginOutcome::RefusedLocked { retry_after },
-                    username,
-                    address,
-                );
-                Err(AuthError::Locked { retry_after })
-            }
-            None => Ok(()),
-        }
-    }
-
-    /// Counts a wrong one-time code against the limits, as a wrong password counts.
-    pub async fn record_failed_code(
-        &self,
-        username: &str,
-        address: IpAddr,
-    ) -> Result<(), AuthError> {
-        // Its own audit line is the code check's; the counter is the logins' one.
-        self.metrics.login(LoginOutcome::Failure);
-        self.count_towards_lock(username, address).await
-    }
-
-    /// Counts one failure (a wrong password or code) against the limits, and audits the lock
-    /// it starts, if it uses one up.
-    async fn count_towards_lock(&self, username: &str, address: IpAddr) -> Result<(), AuthError> {
-        if let Some(lock) = self.throttle.record_failure(username, address).await? {
-            let retry_after = lock.retry_after_secs();
-            self.record(LoginOutcome::LockStarted { retry_after }, username, address);
-        }
-        Ok(())
-    }
-
     /// The code checks (for the two-step setup, which checks its first code itself).
     pub fn second_factor(&self) -> &SecondFactor {
         &self.second_factor
     }
 
-    /// The audit line and the `/metrics` counter of one password check.
-    fn record(&self, outcome: LoginOutcome, username: &str, address: IpAddr) {
-        audit::login(outcome, username, address);
-        self.metrics.login(outcome);
+    /// The store of accounts and sessions.
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 }
 

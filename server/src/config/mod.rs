@@ -7,7 +7,11 @@ mod settings;
 pub use secret_key::SecretKey;
 pub use settings::Invocation;
 
-use crate::{accounts::PasswordRules, auth::throttle::LoginLimits, store::StoreSettings};
+use crate::{
+    accounts::PasswordRules,
+    auth::{throttle::LoginLimits, SignInPause},
+    store::StoreSettings,
+};
 use axum::http::HeaderName;
 use leptos::config::{Env, LeptosOptions};
 use std::{net::SocketAddr, time::Duration};
@@ -22,6 +26,9 @@ pub struct Config {
     /// How long start-up keeps retrying a database it cannot reach before giving up.
     pub database_start_timeout: Duration,
     pub secret_key: SecretKey,
+    /// `PREVIOUS_SECRET_KEYS` (and `<DATA_DIR>/secret_key.previous`): retired keys, newest
+    /// first, whose tokens and sealed secrets are still accepted.
+    pub previous_secret_keys: Vec<SecretKey>,
     /// Lifetime of one token (the Flask original's `duration`).
     pub token_ttl: Duration,
     /// A session's absolute lifetime, from its password sign-in: no token outlives it.
@@ -29,6 +36,11 @@ pub struct Config {
     /// How often at most a session's "last used" is written to the database. Not a setting:
     /// a minute, or less in tests.
     pub session_touch_interval: Duration,
+    /// `REAUTH_MAX_AGE_SECONDS`: how long a full authentication lets a session make changes to
+    /// how the account signs in or who is signed in.
+    pub reauth_max_age: Duration,
+    /// Not a setting: a pause tests put between a sign-in's checks and its session's store.
+    pub sign_in_pause: SignInPause,
     /// `MIN_PASSWORD_LENGTH` and `REFUSE_COMMON_PASSWORDS`.
     pub password_rules: PasswordRules,
     pub login_limits: LoginLimits,

@@ -1,5 +1,6 @@
-//! The key that signs tokens: given as `SECRET_KEY`, or generated once into the data directory
-//! so tokens survive restarts without anyone having to invent a secret.
+//! The server's secret, from which its keys are derived (auth/keys.rs): given as `SECRET_KEY`,
+//! or generated once into the data directory so tokens survive restarts without anyone having
+//! to invent a secret.
 
 use super::ConfigError;
 use std::{
@@ -9,8 +10,11 @@ use std::{
 };
 
 const SECRET_KEY_FILE: &str = "secret_key";
+/// Where a generated key goes when it is retired (see docs/configuration.md, "Rotating the
+/// key"): still accepted for what it signed and sealed.
+const PREVIOUS_KEY_FILE: &str = "secret_key.previous";
 
-/// The HMAC key that signs tokens. Its `Debug` never shows the bytes.
+/// The secret every key is derived from. Its `Debug` never shows the bytes.
 #[derive(Clone)]
 pub struct SecretKey(Vec<u8>);
 
@@ -35,27 +39,37 @@ impl SecretKey {
         &self.0
     }
 
+    /// The retired generated key kept in `data_dir`, if there is one.
+    pub fn load_previous(data_dir: &Path) -> Result<Option<Self>, ConfigError> {
+        let path = data_dir.join(PREVIOUS_KEY_FILE);
+        match fs::read_to_string(&path) {
+            Ok(text) => Self::from_hex(&text, &path).map(Some),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(ConfigError(format!(
+                "secret key file {}: {e}",
+                path.display()
+            ))),
+        }
+    }
+
+    fn from_hex(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let bytes = hex::decode(text.trim())
+            .map_err(|_| ConfigError(format!("secret key file {} is not hex", path.display())))?;
+        SecretKey::new(bytes)
+    }
+
     /// The key kept in `data_dir`, created (mode 0600, never overwritten) if there is none.
     pub fn load_or_create(data_dir: &Path) -> Result<Self, ConfigError> {
         let path = data_dir.join(SECRET_KEY_FILE);
         let failed = |e: io::Error| ConfigError(format!("secret key file {}: {e}", path.display()));
         match fs::read_to_string(&path) {
-            Ok(text) => {
-                let bytes = hex::decode(text.trim()).map_err(|_| {
-                    ConfigError(format!("secret key file {} is not hex", path.display()))
-                })?;
-                return SecretKey::new(bytes);
-            }
+            Ok(text) => return Self::from_hex(&text, &path),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(failed(e)),
         }
 
         create_private_dir(data_dir)?;
-        let mut bytes = [0u8; 32];
-        argon2::password_hash::rand_core::RngCore::fill_bytes(
-            &mut argon2::password_hash::rand_core::OsRng,
-            &mut bytes,
-        );
+        let bytes = crate::random::bytes::<32>();
         let mut options = fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]

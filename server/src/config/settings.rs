@@ -6,7 +6,10 @@
 use super::{leptos_options, secret_key, Config, ConfigError, SecretKey};
 use crate::{
     accounts::PasswordRules,
-    auth::throttle::{Limit, LoginLimits},
+    auth::{
+        throttle::{Limit, LoginLimits},
+        SignInPause,
+    },
     store::StoreSettings,
 };
 use axum::http::HeaderName;
@@ -70,12 +73,26 @@ struct Settings {
     /// [default: generated into <DATA_DIR>/secret_key]
     #[arg(long, env = "SECRET_KEY", value_name = "KEY")]
     secret_key: Option<String>,
+    /// Keys retired from SECRET_KEY, newest first, comma-separated: tokens they signed and
+    /// two-step secrets they sealed are still accepted (see docs/configuration.md, "Rotating
+    /// the key") [default: none, or <DATA_DIR>/secret_key.previous]
+    #[arg(
+        long,
+        env = "PREVIOUS_SECRET_KEYS",
+        value_name = "KEYS",
+        value_delimiter = ','
+    )]
+    previous_secret_keys: Vec<String>,
     /// Token lifetime (`duration`)
     #[arg(long, env = "TOKEN_TTL_SECONDS", value_name = "SECONDS", default_value_t = 600, value_parser = positive())]
     token_ttl_seconds: u64,
     /// No refreshed token outlives its password login by more
     #[arg(long, env = "SESSION_MAX_SECONDS", value_name = "SECONDS", default_value_t = 86_400, value_parser = positive())]
     session_max_seconds: u64,
+    /// How long after a full authentication (every factor) a session may change how the account
+    /// signs in or who is signed in (step-up); later it confirms it is the owner again
+    #[arg(long, env = "REAUTH_MAX_AGE_SECONDS", value_name = "SECONDS", default_value_t = 300, value_parser = positive())]
+    reauth_max_age_seconds: u64,
     /// Sessions each instance keeps in memory for the token path (the most asked for); beyond
     /// them a token costs a database read. About 460 bytes each
     #[arg(long, env = "SESSION_CACHE_CAPACITY", value_name = "SESSIONS", default_value_t = crate::store::DEFAULT_CACHED_SESSIONS, value_parser = clap::value_parser!(u64).range(1..))]
@@ -254,23 +271,38 @@ pub(super) fn defaults(
     settings.database_url = Some(database_url);
     settings.site_addr = site_addr;
     settings
-        .build(|_| Ok(secret_key))
+        .build(|_| Ok((secret_key, Vec::new())))
         .expect("the defaults are valid")
 }
 
 impl Settings {
     fn into_config(self) -> Result<Config, ConfigError> {
-        self.build(|settings| match &settings.secret_key {
-            Some(key) => SecretKey::new(key.clone().into_bytes()),
-            None => SecretKey::load_or_create(&settings.data_dir),
+        self.build(|settings| {
+            let previous = settings
+                .previous_secret_keys
+                .iter()
+                .filter(|key| !key.is_empty())
+                .map(|key| SecretKey::new(key.clone().into_bytes()));
+            match &settings.secret_key {
+                Some(key) => Ok((
+                    SecretKey::new(key.clone().into_bytes())?,
+                    previous.collect::<Result<_, _>>()?,
+                )),
+                None => {
+                    let current = SecretKey::load_or_create(&settings.data_dir)?;
+                    let mut previous = previous.collect::<Result<Vec<_>, _>>()?;
+                    previous.extend(SecretKey::load_previous(&settings.data_dir)?);
+                    Ok((current, previous))
+                }
+            }
         })
     }
 
-    /// The config, with the key that `secret_key` makes once every other setting is known to be
-    /// valid.
+    /// The config, with the keys (current, previous) that `secret_keys` makes once every other
+    /// setting is known to be valid.
     fn build(
         self,
-        secret_key: impl FnOnce(&Settings) -> Result<SecretKey, ConfigError>,
+        secret_keys: impl FnOnce(&Settings) -> Result<(SecretKey, Vec<SecretKey>), ConfigError>,
     ) -> Result<Config, ConfigError> {
         let limit = |failures: u64, window: u64| {
             // Both are at least 1 (the parsers see to it) and failures fit a u32.
@@ -293,7 +325,7 @@ impl Settings {
         };
         // Side effects (the data directory, a generated key) only once every setting is
         // known to be valid, so a mistyped flag leaves nothing behind.
-        let secret_key = secret_key(&self)?;
+        let (secret_key, previous_secret_keys) = secret_keys(&self)?;
         let database_url = match self.database_url {
             Some(url) => url,
             None => {
@@ -311,9 +343,12 @@ impl Settings {
             },
             database_start_timeout: Duration::from_secs(self.database_start_timeout_seconds),
             secret_key,
+            previous_secret_keys,
             token_ttl: Duration::from_secs(self.token_ttl_seconds),
             max_session: Duration::from_secs(self.session_max_seconds),
             session_touch_interval: Duration::from_secs(60),
+            reauth_max_age: Duration::from_secs(self.reauth_max_age_seconds),
+            sign_in_pause: SignInPause::default(),
             password_rules: PasswordRules {
                 min_chars: self.min_password_length,
                 refuse_common: self.refuse_common_passwords,

@@ -11,6 +11,8 @@ pub enum CeremonyKind {
     Registration,
     /// Signing in with a passkey.
     SignIn,
+    /// A signed-in user confirming it is them with one of their passkeys (step-up).
+    Reauthentication,
 }
 
 impl CeremonyKind {
@@ -18,6 +20,7 @@ impl CeremonyKind {
         match self {
             CeremonyKind::Registration => "registration",
             CeremonyKind::SignIn => "sign_in",
+            CeremonyKind::Reauthentication => "reauthentication",
         }
     }
 }

@@ -1,17 +1,21 @@
-//! Failed password checks counted in PostgreSQL, so that the limits are totals over every
-//! instance sharing the database (see auth/throttle.rs for the rule, the migration for the
-//! table). Each operation is one statement.
+//! The brute-force counts kept in PostgreSQL, so that the limits are totals over every
+//! instance sharing the database. The rule is auth/throttle.rs's `take`, which the statements
+//! here mirror; the table is the migration's. Times are microseconds since the Unix epoch, as
+//! the instance passes them.
 
 use super::StoreError;
 use sqlx::PgPool;
 
-/// One key's share of a failure: it pushes the key's theoretical arrival time `period`
-/// seconds further, and never more than `window` seconds ahead of now.
+/// Microseconds since the Unix epoch, or a span of them.
+type Micros = i64;
+
+/// One key of a guess: its name, and the limit it counts against (a cell is paid back after
+/// `period`; at most `window` ahead of now).
 #[derive(Clone, Copy, Debug)]
 pub struct FailureKey<'a> {
     pub key: &'a str,
-    pub period: f64,
-    pub window: f64,
+    pub period: Micros,
+    pub window: Micros,
 }
 
 /// The shared counts.
@@ -20,68 +24,117 @@ pub struct FailureCounter {
     pool: PgPool,
 }
 
+/// Takes a cell of key `$1` at `$7` if its bucket has one (`take`: the TAT moves to
+/// `greatest(tat, now) + period` when that is at most `window` ahead of now), and the same for
+/// key `$4`, each in one upsert, which locks the key's row: of concurrent statements on one key,
+/// each sees the TAT the previous one left. A row comes back from `first` or `second` only
+/// when its cell was taken; the plain reads see the TATs as they were before.
+const TAKE_BOTH: &str = "\
+    WITH first AS ( \
+        INSERT INTO login_failures AS f (key, tat) VALUES ($1, $7 + $2) \
+        ON CONFLICT (key) DO UPDATE SET tat = greatest(f.tat, $7) + $2 \
+        WHERE greatest(f.tat, $7) + $2 - $7 <= $3 \
+        RETURNING tat), \
+    second AS ( \
+        INSERT INTO login_failures AS f (key, tat) VALUES ($4, $7 + $5) \
+        ON CONFLICT (key) DO UPDATE SET tat = greatest(f.tat, $7) + $5 \
+        WHERE greatest(f.tat, $7) + $5 - $7 <= $6 \
+        RETURNING tat) \
+    SELECT (SELECT tat FROM first), (SELECT tat FROM second), \
+        (SELECT tat FROM login_failures WHERE key = $1), \
+        (SELECT tat FROM login_failures WHERE key = $4)";
+
+/// Pays one cell back to each of two keys.
+const GIVE_BACK: &str = "\
+    UPDATE login_failures SET tat = tat - CASE WHEN key = $1 THEN $2 ELSE $4 END \
+    WHERE key = $1 OR key = $3";
+
 impl FailureCounter {
     pub(super) fn new(pool: PgPool) -> Self {
         FailureCounter { pool }
     }
 
-    /// How far each key's theoretical arrival time is ahead of now, in seconds (0 for a key
-    /// without recent failures). Reads only.
-    pub async fn ahead(&self, keys: [&str; 2]) -> Result<[f64; 2], StoreError> {
-        let rows = sqlx::query_as::<_, (String, f64)>(
-            "SELECT key, tat - extract(epoch FROM now())::float8 FROM login_failures \
-             WHERE key = $1 OR key = $2",
-        )
-        .bind(keys[0])
-        .bind(keys[1])
-        .fetch_all(&self.pool)
-        .await?;
-        let ahead = |key: &str| {
-            rows.iter()
-                .find(|(k, _)| k == key)
-                .map_or(0.0, |(_, ahead)| ahead.max(0.0))
-        };
-        Ok([ahead(keys[0]), ahead(keys[1])])
-    }
-
-    /// Counts one failure for both keys at once, atomically, and returns how far each is
-    /// ahead of now afterwards.
-    pub async fn add(&self, keys: [FailureKey<'_>; 2]) -> Result<[f64; 2], StoreError> {
-        // Two upserts in one statement (their keys differ); the database's clock for both.
-        let (a, b) = sqlx::query_as::<_, (f64, f64)>(
-            "WITH now AS (SELECT extract(epoch FROM now())::float8 AS t), \
-             first AS (INSERT INTO login_failures AS f (key, tat) \
-                SELECT $1, t + $2 FROM now \
-                ON CONFLICT (key) DO UPDATE \
-                SET tat = least(greatest(f.tat, (SELECT t FROM now)) + $2, (SELECT t FROM now) + $3) \
-                RETURNING tat), \
-             second AS (INSERT INTO login_failures AS f (key, tat) \
-                SELECT $4, t + $5 FROM now \
-                ON CONFLICT (key) DO UPDATE \
-                SET tat = least(greatest(f.tat, (SELECT t FROM now)) + $5, (SELECT t FROM now) + $6) \
-                RETURNING tat) \
-             SELECT (SELECT tat FROM first) - t, (SELECT tat FROM second) - t FROM now",
-        )
+    /// Takes a cell of both keys at `now`, or of neither: their new TATs, or how long until
+    /// both have a cell again. When only one had a cell left, the cell taken is paid back at
+    /// once (a second statement, only on the way to a 429).
+    pub async fn take_both(
+        &self,
+        keys: [FailureKey<'_>; 2],
+        now: Micros,
+    ) -> Result<Result<[Micros; 2], Micros>, StoreError> {
+        let (first, second, first_before, second_before) = sqlx::query_as::<
+            _,
+            (
+                Option<Micros>,
+                Option<Micros>,
+                Option<Micros>,
+                Option<Micros>,
+            ),
+        >(TAKE_BOTH)
         .bind(keys[0].key)
         .bind(keys[0].period)
         .bind(keys[0].window)
         .bind(keys[1].key)
         .bind(keys[1].period)
         .bind(keys[1].window)
+        .bind(now)
         .fetch_one(&self.pool)
         .await?;
-        Ok([a, b])
+        if let (Some(first), Some(second)) = (first, second) {
+            return Ok(Ok([first, second]));
+        }
+        if first.is_some() || second.is_some() {
+            let period = |i: usize, taken: Option<Micros>| match taken {
+                Some(_) => keys[i].period,
+                None => 0,
+            };
+            self.pay_back(keys, [period(0, first), period(1, second)])
+                .await?;
+        }
+        // How long until each refused key has a cell again (as `take` says it). A key another
+        // statement created after this one's snapshot has no TAT to read: a period will do.
+        let wait = |key: &FailureKey, tat: Option<Micros>| {
+            tat.map_or(key.period, |tat| {
+                tat.max(now) + key.period - key.window - now
+            })
+        };
+        Ok(Err(match (first, second) {
+            (None, None) => wait(&keys[0], first_before).max(wait(&keys[1], second_before)),
+            (None, _) => wait(&keys[0], first_before),
+            _ => wait(&keys[1], second_before),
+        }))
     }
 
-    /// Forgets keys whose failures have all been paid back, a batch of at most `limit` at a
-    /// time (each a short transaction: a flood's many keys never hold locks for long); how many.
-    pub async fn prune(&self, limit: u32) -> Result<u64, StoreError> {
+    /// Pays one cell back to both keys: the guess that took them was right.
+    pub async fn give_back(&self, keys: [FailureKey<'_>; 2]) -> Result<(), StoreError> {
+        self.pay_back(keys, [keys[0].period, keys[1].period]).await
+    }
+
+    async fn pay_back(
+        &self,
+        keys: [FailureKey<'_>; 2],
+        amounts: [Micros; 2],
+    ) -> Result<(), StoreError> {
+        sqlx::query(GIVE_BACK)
+            .bind(keys[0].key)
+            .bind(amounts[0])
+            .bind(keys[1].key)
+            .bind(amounts[1])
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Forgets keys whose buckets had refilled by `now`, a batch of at most `limit` at a time
+    /// (each a short transaction: a flood's many keys never hold locks for long); how many.
+    pub async fn prune(&self, now: Micros, limit: u32) -> Result<u64, StoreError> {
         let mut pruned = 0;
         loop {
             let batch = sqlx::query(
                 "DELETE FROM login_failures WHERE key IN \
-                 (SELECT key FROM login_failures WHERE tat < extract(epoch FROM now()) LIMIT $1)",
+                 (SELECT key FROM login_failures WHERE tat <= $1 LIMIT $2)",
             )
+            .bind(now)
             .bind(i64::from(limit))
             .execute(&self.pool)
             .await?

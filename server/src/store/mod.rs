@@ -3,10 +3,11 @@
 //! migrations (`migrations/sqlite`, `migrations/postgres`) with the same constraints; every
 //! query is written once, with `$n` placeholders both engines understand.
 //!
-//! `Store` is the handle; `users.rs`, `sessions.rs`, `passkeys.rs`, `ceremonies.rs` and
-//! `two_step.rs` hold its queries of those tables, `login_failures.rs` the shared brute-force counts, `cache.rs` the
-//! memory that spares the token path a round trip, `listener.rs` what keeps that memory exact across instances, and
-//! `touches.rs` the writer of sessions' last use.
+//! `Store` is the handle; `users.rs`, `sessions.rs`, `passkeys.rs`, `ceremonies.rs`,
+//! `two_step.rs`, `tickets.rs` (the code step of a sign-in) and `refresh_tokens.rs` hold its
+//! queries of those tables, `login_failures.rs` the shared brute-force counts, `cache.rs` the
+//! memory that spares the token path a round trip, `listener.rs` what keeps that memory exact
+//! across instances, and `touches.rs` the writer of sessions' last use.
 
 mod cache;
 mod ceremonies;
@@ -14,7 +15,9 @@ mod error;
 mod listener;
 mod login_failures;
 mod passkeys;
+mod refresh_tokens;
 mod sessions;
+mod tickets;
 mod touches;
 mod two_step;
 mod users;
@@ -24,9 +27,11 @@ pub use ceremonies::CeremonyKind;
 pub use error::StoreError;
 pub use login_failures::{FailureCounter, FailureKey};
 pub use passkeys::{PasskeyRecord, StoredPasskey};
-pub use sessions::{NewSession, SessionRecord, SignInMethod};
+pub use refresh_tokens::Rotation;
+pub use sessions::{Authentication, NewSession, SessionRecord, SignInMethod};
+pub use tickets::Ticket;
 pub use two_step::TwoStepRecord;
-pub use users::User;
+pub use users::{PasswordChanged, User};
 
 use crate::tasks::Tasks;
 use cache::SessionCache;
@@ -231,12 +236,4 @@ impl Store {
     }
 }
 
-/// 128 random bits, hex: the ids of sessions and ceremonies, and users' passkey handles.
-fn random_id() -> String {
-    let mut bytes = [0u8; 16];
-    argon2::password_hash::rand_core::RngCore::fill_bytes(
-        &mut argon2::password_hash::rand_core::OsRng,
-        &mut bytes,
-    );
-    hex::encode(bytes)
-}
+use crate::random::hex_id as random_id;

@@ -1,7 +1,7 @@
 //! The passkeys table: each account's passkeys, stored as webauthn-rs serialises them. The
 //! store keeps them as text; `crate::passkeys` reads them.
 
-use super::{on_pool, Store, StoreError};
+use super::{on_pool, two_step::NEW_CREDENTIAL_GENERATION, Store, StoreError};
 
 /// A passkey as its owner sees it in the list.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -94,27 +94,41 @@ impl Store {
         }))
     }
 
-    /// Records a sign-in with passkey `id` at `now`, and its new state when it changed (the
-    /// signature counter, the backup flags).
+    /// Records a sign-in with passkey `id` at `now`, and, when it changed, its new state `new`
+    /// (the signature counter, the backup flags) in place of `read`, the state the sign-in
+    /// checked: compare and set, so two sign-ins that raced never write an older counter over
+    /// a newer one. `false` when the state is no longer `read` (nothing was written): the
+    /// caller reads it again and decides anew.
     pub async fn passkey_used(
         &self,
         id: i64,
-        passkey: Option<&str>,
+        (read, new): (&str, Option<&str>),
         now: i64,
-    ) -> Result<(), StoreError> {
-        on_pool!(self, |pool| {
+    ) -> Result<bool, StoreError> {
+        Ok(on_pool!(self, |pool| {
             sqlx::query(
                 "UPDATE passkeys SET last_used_at = $1, passkey = COALESCE($2, passkey) \
-                 WHERE id = $3",
+                 WHERE id = $3 AND passkey = $4",
             )
             .bind(now)
-            .bind(passkey)
+            .bind(new)
             .bind(id)
+            .bind(read)
             .execute(pool)
-            .await
-            .map(|done| done.rows_affected())?
-        });
-        Ok(())
+            .await?
+            .rows_affected()
+                == 1
+        }))
+    }
+
+    /// The stored state of passkey `id` (webauthn-rs's JSON), if it is still there.
+    pub async fn passkey_state(&self, id: i64) -> Result<Option<String>, StoreError> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_scalar::<_, String>("SELECT passkey FROM passkeys WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        }))
     }
 
     /// Renames passkey `id` if it is one of `user_id`'s; the passkey after the change.
@@ -137,20 +151,30 @@ impl Store {
         }))
     }
 
-    /// Removes passkey `id` if it is one of `user_id`'s; its name if it was.
+    /// Removes passkey `id` if it is one of `user_id`'s, and moves the credential generation
+    /// (a sign-in with it under way stores no session); its name if it was.
     pub async fn remove_passkey(
         &self,
         user_id: i64,
         id: i64,
     ) -> Result<Option<String>, StoreError> {
         Ok(on_pool!(self, |pool| {
-            sqlx::query_scalar::<_, String>(
+            let mut transaction = pool.begin().await?;
+            let removed = sqlx::query_scalar::<_, String>(
                 "DELETE FROM passkeys WHERE id = $1 AND user_id = $2 RETURNING name",
             )
             .bind(id)
             .bind(user_id)
-            .fetch_optional(pool)
-            .await?
+            .fetch_optional(&mut *transaction)
+            .await?;
+            if removed.is_some() {
+                sqlx::query(NEW_CREDENTIAL_GENERATION)
+                    .bind(user_id)
+                    .execute(&mut *transaction)
+                    .await?;
+            }
+            transaction.commit().await?;
+            removed
         }))
     }
 }

@@ -15,6 +15,13 @@ pub enum SignInMethod {
 }
 
 impl SignInMethod {
+    const ALL: [SignInMethod; 4] = [
+        SignInMethod::Password,
+        SignInMethod::PasswordAndCode,
+        SignInMethod::RecoveryCode,
+        SignInMethod::Passkey,
+    ];
+
     /// The word stored with the session and shown in `GET /api/sessions`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -23,6 +30,21 @@ impl SignInMethod {
             SignInMethod::RecoveryCode => "recovery_code",
             SignInMethod::Passkey => "passkey",
         }
+    }
+
+    /// The method [`SignInMethod::as_str`] names; a word this build does not know is the
+    /// weakest, a password alone.
+    pub fn parse(word: &str) -> SignInMethod {
+        Self::ALL
+            .into_iter()
+            .find(|method| method.as_str() == word)
+            .unwrap_or(SignInMethod::Password)
+    }
+
+    /// Whether it is every factor an account has: anything but a password alone, which is
+    /// every factor only of an account without two-step verification.
+    pub fn is_full(self, two_step_on: bool) -> bool {
+        self != SignInMethod::Password || !two_step_on
     }
 }
 
@@ -39,42 +61,165 @@ pub struct SessionRecord {
 }
 
 /// What a new session records about the sign-in.
+#[derive(Clone, Copy)]
 pub struct NewSession<'a> {
     pub user_id: i64,
     pub username: &'a str,
-    /// Unix seconds.
-    pub now: i64,
+    /// The account's credential generation the sign-in checked: the session is stored only if
+    /// it is still the account's.
+    pub generation: i64,
+    /// Unix seconds: when the session began (its absolute lifetime counts from here), and
+    /// when it was last fully authenticated, and how.
+    pub started_at: i64,
+    pub authenticated_at: i64,
+    pub signed_in_with: SignInMethod,
+    pub authenticated_with: SignInMethod,
     pub address: &'a str,
     pub user_agent: &'a str,
-    pub signed_in_with: SignInMethod,
 }
 
-impl Store {
-    /// Stores a new session under a fresh random id and returns it.
-    pub async fn start_session(&self, new: NewSession<'_>) -> Result<ActiveSession, StoreError> {
-        let id = random_id();
-        on_pool!(self, |pool| {
-            sqlx::query(
-                "INSERT INTO sessions \
-                 (id, user_id, started_at, last_used_at, address, user_agent, signed_in_with) \
-                 VALUES ($1, $2, $3, $3, $4, $5, $6)",
-            )
-            .bind(&id)
-            .bind(new.user_id)
-            .bind(new.now)
-            .bind(new.address)
-            .bind(new.user_agent)
-            .bind(new.signed_in_with.as_str())
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())?
-        });
-        Ok(ActiveSession {
+impl<'a> NewSession<'a> {
+    /// A sign-in at `now` with `method`.
+    pub fn signed_in(
+        (user_id, username, generation): (i64, &'a str, i64),
+        method: SignInMethod,
+        now: i64,
+        (address, user_agent): (&'a str, &'a str),
+    ) -> Self {
+        NewSession {
+            user_id,
+            username,
+            generation,
+            started_at: now,
+            authenticated_at: now,
+            signed_in_with: method,
+            authenticated_with: method,
+            address,
+            user_agent,
+        }
+    }
+}
+
+/// Stores `$new` under id `$1` if the account's credential generation is still the one checked.
+pub(super) const INSERT_SESSION: &str = "INSERT INTO sessions \
+    (id, user_id, started_at, last_used_at, address, user_agent, signed_in_with, \
+     authenticated_at, authenticated_with) \
+    SELECT $1, id, $3, $4, $5, $6, $7, $8, $9 FROM users \
+    WHERE id = $2 AND credential_generation = $10";
+
+/// Binds a [`NewSession`] to [`INSERT_SESSION`] (a macro: the same binds on either engine's
+/// query type).
+macro_rules! insert_session {
+    ($id:expr, $new:expr, $now:expr) => {
+        sqlx::query($crate::store::sessions::INSERT_SESSION)
+            .bind($id)
+            .bind($new.user_id)
+            .bind($new.started_at)
+            .bind($now)
+            .bind($new.address)
+            .bind($new.user_agent)
+            .bind($new.signed_in_with.as_str())
+            .bind($new.authenticated_at)
+            .bind($new.authenticated_with.as_str())
+            .bind($new.generation)
+    };
+}
+pub(super) use insert_session;
+
+/// How recently a session was fully authenticated, for a change that needs it to be recent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Authentication {
+    /// Unix seconds.
+    pub at: i64,
+    pub with: SignInMethod,
+    /// How the session began.
+    pub signed_in_with: SignInMethod,
+    /// Whether the account uses two-step verification now.
+    pub two_step_on: bool,
+}
+
+impl ActiveSession {
+    pub(super) fn of(id: String, new: &NewSession<'_>) -> Self {
+        ActiveSession {
             id,
             user_id: new.user_id,
             username: new.username.to_owned(),
-            started_at: new.now,
-        })
+            started_at: new.started_at,
+        }
+    }
+}
+
+impl Store {
+    /// Stores a new session under a fresh random id at `now`, unless the account's credentials
+    /// changed since the sign-in checked them (`None`: the sign-in is refused).
+    pub async fn start_session(
+        &self,
+        new: NewSession<'_>,
+        now: i64,
+    ) -> Result<Option<ActiveSession>, StoreError> {
+        let id = random_id();
+        let stored = on_pool!(self, |pool| {
+            insert_session!(&id, new, now)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok((stored == 1).then(|| ActiveSession::of(id, &new)))
+    }
+
+    /// When and how live session `id` of `user_id` was last fully authenticated, and whether
+    /// the account uses two-step verification; `None` when it has ended.
+    pub async fn authentication(
+        &self,
+        user_id: i64,
+        id: &str,
+    ) -> Result<Option<Authentication>, StoreError> {
+        let row = on_pool!(self, |pool| {
+            sqlx::query_as::<_, (i64, String, String, bool)>(
+                "SELECT s.authenticated_at, s.authenticated_with, s.signed_in_with, EXISTS ( \
+                   SELECT 1 FROM two_step t WHERE t.user_id = s.user_id AND t.secret IS NOT NULL) \
+                 FROM sessions s WHERE s.id = $1 AND s.user_id = $2",
+            )
+            .bind(id)
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(
+            row.map(|(at, with, signed_in_with, two_step_on)| Authentication {
+                at,
+                with: SignInMethod::parse(&with),
+                signed_in_with: SignInMethod::parse(&signed_in_with),
+                two_step_on,
+            }),
+        )
+    }
+
+    /// Records a full authentication of live session `id` at `now`, with `method`, if the
+    /// account's credentials are still those checked (`generation`); whether it was recorded.
+    pub async fn reauthenticated(
+        &self,
+        (user_id, generation): (i64, i64),
+        id: &str,
+        method: SignInMethod,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE sessions SET authenticated_at = $1, authenticated_with = $2 \
+                 WHERE id = $3 AND user_id = $4 AND EXISTS ( \
+                   SELECT 1 FROM users WHERE id = $4 AND credential_generation = $5)",
+            )
+            .bind(now)
+            .bind(method.as_str())
+            .bind(id)
+            .bind(user_id)
+            .bind(generation)
+            .execute(pool)
+            .await?
+            .rows_affected()
+                == 1
+        }))
     }
 
     /// The live session `id`, from memory when it can be (no round trip), else from the
@@ -106,7 +251,10 @@ impl Store {
         Ok(Some(session))
     }
 
-    async fn read_session(&self, id: &str) -> Result<Option<(ActiveSession, i64)>, StoreError> {
+    pub(super) async fn read_session(
+        &self,
+        id: &str,
+    ) -> Result<Option<(ActiveSession, i64)>, StoreError> {
         let row = on_pool!(self, |pool| {
             sqlx::query_as::<_, (String, i64, String, i64, i64)>(
                 "SELECT s.id, s.user_id, u.username, s.started_at, s.last_used_at \

@@ -2,7 +2,7 @@
 //! before it gets here: the store never sees it in the clear), the last time step accepted,
 //! and the digests of its recovery codes.
 
-use super::{on_pool, Store, StoreError};
+use super::{on_pool, SignInMethod, Store, StoreError};
 
 /// Deletes the account's recovery codes and inserts `digests`, inside `transaction` (a macro
 /// rather than a function: the same statements on either engine's transaction type).
@@ -21,6 +21,11 @@ macro_rules! replace_recovery_codes {
         }
     }};
 }
+
+/// Moves the account's credential generation (`$1`): sign-ins that checked the credentials
+/// before this change can no longer store their sessions.
+pub(super) const NEW_CREDENTIAL_GENERATION: &str =
+    "UPDATE users SET credential_generation = credential_generation + 1 WHERE id = $1";
 
 /// An account's two-step verification, as stored.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -62,16 +67,19 @@ impl Store {
     }
 
     /// Makes the pending secret `sealed` the one in use, with `step` as the last step accepted
-    /// (the code that confirmed it), and `digests` as the only recovery codes, in one
-    /// transaction. `false` when `sealed` is no longer the pending secret (a newer begin, or a
+    /// (the code that confirmed it), and `digests` as the only recovery codes, and moves the
+    /// credential generation, in one transaction. `false` when `sealed` is no longer the pending secret (a newer begin, or a
     /// concurrent confirmation, came first): nothing changes.
+    ///
+    /// `session`: the confirming caller's, which has now authenticated with both factors (its
+    /// last full authentication becomes `now`, with a code).
     pub async fn confirm_two_step(
         &self,
         user_id: i64,
-        sealed: &str,
-        step: i64,
+        (sealed, step): (&str, i64),
         now: i64,
         digests: &[String],
+        session: Option<&str>,
     ) -> Result<bool, StoreError> {
         Ok(on_pool!(self, |pool| {
             let mut transaction = pool.begin().await?;
@@ -90,6 +98,20 @@ impl Store {
                 == 1;
             if confirmed {
                 replace_recovery_codes!(transaction, user_id, digests);
+                sqlx::query(NEW_CREDENTIAL_GENERATION)
+                    .bind(user_id)
+                    .execute(&mut *transaction)
+                    .await?;
+                sqlx::query(
+                    "UPDATE sessions SET authenticated_at = $1, authenticated_with = $2 \
+                     WHERE id = $3 AND user_id = $4",
+                )
+                .bind(now)
+                .bind(SignInMethod::PasswordAndCode.as_str())
+                .bind(session)
+                .bind(user_id)
+                .execute(&mut *transaction)
+                .await?;
                 transaction.commit().await?;
             }
             confirmed
@@ -177,7 +199,7 @@ impl Store {
     }
 
     /// Turns two-step verification off: the secret, any setup under way and the recovery codes
-    /// go. Whether it was on.
+    /// go, and the credential generation moves. Whether it was on.
     pub async fn end_two_step(&self, user_id: i64) -> Result<bool, StoreError> {
         Ok(on_pool!(self, |pool| {
             let mut transaction = pool.begin().await?;
@@ -193,8 +215,53 @@ impl Store {
                 .bind(user_id)
                 .execute(&mut *transaction)
                 .await?;
+            if was_on {
+                sqlx::query(NEW_CREDENTIAL_GENERATION)
+                    .bind(user_id)
+                    .execute(&mut *transaction)
+                    .await?;
+            }
             transaction.commit().await?;
             was_on
+        }))
+    }
+
+    /// Every sealed two-step secret, in use or being set up, with its account (to seal again
+    /// after a key rotation).
+    pub async fn sealed_two_step_secrets(&self) -> Result<Vec<(i64, String)>, StoreError> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as::<_, (i64, String)>(
+                "SELECT user_id, secret FROM two_step WHERE secret IS NOT NULL \
+                 UNION ALL \
+                 SELECT user_id, pending_secret FROM two_step WHERE pending_secret IS NOT NULL",
+            )
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Puts `new` in place of the sealed secret `old` of `user_id` (in use or being set up), if
+    /// it is still there; whether it was.
+    pub async fn replace_sealed_secret(
+        &self,
+        user_id: i64,
+        old: &str,
+        new: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE two_step SET \
+                 secret = CASE WHEN secret = $2 THEN $3 ELSE secret END, \
+                 pending_secret = CASE WHEN pending_secret = $2 THEN $3 ELSE pending_secret END \
+                 WHERE user_id = $1 AND (secret = $2 OR pending_secret = $2)",
+            )
+            .bind(user_id)
+            .bind(old)
+            .bind(new)
+            .execute(pool)
+            .await?
+            .rows_affected()
+                == 1
         }))
     }
 }

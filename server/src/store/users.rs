@@ -1,9 +1,17 @@
 //! The users table: accounts and their password hashes.
 
-use super::{on_pool, random_id, Pool, Store, StoreError};
+use super::{
+    cache::ActiveSession,
+    on_pool, random_id,
+    sessions::{insert_session, NewSession},
+    Pool, Store, StoreError,
+};
 
 /// Ends every session of user `$1`, returning their ids.
 const END_USER_SESSIONS: &str = "DELETE FROM sessions WHERE user_id = $1 RETURNING id";
+
+/// The columns of a [`User`].
+const USER_COLUMNS: &str = "id, username, password_hash, credential_generation";
 
 /// A stored account.
 #[derive(Clone, sqlx::FromRow)]
@@ -11,6 +19,15 @@ pub struct User {
     pub id: i64,
     pub username: String,
     pub password_hash: String,
+    /// Moves whenever the credentials change (see the migration): a sign-in checked against
+    /// this generation stores its session only while it is still the account's.
+    pub credential_generation: i64,
+}
+
+/// What a password change did: the sessions it ended, and the caller's new one.
+pub struct PasswordChanged {
+    pub ended: Vec<String>,
+    pub replacement: Option<ActiveSession>,
 }
 
 impl Store {
@@ -42,19 +59,21 @@ impl Store {
 
     pub async fn find_user(&self, id: i64) -> Result<Option<User>, StoreError> {
         Ok(on_pool!(self, |pool| {
-            sqlx::query_as::<_, User>("SELECT id, username, password_hash FROM users WHERE id = $1")
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
+            sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
         }))
     }
 
     /// The account whose passkeys carry `user_handle` (hex).
     pub async fn find_user_by_handle(&self, user_handle: &str) -> Result<Option<User>, StoreError> {
         Ok(on_pool!(self, |pool| {
-            sqlx::query_as::<_, User>(
-                "SELECT id, username, password_hash FROM users WHERE user_handle = $1",
-            )
+            sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE user_handle = $1"
+            )))
             .bind(user_handle)
             .fetch_optional(pool)
             .await?
@@ -76,43 +95,64 @@ impl Store {
     pub async fn find_user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
         // SQLite's column is COLLATE NOCASE, so `=` ignores case and uses the unique index;
         // PostgreSQL's unique index is on lower(username).
-        let query = match self.pool {
-            Pool::Sqlite(_) => "SELECT id, username, password_hash FROM users WHERE username = $1",
-            Pool::Postgres(_) => {
-                "SELECT id, username, password_hash FROM users WHERE lower(username) = lower($1)"
-            }
+        let condition = match self.pool {
+            Pool::Sqlite(_) => "username = $1",
+            Pool::Postgres(_) => "lower(username) = lower($1)",
         };
+        let query = format!("SELECT {USER_COLUMNS} FROM users WHERE {condition}");
         Ok(on_pool!(self, |pool| {
-            sqlx::query_as::<_, User>(query)
+            sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(query.clone()))
                 .bind(username)
                 .fetch_optional(pool)
                 .await?
         }))
     }
 
-    /// Replaces the password hash and, in the same transaction, ends every session of the user
-    /// (ASVS 5.0 7.4.3; the caller gets a new one, 7.2.4). Returns the ids of the sessions ended.
+    /// Replaces the password hash, moves the credential generation and, in the same
+    /// transaction, ends every session of the user (ASVS 5.0 7.4.3) and stores `replacement`
+    /// (the caller's new session, 7.2.4) at `now`. A sign-in that checked the old password can
+    /// no longer store its session.
     pub async fn set_password(
         &self,
         user_id: i64,
         password_hash: &str,
-    ) -> Result<Vec<String>, StoreError> {
-        let ended = on_pool!(self, |pool| {
+        replacement: Option<NewSession<'_>>,
+        now: i64,
+    ) -> Result<PasswordChanged, StoreError> {
+        let id = random_id();
+        let (ended, replaced) = on_pool!(self, |pool| {
             let mut transaction = pool.begin().await?;
-            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-                .bind(password_hash)
-                .bind(user_id)
-                .execute(&mut *transaction)
-                .await?;
+            let generation = sqlx::query_scalar::<_, i64>(
+                "UPDATE users SET password_hash = $1, \
+                 credential_generation = credential_generation + 1 \
+                 WHERE id = $2 RETURNING credential_generation",
+            )
+            .bind(password_hash)
+            .bind(user_id)
+            .fetch_one(&mut *transaction)
+            .await?;
             let ended = sqlx::query_scalar::<_, String>(END_USER_SESSIONS)
                 .bind(user_id)
                 .fetch_all(&mut *transaction)
                 .await?;
+            let replaced = match replacement {
+                Some(new) => {
+                    let new = NewSession { generation, ..new };
+                    insert_session!(&id, new, now)
+                        .execute(&mut *transaction)
+                        .await?;
+                    Some(ActiveSession::of(id, &new))
+                }
+                None => None,
+            };
             transaction.commit().await?;
-            ended
+            (ended, replaced)
         });
         self.forget_sessions(&ended);
-        Ok(ended)
+        Ok(PasswordChanged {
+            ended,
+            replacement: replaced,
+        })
     }
 }
 

@@ -1,19 +1,11 @@
-//! `DELETE /api/users/me`: an account deleted with its password again; its sessions end, its
-//! id is never handed out again, its name may be registered again.
+//! `DELETE /api/users/me`: an account deleted after a recent full authentication; its sessions
+//! end, its id is never handed out again, its name may be registered again.
 
 use crate::common::{assert_json_error, assert_unauthorized, TestApp};
-use serde_json::{json, Value};
-use server::auth::throttle::{Limit, LoginLimits};
-use std::time::Duration;
+use serde_json::Value;
 
-async fn delete_account(app: &TestApp, token: &str, password: &str) -> reqwest::Response {
-    app.client
-        .delete(app.url("/api/users/me"))
-        .bearer_auth(token)
-        .json(&json!({ "password": password }))
-        .send()
-        .await
-        .unwrap()
+async fn delete_account(app: &TestApp, token: &str) -> reqwest::Response {
+    app.delete_bearer("/api/users/me", token).await
 }
 
 fn user_id(location: &reqwest::Response) -> String {
@@ -30,7 +22,7 @@ async fn a_deleted_account_is_gone_with_its_sessions_and_its_name_is_free() {
     let other_device = app.token("miguel", "python").await;
     let susan = app.token_for("susan", "python").await;
 
-    let response = delete_account(&app, &token, "python").await;
+    let response = delete_account(&app, &token).await;
     assert_eq!(response.status(), 204);
     assert!(response.bytes().await.unwrap().is_empty());
 
@@ -63,41 +55,38 @@ async fn a_deleted_account_is_gone_with_its_sessions_and_its_name_is_free() {
 }
 
 #[tokio::test]
-async fn deleting_takes_the_right_password_within_the_limits() {
-    let app = TestApp::spawn_with(|config| {
-        config.login_limits = LoginLimits {
-            per_username: Limit::new(2, Duration::from_secs(900)).unwrap(),
-            ..LoginLimits::default()
-        };
-    })
-    .await;
+async fn deleting_needs_a_recent_authentication() {
+    let app = TestApp::spawn().await;
     let token = app.token_for("miguel", "python").await;
+    // A token whose sign-in was six minutes ago (as a stolen one may be) deletes nothing.
+    app.age_authentications(360).await;
+    let stale = delete_account(&app, &token).await;
+    assert_eq!(stale.status(), 401);
+    assert!(stale.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .contains(r#"error="insufficient_user_authentication""#));
+    assert_json_error(stale).await;
+    assert_eq!(app.resource_status(&token).await, 200, "still there");
 
-    let wrong = delete_account(&app, &token, "not-it").await;
-    assert_eq!(wrong.status(), 403);
-    assert_json_error(wrong).await;
-    let missing = app
+    let confirmed = app.reauthenticate(&token, "python", None).await;
+    assert_eq!(confirmed.status(), 200);
+    assert_eq!(delete_account(&app, &token).await.status(), 204);
+    assert_unauthorized(app.get_bearer("/api/resource", &token).await).await;
+
+    // The password (with every factor the account has) is itself a recent authentication.
+    assert_eq!(app.register("susan", "python").await.status(), 201);
+    let with_password = app
         .client
         .delete(app.url("/api/users/me"))
-        .bearer_auth(&token)
-        .json(&json!({}))
+        .basic_auth("susan", Some("python"))
         .send()
         .await
         .unwrap();
-    assert_eq!(missing.status(), 400);
-    assert!(assert_json_error(missing).await.contains("password"));
-    // A stolen token alone deletes nothing: the second wrong password locks the name, and
-    // then even the right one waits.
-    assert_eq!(delete_account(&app, &token, "guess").await.status(), 403);
-    let locked = delete_account(&app, &token, "python").await;
-    assert_eq!(locked.status(), 429);
-    assert!(locked.headers().contains_key("retry-after"));
-    assert_eq!(app.resource_status(&token).await, 200, "still there");
-
+    assert_eq!(with_password.status(), 204);
     let unauthenticated = app
         .client
         .delete(app.url("/api/users/me"))
-        .json(&json!({ "password": "python" }))
         .send()
         .await
         .unwrap();

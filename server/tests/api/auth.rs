@@ -137,16 +137,21 @@ async fn forged_expired_and_foreign_tokens_are_refused() {
     let sub = user_id["sub"].as_str().unwrap().to_owned();
     let sid = user_id["sid"].as_str().unwrap().to_owned();
 
-    let sign_typed = |typ: &str, alg: Algorithm, key: &[u8], claims: Value| {
-        let mut header = Header::new(alg);
+    // The server's own header (type and key id) and signing key.
+    let (ours, key) = app.token_signing();
+    let sign_with =
+        |header: &Header, key: &EncodingKey, claims: Value| encode(header, &claims, key).unwrap();
+    let sign_typed = |typ: &str, alg: Algorithm, claims: Value| {
+        let mut header = ours.clone();
+        header.alg = alg;
         header.typ = Some(typ.into());
-        encode(&header, &claims, &EncodingKey::from_secret(key)).unwrap()
+        sign_with(&header, &key, claims)
     };
-    let sign = |alg: Algorithm, key: &[u8], claims: Value| sign_typed("at+jwt", alg, key, claims);
+    let sign = |alg: Algorithm, claims: Value| sign_typed("at+jwt", alg, claims);
     let t = now();
     let claims = |sub: &str, iat: u64, exp: u64| json!({ "sub": sub, "iat": iat, "exp": exp, "jti": "0f", "sid": sid, "auth_time": iat });
     // Sanity check of the forging helper: the server's own key, algorithm and type work.
-    let genuine = sign(Algorithm::HS256, &app.secret, claims(&sub, t, t + 60));
+    let genuine = sign(Algorithm::HS256, claims(&sub, t, t + 60));
     assert_eq!(
         app.get_bearer("/api/resource", &genuine).await.status(),
         200
@@ -154,38 +159,46 @@ async fn forged_expired_and_foreign_tokens_are_refused() {
     let without = |claim: &str| {
         let mut partial = claims(&sub, t, t + 60);
         partial.as_object_mut().unwrap().remove(claim);
-        sign(Algorithm::HS256, &app.secret, partial)
+        sign(Algorithm::HS256, partial)
+    };
+    let without_kid = {
+        let mut header = ours.clone();
+        header.kid = None;
+        sign_with(&header, &key, claims(&sub, t, t + 60))
     };
     let mut unknown_session = claims(&sub, t, t + 60);
     unknown_session["sid"] = json!("00000000000000000000000000000000");
 
     let refused = [
         // Expired.
-        sign(
-            Algorithm::HS256,
-            &app.secret,
-            claims(&sub, t - 700, t - 100),
-        ),
-        // Another key.
-        sign(Algorithm::HS256, &[9u8; 32], claims(&sub, t, t + 60)),
-        // Our key, another algorithm.
-        sign(Algorithm::HS512, &app.secret, claims(&sub, t, t + 60)),
-        // Our key, another token type.
-        sign_typed(
-            "JWT",
-            Algorithm::HS256,
-            &app.secret,
+        sign(Algorithm::HS256, claims(&sub, t - 700, t - 100)),
+        // Another key, under our header.
+        sign_with(
+            &ours,
+            &EncodingKey::from_secret(&[9u8; 32]),
             claims(&sub, t, t + 60),
         ),
+        // The secret itself, which signs nothing: tokens are signed with a key derived from it.
+        sign_with(
+            &ours,
+            &EncodingKey::from_secret(&app.secret),
+            claims(&sub, t, t + 60),
+        ),
+        // Our key, without its id.
+        without_kid,
+        // Our key, another algorithm.
+        sign(Algorithm::HS512, claims(&sub, t, t + 60)),
+        // Our key, another token type.
+        sign_typed("JWT", Algorithm::HS256, claims(&sub, t, t + 60)),
         // A missing claim.
         without("exp"),
         without("jti"),
         without("sid"),
         without("auth_time"),
         // A session that does not exist (as after a logout).
-        sign(Algorithm::HS256, &app.secret, unknown_session),
+        sign(Algorithm::HS256, unknown_session),
         // A user that does not exist, or not the session's.
-        sign(Algorithm::HS256, &app.secret, claims("424242", t, t + 60)),
+        sign(Algorithm::HS256, claims("424242", t, t + 60)),
         // Unsigned.
         format!(
             "{}.{}.",

@@ -102,6 +102,28 @@ impl TestApp {
         }
     }
 
+    /// Moves every session's last full authentication `seconds` into the past, as if each had
+    /// signed in (or re-authenticated) that much earlier: what the step-up reads.
+    pub async fn age_authentications(&self, seconds: i64) {
+        self.execute_sql(&format!(
+            "UPDATE sessions SET authenticated_at = authenticated_at - {seconds}"
+        ))
+        .await;
+    }
+
+    /// The header and key this server signs its tokens with (the key derived from its secret,
+    /// not the secret itself), to sign tokens as it does in tests that forge them.
+    pub fn token_signing(&self) -> (jsonwebtoken::Header, jsonwebtoken::EncodingKey) {
+        use server::auth::keys::{KeyRing, Purpose};
+        let key = KeyRing::new(&self.secret, &[])
+            .keys(Purpose::TokenSigning)
+            .remove(0);
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+        header.typ = Some("at+jwt".into());
+        header.kid = Some(key.id);
+        (header, jsonwebtoken::EncodingKey::from_secret(&key.bytes))
+    }
+
     /// The origin pages of this app are opened at (`PUBLIC_URL`'s default).
     pub fn origin(&self) -> String {
         format!("http://localhost:{}", self.addr.port())

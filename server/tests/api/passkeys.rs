@@ -27,14 +27,9 @@ async fn passkeys(app: &TestApp, token: &str) -> Vec<Value> {
     body["passkeys"].as_array().unwrap().clone()
 }
 
-async fn remove(app: &TestApp, token: &str, id: i64, password: &str) -> reqwest::Response {
-    app.client
-        .delete(app.url(&format!("/api/passkeys/{id}")))
-        .bearer_auth(token)
-        .json(&json!({ "password": password }))
-        .send()
+async fn remove(app: &TestApp, token: &str, id: i64) -> reqwest::Response {
+    app.delete_bearer(&format!("/api/passkeys/{id}"), token)
         .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -66,11 +61,13 @@ async fn a_passkey_signs_in_like_a_password() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    // Exactly what GET /api/token returns.
+    // What a password sign-in (`POST /api/sign-in`) answers: the token as `GET /api/token`
+    // gives it, its refresh token, and whose they are (the page needs no token's claims).
     let body: Value = response.json().await.unwrap();
     let keys: Vec<_> = body.as_object().unwrap().keys().cloned().collect();
-    assert_eq!(keys, ["duration", "token"]);
+    assert_eq!(keys, ["duration", "refresh_token", "token", "username"]);
     assert_eq!(body["duration"], 600);
+    assert_eq!(body["username"], "miguel");
     let passkey_token = body["token"].as_str().unwrap().to_owned();
 
     let resource = app.get_bearer("/api/resource", &passkey_token).await;
@@ -308,7 +305,7 @@ async fn every_refused_sign_in_is_the_same_401() {
     bodies.push(refused(app.finish_passkey_sign_in(&ceremony, &assertion).await).await);
 
     // A removed passkey.
-    assert_eq!(remove(&app, &token, id, "python").await.status(), 204);
+    assert_eq!(remove(&app, &token, id).await.status(), 204);
     bodies.push(refused(app.sign_in_with_passkey(&mut key).await).await);
 
     assert!(bodies.iter().all(|body| body == &bodies[0]), "{bodies:?}");
@@ -317,31 +314,31 @@ async fn every_refused_sign_in_is_the_same_401() {
 }
 
 #[tokio::test]
-async fn removing_a_passkey_needs_the_password() {
+async fn removing_a_passkey_needs_a_recent_authentication() {
     let app = TestApp::spawn().await;
     let (token, mut key, id) = account_with_passkey(&app, "miguel").await;
     let susan = app.token_for("susan", "python").await;
 
-    let wrong = remove(&app, &token, id, "ruby").await;
-    assert_eq!(wrong.status(), 403);
-    assert_json_error(wrong).await;
-    assert_eq!(remove(&app, &susan, id, "python").await.status(), 404);
-    let missing = app
-        .client
-        .delete(app.url(&format!("/api/passkeys/{id}")))
-        .bearer_auth(&token)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(missing.status(), 400);
+    app.age_authentications(360).await;
+    let stale = remove(&app, &token, id).await;
+    assert_eq!(stale.status(), 401);
+    assert_json_error(stale).await;
     assert_eq!(passkeys(&app, &token).await.len(), 1);
     assert_eq!(app.sign_in_with_passkey(&mut key).await.status(), 200);
+    assert_eq!(
+        app.reauthenticate(&susan, "python", None).await.status(),
+        200
+    );
+    assert_eq!(remove(&app, &susan, id).await.status(), 404, "not susan's");
 
-    assert_eq!(remove(&app, &token, id, "python").await.status(), 204);
+    assert_eq!(
+        app.reauthenticate(&token, "python", None).await.status(),
+        200
+    );
+    assert_eq!(remove(&app, &token, id).await.status(), 204);
     assert!(passkeys(&app, &token).await.is_empty());
     assert_unauthorized(app.sign_in_with_passkey(&mut key).await).await;
-    assert_eq!(remove(&app, &token, id, "python").await.status(), 404);
+    assert_eq!(remove(&app, &token, id).await.status(), 404);
 }
 
 #[tokio::test]

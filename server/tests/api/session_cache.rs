@@ -5,7 +5,7 @@
 
 use crate::{common::TestApp, support::postgres::required_admin_url};
 use base64::Engine;
-use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use jsonwebtoken::encode;
 use serde_json::{json, Value};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -77,15 +77,14 @@ async fn a_hot_set_survives_a_pass_of_cold_tokens_larger_than_the_cache() {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let mut header = Header::new(Algorithm::HS256);
-    header.typ = Some("at+jwt".into());
+    let (header, key) = app.token_signing();
     let tokens: Vec<String> = (1..=sessions)
         .map(|n| {
             let claims = json!({
                 "sub": claims["sub"], "iat": now, "exp": now + 600, "jti": format!("{n:x}"),
                 "sid": format!("{n:032x}"), "auth_time": claims["auth_time"],
             });
-            encode(&header, &claims, &EncodingKey::from_secret(&app.secret)).unwrap()
+            encode(&header, &claims, &key).unwrap()
         })
         .collect();
     let (hot, rest) = tokens.split_at(hot_sessions);

@@ -11,7 +11,7 @@ use crate::{
         two_step::{wait_for_a_fresh_step, AuthenticatorApp},
     },
 };
-use reqwest::{Method, Response};
+use reqwest::Response;
 use serde_json::Value;
 use server::auth::throttle::{Limit, LoginLimits};
 use std::time::Duration;
@@ -171,18 +171,10 @@ async fn each_recovery_code_signs_in_once() {
     )
     .await;
 
-    // A new set needs the password; the old set is void.
-    let wrong = app
-        .with_password(Method::POST, "/api/users/me/recovery-codes", &token, "ruby")
-        .await;
-    assert_eq!(wrong.status(), 403);
+    // A new set needs a recent full authentication (here, the one that turned it on); the old
+    // set is void.
     let renewed = app
-        .with_password(
-            Method::POST,
-            "/api/users/me/recovery-codes",
-            &token,
-            "python",
-        )
+        .post_bearer("/api/users/me/recovery-codes", &token)
         .await;
     assert_eq!(renewed.status(), 200);
     let body: Value = renewed.json().await.unwrap();
@@ -277,29 +269,53 @@ async fn a_wrong_first_code_counts_against_the_limits_too() {
 }
 
 #[tokio::test]
-async fn turning_it_off_needs_the_password() {
+async fn turning_it_off_needs_the_password_and_a_code() {
     let app = TestApp::spawn().await;
     let token = app.token_for("miguel", "python").await;
     let nothing_begun = app.confirm_totp(&token, "123456").await;
     assert_eq!(nothing_begun.status(), 409);
     assert_json_error(nothing_begun).await;
-    let not_on = app
-        .with_password(Method::DELETE, "/api/users/me/totp", &token, "python")
-        .await;
+    let not_on = app.delete_bearer("/api/users/me/totp", &token).await;
     assert_eq!(not_on.status(), 409);
-    let (_, _) = app.turn_on_two_step(&token).await;
+    let (phone, _) = app.turn_on_two_step(&token).await;
     // On: a new setup is refused until it is turned off.
     let again = app.post_bearer("/api/users/me/totp", &token).await;
     assert_eq!(again.status(), 409);
 
-    let wrong = app
-        .with_password(Method::DELETE, "/api/users/me/totp", &token, "ruby")
-        .await;
-    assert_eq!(wrong.status(), 403);
+    // Some minutes later, the password alone does not turn it off: not from the session...
+    app.age_authentications(360).await;
+    assert_eq!(
+        app.delete_bearer("/api/users/me/totp", &token)
+            .await
+            .status(),
+        401
+    );
+    let password_only = app.reauthenticate(&token, "python", None).await;
+    assert_eq!(password_only.status(), 400);
+    assert!(assert_json_error(password_only).await.contains("code"));
+    assert_eq!(
+        app.delete_bearer("/api/users/me/totp", &token)
+            .await
+            .status(),
+        401
+    );
+    // ...nor with curl's password without the code.
+    let basic = app
+        .client
+        .delete(app.url("/api/users/me/totp"))
+        .basic_auth("miguel", Some("python"))
+        .send()
+        .await
+        .unwrap();
+    assert_code_required(basic).await;
     assert_eq!(status(&app, &token).await["enabled"], true);
-    let off = app
-        .with_password(Method::DELETE, "/api/users/me/totp", &token, "python")
+
+    wait_for_a_fresh_step().await;
+    let confirmed = app
+        .reauthenticate(&token, "python", Some(&phone.code(0)))
         .await;
+    assert_eq!(confirmed.status(), 200);
+    let off = app.delete_bearer("/api/users/me/totp", &token).await;
     assert_eq!(off.status(), 204);
     assert_eq!(
         status(&app, &token).await,

@@ -56,10 +56,13 @@ async fn secret_key_and_database_url_come_from_dot_env() {
     let server = Running::start(dir.path()).await;
     let token = server.api.token_for("miguel", "python").await;
 
-    // The token is signed with the .env key.
+    // The token is signed with the key derived from the .env secret.
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
     validation.set_required_spec_claims(&["exp", "sub"]);
-    let key = jsonwebtoken::DecodingKey::from_secret(secret.as_bytes());
+    let derived = server::auth::keys::KeyRing::new(secret.as_bytes(), &[])
+        .keys(server::auth::keys::Purpose::TokenSigning)
+        .remove(0);
+    let key = jsonwebtoken::DecodingKey::from_secret(&derived.bytes);
     jsonwebtoken::decode::<serde_json::Value>(&token, &key, &validation)
         .expect("signed with SECRET_KEY");
     assert!(dir.path().join("elsewhere/auth.db").exists());

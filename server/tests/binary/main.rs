@@ -8,6 +8,7 @@ mod behind_proxy;
 mod config;
 mod database_faults;
 mod harness;
+mod keys;
 mod log_queue;
 mod multi_instance;
 mod resilience;

@@ -166,6 +166,101 @@ async fn failed_logins_are_counted_across_instances() {
     b.api.token("susan", "python").await;
 }
 
+/// Wrong passwords for one name sent at the same moment to both instances: each takes its
+/// place in the shared count before it is judged, so at most the limit (10) are judged in all,
+/// and every other one is refused without a hash.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs TEST_POSTGRES_URL"]
+async fn guesses_sent_together_to_two_instances_are_judged_at_most_ten_times() {
+    let Pair { a, b, .. } = &Pair::start(&[]).await;
+    assert_eq!(a.api.register("miguel", "python").await.status(), 201);
+    let mut sent = tokio::task::JoinSet::new();
+    for i in 0..50 {
+        let api = if i % 2 == 0 {
+            a.api.clone()
+        } else {
+            b.api.clone()
+        };
+        sent.spawn(async move {
+            let guess = format!("guess{i}");
+            api.get_basic("/api/token", "miguel", &guess)
+                .await
+                .status()
+                .as_u16()
+        });
+    }
+    let statuses = sent.join_all().await;
+    let judged = statuses.iter().filter(|&&s| s == 401).count();
+    let refused = statuses.iter().filter(|&&s| s == 429).count();
+    assert_eq!((judged, refused), (10, 40), "{statuses:?}");
+}
+
+/// A session re-authenticated through one instance may make a sensitive change through the
+/// other at once (the step-up reads the database, not a cache); a refresh token used on one is
+/// spent on both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs TEST_POSTGRES_URL"]
+async fn a_reauthentication_and_a_refresh_count_on_every_instance() {
+    use sqlx::Connection;
+    let pair = Pair::start(&[]).await;
+    let (a, b) = (&pair.a.api, &pair.b.api);
+    let token = a.token_for("miguel", "python").await;
+    let _other = b.token("miguel", "python").await;
+    let mut db = sqlx::PgConnection::connect(&pair.url).await.unwrap();
+    sqlx::query("UPDATE sessions SET authenticated_at = authenticated_at - 360")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    assert_eq!(
+        b.delete_bearer("/api/sessions/others", &token)
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(a.reauthenticate(&token, "python", None).await.status(), 200);
+    assert_eq!(
+        b.delete_bearer("/api/sessions/others", &token)
+            .await
+            .status(),
+        204
+    );
+
+    let signed_in: serde_json::Value = a
+        .client
+        .post(a.url("/api/sign-in"))
+        .json(&serde_json::json!({ "username": "miguel", "password": "python" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let refresh = |api: &Api| {
+        let (api, body) = (
+            api.clone(),
+            serde_json::json!({ "refresh_token": signed_in["refresh_token"] }),
+        );
+        async move {
+            api.client
+                .post(api.url("/api/token/refresh"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let (first, second) = tokio::join!(refresh(a), refresh(b));
+    let mut statuses = [first, second];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [200, 409],
+        "one rotation, the other told it was just used"
+    );
+}
+
 /// An account deleted through one instance: its tokens are refused by the other too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "needs TEST_POSTGRES_URL"]
@@ -176,15 +271,7 @@ async fn a_deleted_accounts_tokens_are_refused_everywhere() {
     for token in [&token, &elsewhere] {
         assert_eq!(b.api.resource_status(token).await, 200);
     }
-    let deleted = a
-        .api
-        .client
-        .delete(a.api.url("/api/users/me"))
-        .bearer_auth(&token)
-        .json(&serde_json::json!({ "password": "python" }))
-        .send()
-        .await
-        .unwrap();
+    let deleted = a.api.delete_bearer("/api/users/me", &token).await;
     assert_eq!(deleted.status(), 204);
     for token in [&token, &elsewhere] {
         assert!(time_until_refused(&b.api, token).await < PROPAGATION_LIMIT);

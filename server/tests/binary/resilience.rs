@@ -94,7 +94,16 @@ async fn registrations_answered_201_survive_kill_9() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigterm_drains_in_flight_requests() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Running::start_with(dir.path(), &[("HASH_CONCURRENCY", "1")]).await;
+    // Twelve password requests at once for one name take twelve places in its brute-force
+    // count before any is judged: more than the default ten.
+    let server = Running::start_with(
+        dir.path(),
+        &[
+            ("HASH_CONCURRENCY", "1"),
+            ("LOGIN_FAILURES_PER_USERNAME", "20"),
+        ],
+    )
+    .await;
     assert_eq!(server.api.register("miguel", "python").await.status(), 201);
 
     // Each login holds the single hashing permit in turn, so these take a while to answer.

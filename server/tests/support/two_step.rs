@@ -107,18 +107,21 @@ impl Api {
             .unwrap()
     }
 
-    /// A request to `path` with the token and `{"password"}` as the body.
-    pub async fn with_password(
+    /// `POST /api/sessions/current/reauthenticate` with the password, and a code when given.
+    pub async fn reauthenticate(
         &self,
-        method: reqwest::Method,
-        path: &str,
         token: &str,
         password: &str,
+        code: Option<&str>,
     ) -> Response {
+        let body = match code {
+            Some(code) => json!({ "password": password, "code": code }),
+            None => json!({ "password": password }),
+        };
         self.client
-            .request(method, self.url(path))
+            .post(self.url("/api/sessions/current/reauthenticate"))
             .bearer_auth(token)
-            .json(&json!({ "password": password }))
+            .json(&body)
             .send()
             .await
             .unwrap()

@@ -1,42 +1,24 @@
-//! Delete the account: says what will happen, asks for the password again, then does it and
-//! leaves the browser signed out on the home page with a word about it.
+//! Delete the account: says what will happen, asks "for good?", then does it (confirming it is
+//! the owner first if the session signed in a while ago) and leaves the browser signed out on
+//! the home page with a word about it.
 
-use super::{password_to_confirm, show_refusal};
-use crate::{
-    api::client,
-    pages::field::{all_pass, CheckedForm, CheckedInput, Field},
-    session::Session,
-};
-use leptos::{html::Input, prelude::*};
+use crate::{api::client, session::Session};
+use leptos::prelude::*;
 
 #[component]
 pub fn DeleteAccount() -> impl IntoView {
     let session = Session::get();
-    let password = Field::empty(password_to_confirm);
-    let password_input = NodeRef::<Input>::new();
-    let delete = Action::new_local(move |password: &String| {
-        let password = password.clone();
-        session
-            .authorized(move |token| async move { client::delete_account(&token, &password).await })
+    let asking = RwSignal::new(false);
+    let delete = Action::new_local(move |_: &()| {
+        session.authorized(|token| async move { client::delete_account(&token).await })
     });
     let message = RwSignal::new(None::<String>);
     Effect::new(move |_| match delete.value().get() {
         // Every session has ended: signed out, to the home page, which says why.
         Some(Ok(())) => session.sign_out_and_go("/", "Your account has been deleted."),
-        Some(Err(failure)) => show_refusal(
-            failure,
-            (password, password_input),
-            "That is not your password.",
-            message,
-        ),
-        None => {}
+        Some(Err(failure)) if !failure.is_signed_out() => message.set(Some(failure.to_string())),
+        _ => {}
     });
-    let submit = move || {
-        message.set(None);
-        if !delete.pending().get_untracked() && all_pass(&[(password, password_input)]) {
-            delete.dispatch_local(password.value_untracked());
-        }
-    };
 
     view! {
         <section aria-labelledby="delete-heading">
@@ -46,20 +28,41 @@ pub fn DeleteAccount() -> impl IntoView {
                 "and password for good; the username becomes free for anyone to register. "
                 "This cannot be undone."
             </p>
-            <CheckedForm on_submit=submit>
-                <CheckedInput
-                    id="delete-password"
-                    label="Your password, to confirm"
-                    field=password
-                    input_type="password"
-                    autocomplete="current-password"
-                    input_ref=password_input
-                />
-                <p class="error" role="alert">{move || message.get()}</p>
-                <button type="submit" class="danger" disabled=move || delete.pending().get()>
-                    "Delete my account"
-                </button>
-            </CheckedForm>
+            <p class="error" role="alert">{move || message.get()}</p>
+            <Show
+                when=move || asking.get()
+                fallback=move || {
+                    view! {
+                        <button
+                            type="button"
+                            class="danger"
+                            on:click=move |_| {
+                                message.set(None);
+                                asking.set(true);
+                            }
+                        >
+                            "Delete my account…"
+                        </button>
+                    }
+                }
+            >
+                <p><strong>"Delete your account for good?"</strong></p>
+                <div class="actions">
+                    <button
+                        type="button"
+                        class="danger"
+                        disabled=move || delete.pending().get()
+                        on:click=move |_| {
+                            delete.dispatch_local(());
+                        }
+                    >
+                        "Delete my account for good"
+                    </button>
+                    <button type="button" class="secondary" on:click=move |_| asking.set(false)>
+                        "Keep my account"
+                    </button>
+                </div>
+            </Show>
         </section>
     }
     .into_any()

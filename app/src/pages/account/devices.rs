@@ -37,10 +37,13 @@ pub fn Devices() -> impl IntoView {
     });
     let sign_out = Action::new_local(move |whom: &Whom| {
         let whom = whom.clone();
-        session.authorized(move |token| async move {
-            match whom {
-                Whom::One(id) => client::end_session_by_id(&token, &id).await,
-                Whom::AllOthers => client::end_other_sessions(&token).await,
+        session.authorized(move |token| {
+            let whom = whom.clone();
+            async move {
+                match whom {
+                    Whom::One(id) => client::end_session_by_id(&token, &id).await,
+                    Whom::AllOthers => client::end_other_sessions(&token).await,
+                }
             }
         })
     });
@@ -50,7 +53,7 @@ pub fn Devices() -> impl IntoView {
         }
     });
     let failure = move || match sign_out.value().get() {
-        Some(Err(failure)) => Some(failure.to_string()),
+        Some(Err(failure)) if !failure.is_signed_out() => Some(failure.to_string()),
         _ => None,
     };
 

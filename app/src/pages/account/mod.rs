@@ -8,7 +8,7 @@ mod passkeys;
 mod password;
 mod two_step;
 
-use super::field::Field;
+use super::{confirm_its_you::ConfirmItsYou, field::Field};
 use crate::preload::PreloadIsland;
 use crate::{
     api::client::ApiFailure,
@@ -54,23 +54,14 @@ fn AccountPanel() -> impl IntoView {
             <devices::Devices/>
             <delete::DeleteAccount/>
         </Show>
+        <ConfirmItsYou/>
     }
 }
 
-/// The rule of a field that asks for the password again, before a change a stolen token alone
-/// must not make (deleting the account, removing a passkey, turning two-step verification off).
-fn password_to_confirm(password: &str) -> Result<(), String> {
-    if password.is_empty() {
-        Err("Enter your password to confirm.".into())
-    } else {
-        Ok(())
-    }
-}
-
-/// What a form that asks for the password again does with the API's refusal: a wrong password
-/// (403) is said at the password's field, which takes the focus; a refused token has already
-/// ended the session (`Session::authorized`), and the page shows it; anything else (a lock, an
-/// unreachable server) goes to the form's message line.
+/// What the password change does with the API's refusal: a wrong current password (403) is
+/// said at its field, which takes the focus; a refused token has already ended the session
+/// (`Session::authorized`), and the page shows it; anything else (a lock, an unreachable
+/// server, a change not confirmed) goes to the form's message line.
 fn show_refusal(
     failure: ApiFailure,
     password: (Field, NodeRef<Input>),

@@ -1,9 +1,10 @@
 //! Passkeys: add one (the browser makes it; the server names it after the browser, and it can
 //! be renamed), the list (name, when added, when last used), and, per passkey, rename and
-//! remove (which asks for the password again). A browser without WebAuthn is told so instead
-//! of being offered a button that cannot work; it may still rename and remove.
+//! remove (which asks "are you sure?"). Adding and removing change how the account signs in: a
+//! session that signed in a while ago confirms it is its owner's first ("Confirm it's you"). A
+//! browser without WebAuthn is told so instead of being offered a button that cannot work; it
+//! may still rename and remove.
 
-use super::{password_to_confirm, show_refusal};
 use crate::{
     api::{client, validate_passkey_name, PasskeyBody},
     pages::field::{all_pass, CheckedForm, CheckedInput, Field},
@@ -44,12 +45,16 @@ pub fn Passkeys() -> impl IntoView {
         let credential = passkey::create(begun.options)
             .await
             .map_err(|failure| failure.message())?;
-        let added = session
-            .authorized(move |token| async move {
-                client::finish_passkey_registration(&token, begun.ceremony, credential).await
-            })
-            .await
-            .map_err(|failure| failure.to_string())?;
+        let added =
+            session
+                .authorized(move |token| {
+                    let (ceremony, credential) = (begun.ceremony.clone(), credential.clone());
+                    async move {
+                        client::finish_passkey_registration(&token, ceremony, credential).await
+                    }
+                })
+                .await
+                .map_err(|failure| failure.to_string())?;
         Ok::<_, String>(added.name)
     });
     Effect::new(move |_| {
@@ -144,20 +149,18 @@ fn PasskeyItem(passkey: PasskeyBody, now: i64, changed: RwSignal<u32>) -> impl I
     let name = passkey.name.clone();
     let editing = RwSignal::new(Editing::Nothing);
     let new_name = Field::new(RwSignal::new(name.clone()), name_rule);
-    let password = Field::empty(password_to_confirm);
-    let (name_input, password_input) = (NodeRef::<Input>::new(), NodeRef::<Input>::new());
+    let name_input = NodeRef::<Input>::new();
     let message = RwSignal::new(None::<String>);
 
     let rename = Action::new_local(move |name: &String| {
         let name = name.clone();
-        session
-            .authorized(move |token| async move { client::rename_passkey(&token, id, &name).await })
-    });
-    let remove = Action::new_local(move |password: &String| {
-        let password = password.clone();
-        session.authorized(move |token| async move {
-            client::remove_passkey(&token, id, &password).await
+        session.authorized(move |token| {
+            let name = name.clone();
+            async move { client::rename_passkey(&token, id, &name).await }
         })
+    });
+    let remove = Action::new_local(move |_: &()| {
+        session.authorized(move |token| async move { client::remove_passkey(&token, id).await })
     });
     Effect::new(move |_| match rename.value().get() {
         Some(Ok(_)) => {
@@ -169,34 +172,25 @@ fn PasskeyItem(passkey: PasskeyBody, now: i64, changed: RwSignal<u32>) -> impl I
     });
     Effect::new(move |_| match remove.value().get() {
         Some(Ok(())) => changed.update(|n| *n += 1),
-        Some(Err(failure)) => show_refusal(
-            failure,
-            (password, password_input),
-            "That is not your password.",
-            message,
-        ),
-        None => {}
+        Some(Err(failure)) if !failure.is_signed_out() => message.set(Some(failure.to_string())),
+        _ => {}
     });
-    let open = move |what: Editing, input: NodeRef<Input>| {
+    let open = move |what: Editing| {
         message.set(None);
         editing.set(what);
-        // The field appears with the next render; the focus follows it there.
-        request_animation_frame(move || {
-            if let Some(node) = input.get_untracked() {
-                let _ = node.focus();
-            }
-        });
+        if what == Editing::Name {
+            // The field appears with the next render; the focus follows it there.
+            request_animation_frame(move || {
+                if let Some(node) = name_input.get_untracked() {
+                    let _ = node.focus();
+                }
+            });
+        }
     };
     let save_name = move || {
         message.set(None);
         if !rename.pending().get_untracked() && all_pass(&[(new_name, name_input)]) {
             rename.dispatch_local(new_name.value_untracked());
-        }
-    };
-    let confirm_removal = move || {
-        message.set(None);
-        if !remove.pending().get_untracked() && all_pass(&[(password, password_input)]) {
-            remove.dispatch_local(password.value_untracked());
         }
     };
 
@@ -211,7 +205,7 @@ fn PasskeyItem(passkey: PasskeyBody, now: i64, changed: RwSignal<u32>) -> impl I
     let rename_label = format!("Rename passkey {name}");
     let remove_label = format!("Remove passkey {name}");
     let new_name_label = format!("New name for {name}");
-    let password_label = format!("Your password, to remove {name}");
+    let question = format!("Remove {name}? It will no longer sign you in.");
     view! {
         <li class="passkey">
             <p class="device-name"><strong>{name.clone()}</strong></p>
@@ -225,7 +219,7 @@ fn PasskeyItem(passkey: PasskeyBody, now: i64, changed: RwSignal<u32>) -> impl I
                     type="button"
                     class="secondary"
                     aria-label=rename_label
-                    on:click=move |_| open(Editing::Name, name_input)
+                    on:click=move |_| open(Editing::Name)
                 >
                     "Rename"
                 </button>
@@ -233,7 +227,7 @@ fn PasskeyItem(passkey: PasskeyBody, now: i64, changed: RwSignal<u32>) -> impl I
                     type="button"
                     class="secondary"
                     aria-label=remove_label
-                    on:click=move |_| open(Editing::Removal, password_input)
+                    on:click=move |_| open(Editing::Removal)
                 >
                     "Remove"
                 </button>
@@ -262,32 +256,28 @@ fn PasskeyItem(passkey: PasskeyBody, now: i64, changed: RwSignal<u32>) -> impl I
                     </div>
                 </CheckedForm>
             </div>
-            <div hidden=move || editing.get() != Editing::Removal>
-                <CheckedForm on_submit=confirm_removal>
-                    <CheckedInput
-                        id=format!("passkey-{id}-password")
-                        label=password_label
-                        field=password
-                        input_type="password"
-                        autocomplete="current-password"
-                        input_ref=password_input
-                    />
-                    <div class="actions">
-                        <button type="submit" class="danger" disabled=move || remove.pending().get()>
-                            "Remove passkey"
-                        </button>
-                        <button
-                            type="button"
-                            class="secondary"
-                            on:click=move |_| {
-                                password.clear();
-                                editing.set(Editing::Nothing);
-                            }
-                        >
-                            "Cancel"
-                        </button>
-                    </div>
-                </CheckedForm>
+            <div class="confirmation" hidden=move || editing.get() != Editing::Removal>
+                <p><strong>{question}</strong></p>
+                <div class="actions">
+                    <button
+                        type="button"
+                        class="danger"
+                        disabled=move || remove.pending().get()
+                        on:click=move |_| {
+                            message.set(None);
+                            remove.dispatch_local(());
+                        }
+                    >
+                        "Remove passkey"
+                    </button>
+                    <button
+                        type="button"
+                        class="secondary"
+                        on:click=move |_| editing.set(Editing::Nothing)
+                    >
+                        "Cancel"
+                    </button>
+                </div>
             </div>
             <p class="error" role="alert">{move || message.get()}</p>
         </li>

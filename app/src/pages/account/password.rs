@@ -28,18 +28,18 @@ pub fn ChangePassword() -> impl IntoView {
     let new = Field::empty(new_password_rule);
     let (current_input, new_input) = (NodeRef::<Input>::new(), NodeRef::<Input>::new());
 
-    // The change ends every session, this one too, and the answer is the token of the new
+    // The change ends every session, this one too, and the answer is the tokens of the new
     // session that replaces it here.
     let change = Action::new_local(move |(old, new): &(String, String)| {
         let (old, new) = (old.clone(), new.clone());
         async move {
             let body = session
-                .authorized(move |token| async move {
-                    client::change_password(&token, &old, &new).await
+                .authorized(move |token| {
+                    let (old, new) = (old.clone(), new.clone());
+                    async move { client::change_password(&token, &old, &new).await }
                 })
                 .await?;
-            let username = session.username_untracked().unwrap_or_default();
-            session.sign_in(body.token.into_inner(), username, body.duration);
+            session.sign_in(body);
             Ok(())
         }
     });

@@ -1,8 +1,9 @@
 //! Two-step verification: set it up (a QR code and the setup key for the authenticator app,
 //! then a first code turns it on), the recovery codes (shown once, with a copy button), and,
-//! once it is on, "New recovery codes" and "Turn off", each asking for the password again.
+//! once it is on, "New recovery codes" and "Turn off", each asking "are you sure?". Every one of
+//! these changes how the account signs in: a session that signed in a while ago confirms it is
+//! its owner's first ("Confirm it's you").
 
-use super::{password_to_confirm, show_refusal};
 use crate::{
     api::{client, TotpSetup},
     pages::field::{all_pass, CheckedForm, CheckedInput, Field},
@@ -18,10 +19,10 @@ enum Showing {
     Setup(TotpSetup),
     /// Recovery codes, just made: shown this once.
     Codes(Vec<String>),
-    /// The password form of "New recovery codes".
-    Renewal,
-    /// The password form of "Turn off".
-    Removal,
+    /// "Are you sure?" of "New recovery codes".
+    ConfirmingNewCodes,
+    /// "Are you sure?" of "Turn off".
+    ConfirmingTurnOff,
 }
 
 #[component]
@@ -74,10 +75,18 @@ pub fn TwoStep() -> impl IntoView {
                     "authenticator app. " {left} "."
                 </p>
                 <div class="actions" hidden=move || showing.get() != Showing::Nothing>
-                    <button type="button" class="secondary" on:click=move |_| open(Showing::Renewal)>
+                    <button
+                        type="button"
+                        class="secondary"
+                        on:click=move |_| open(Showing::ConfirmingNewCodes)
+                    >
                         "New recovery codes"
                     </button>
-                    <button type="button" class="secondary" on:click=move |_| open(Showing::Removal)>
+                    <button
+                        type="button"
+                        class="secondary"
+                        on:click=move |_| open(Showing::ConfirmingTurnOff)
+                    >
                         "Turn off"
                     </button>
                 </div>
@@ -125,12 +134,12 @@ pub fn TwoStep() -> impl IntoView {
                     view! { <SetupForm setup showing on_codes=codes_made/> }.into_any()
                 }
                 Showing::Codes(codes) => view! { <RecoveryCodes codes showing/> }.into_any(),
-                Showing::Renewal => {
-                    view! { <PasswordStep renewal=true showing on_codes=codes_made changed/> }
+                Showing::ConfirmingNewCodes => {
+                    view! { <Confirmation new_codes=true showing on_codes=codes_made changed/> }
                         .into_any()
                 }
-                Showing::Removal => {
-                    view! { <PasswordStep renewal=false showing on_codes=codes_made changed/> }
+                Showing::ConfirmingTurnOff => {
+                    view! { <Confirmation new_codes=false showing on_codes=codes_made changed/> }
                         .into_any()
                 }
             }}
@@ -167,8 +176,10 @@ fn SetupForm(
     let message = RwSignal::new(None::<String>);
     let confirm = Action::new_local(move |code: &String| {
         let code = code.clone();
-        session
-            .authorized(move |token| async move { client::confirm_two_step(&token, &code).await })
+        session.authorized(move |token| {
+            let code = code.clone();
+            async move { client::confirm_two_step(&token, &code).await }
+        })
     });
     Effect::new(move |_| match confirm.value().get() {
         Some(Ok(body)) => on_codes(
@@ -282,29 +293,24 @@ fn RecoveryCodes(codes: Vec<String>, showing: RwSignal<Showing>) -> impl IntoVie
     }
 }
 
-/// The password, asked for again: for new recovery codes (`renewal`), or to turn it off.
+/// "Are you sure?": for new recovery codes (`new_codes`), or to turn it off.
 #[component]
-fn PasswordStep(
-    renewal: bool,
+fn Confirmation(
+    new_codes: bool,
     showing: RwSignal<Showing>,
     on_codes: impl Fn(Vec<String>) + Copy + Send + Sync + 'static,
     changed: RwSignal<u32>,
 ) -> impl IntoView {
     let session = Session::get();
-    let password = Field::empty(password_to_confirm);
-    let password_input = NodeRef::<Input>::new();
     let message = RwSignal::new(None::<String>);
-    let send = Action::new_local(move |password: &String| {
-        let password = password.clone();
+    let send = Action::new_local(move |_: &()| {
         session.authorized(move |token| async move {
-            if renewal {
-                client::renew_recovery_codes(&token, &password)
+            if new_codes {
+                client::renew_recovery_codes(&token)
                     .await
                     .map(|body| Some(body.recovery_codes))
             } else {
-                client::turn_off_two_step(&token, &password)
-                    .await
-                    .map(|()| None)
+                client::turn_off_two_step(&token).await.map(|()| None)
             }
         })
     });
@@ -314,53 +320,36 @@ fn PasswordStep(
             showing.set(Showing::Nothing);
             changed.update(|n| *n += 1);
         }
-        Some(Err(failure)) => show_refusal(
-            failure,
-            (password, password_input),
-            "That is not your password.",
-            message,
-        ),
-        None => {}
+        Some(Err(failure)) if !failure.is_signed_out() => message.set(Some(failure.to_string())),
+        _ => {}
     });
-    request_animation_frame(move || {
-        if let Some(node) = password_input.get_untracked() {
-            let _ = node.focus();
-        }
-    });
-    let submit = move || {
-        message.set(None);
-        if !send.pending().get_untracked() && all_pass(&[(password, password_input)]) {
-            send.dispatch_local(password.value_untracked());
-        }
-    };
-    let (id, label, action, class) = if renewal {
+    let (question, action, class) = if new_codes {
         (
-            "renew-codes-password",
-            "Your password, for new recovery codes (the old ones stop working)",
+            "Make a new set of recovery codes? The ones you have now stop working.",
             "Make new codes",
             "",
         )
     } else {
         (
-            "two-step-off-password",
-            "Your password, to turn two-step verification off",
+            "Turn two-step verification off? Logging in will need only your password.",
             "Turn off two-step verification",
             "danger",
         )
     };
     view! {
-        <CheckedForm on_submit=submit>
-            <CheckedInput
-                id=id
-                label=label
-                field=password
-                input_type="password"
-                autocomplete="current-password"
-                input_ref=password_input
-            />
+        <div class="confirmation">
+            <p><strong>{question}</strong></p>
             <p class="error" role="alert">{move || message.get()}</p>
             <div class="actions">
-                <button type="submit" class=class disabled=move || send.pending().get()>
+                <button
+                    type="button"
+                    class=class
+                    disabled=move || send.pending().get()
+                    on:click=move |_| {
+                        message.set(None);
+                        send.dispatch_local(());
+                    }
+                >
                     {action}
                 </button>
                 <button
@@ -371,6 +360,6 @@ fn PasswordStep(
                     "Cancel"
                 </button>
             </div>
-        </CheckedForm>
+        </div>
     }
 }
