@@ -274,10 +274,12 @@ impl Session {
     }
 
     /// Calls the API with this browser's token, renewed first if it has expired (a tab that
-    /// slept). A refused token (401) ends the session here, the one place every page learns it
-    /// was signed out; without a token nothing is sent ([`ApiFailure::SignedOut`]). A change
-    /// the server wants confirmed first opens "Confirm it's you", where this island shows it,
-    /// and `call` runs again with the confirmed session's token.
+    /// slept). A refused token (401) is renewed once, in case it expired unnoticed (a clock
+    /// that differs from the server's); a session the server ended ends here too, the one place
+    /// every page learns it was signed out. Without a token nothing is sent
+    /// ([`ApiFailure::SignedOut`]). A change the server wants confirmed first opens "Confirm it's
+    /// you", where this island shows it, and `call` runs again with the confirmed session's
+    /// token.
     pub async fn authorized<T, Fut>(self, call: impl Fn(String) -> Fut) -> Result<T, ApiFailure>
     where
         Fut: Future<Output = Result<T, ApiFailure>>,
@@ -286,8 +288,16 @@ impl Session {
             .expires_at_ms
             .get_untracked()
             .is_some_and(|expires| js_sys::Date::now() >= expires - 2_000.0);
-        if expired && self.renew().await == Renewal::Refused {
-            return Err(ApiFailure::SignedOut);
+        if expired {
+            match self.renew().await {
+                Renewal::Refused => return Err(ApiFailure::SignedOut),
+                Renewal::Failed => {
+                    return Err(ApiFailure::Transport(
+                        "the token could not be renewed".into(),
+                    ))
+                }
+                Renewal::Renewed | Renewal::Skipped => {}
+            }
         }
         let token = self.token.get_untracked().ok_or(ApiFailure::SignedOut)?;
         let result = self.with_token(token, &call).await;
@@ -301,7 +311,8 @@ impl Session {
     }
 
     /// As [`Session::authorized`], with `token`. A refusal ends the session only if the stored
-    /// token is still the one refused (another tab may have signed in meanwhile).
+    /// token is still the one refused (another tab may have signed in meanwhile) and its refresh
+    /// token cannot renew it.
     async fn with_token<T, Fut>(
         self,
         token: String,
@@ -312,10 +323,22 @@ impl Session {
     {
         let result = call(token.clone()).await;
         let refused = matches!(&result, Err(failure) if failure.is_signed_out());
-        if refused && stored_token().as_deref() == Some(token.as_str()) {
-            self.end();
+        if !refused || stored_token().as_deref() != Some(token.as_str()) {
+            return result;
         }
-        result
+        match self.renew().await {
+            Renewal::Renewed => match stored_token() {
+                Some(renewed) if renewed != token => call(renewed).await,
+                _ => result,
+            },
+            Renewal::Refused => {
+                if stored_token().as_deref() == Some(token.as_str()) {
+                    self.end();
+                }
+                result
+            }
+            Renewal::Skipped | Renewal::Failed => result,
+        }
     }
 
     fn forget_token(&self) {
@@ -376,6 +399,10 @@ impl Session {
 
     async fn renew_now(self) -> Renewal {
         let Some(refresh_token) = store::text(REFRESH_KEY) else {
+            // Nothing to renew with (a token kept by an older version of these pages).
+            if stored_token().is_some() {
+                self.end();
+            }
             return Renewal::Refused;
         };
         match client::refresh(&refresh_token).await {

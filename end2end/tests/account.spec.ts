@@ -96,22 +96,20 @@ test('sign another browser out from the list of devices, with the keyboard', asy
   await elsewhere.close();
 });
 
-test('delete the account: it says what will happen, asks for the password, then it is gone', async ({
+test('delete the account: it says what will happen, asks "for good?", then it is gone', async ({
   page,
   request,
 }) => {
   const name = await registerAndOpenAccount(page, 'acct-del');
   const section = page.getByRole('region', { name: 'Delete account' });
   await expect(section).toContainText('This cannot be undone.');
-  const password = section.getByLabel('Your password, to confirm');
-  await section.getByRole('button', { name: 'Delete my account' }).click();
-  await expect(password).toHaveAccessibleDescription('Enter your password to confirm.');
-  await password.fill('not my password');
-  await section.getByRole('button', { name: 'Delete my account' }).click();
-  await expect(password).toHaveAccessibleDescription('That is not your password.');
+  await section.getByRole('button', { name: 'Delete my account…' }).click();
+  await expect(section).toContainText('Delete your account for good?');
+  await section.getByRole('button', { name: 'Keep my account' }).click();
+  await expect(section.getByRole('button', { name: 'Delete my account for good' })).toHaveCount(0);
 
-  await password.fill(PASSWORD);
-  await section.getByRole('button', { name: 'Delete my account' }).click();
+  await section.getByRole('button', { name: 'Delete my account…' }).click();
+  await section.getByRole('button', { name: 'Delete my account for good' }).click();
   await expect(page).toHaveURL(/localhost:\d+\/$/);
   await expect(page.getByRole('status')).toHaveText('Your account has been deleted.');
   await expect(page.getByRole('navigation').getByRole('link', { name: 'Log in' })).toBeVisible();

@@ -28,7 +28,9 @@ export const test = base.extend<{ problems: string[] }>({
         const expectedApiAnswer =
           /Failed to load resource: the server responded with a status of 4\d\d/.test(text) &&
           (path.startsWith('/api/') || path.startsWith('/no-such-'));
-        if (message.type() === 'error' && !expectedApiAnswer) {
+        // A request the page makes while a test has taken the network away.
+        const offline = /net::ERR_INTERNET_DISCONNECTED/.test(text);
+        if (message.type() === 'error' && !expectedApiAnswer && !offline) {
           problems.push(`console.error: ${text}`);
         } else if (/hydrat/i.test(text) && message.type() !== 'log') {
           problems.push(`${message.type()}: ${text}`);
@@ -124,4 +126,76 @@ export function totpCode(setupKey: string, stepsBack = 0): string {
 export async function freshTotpStep(): Promise<void> {
   const intoStep = (Date.now() / 1000) % 30;
   if (intoStep >= 26) await new Promise((resolve) => setTimeout(resolve, (30 - intoStep) * 1000 + 200));
+}
+
+/**
+ * Turns two-step verification on for `name` through the API, as curl would (a password request
+ * is itself a recent full authentication): the setup key. A page signed in before this, with the
+ * password alone, now has to confirm it is the owner (password and code) before any change.
+ */
+export async function turnOnTwoStepElsewhere(
+  request: import('@playwright/test').APIRequestContext,
+  name: string,
+  password: string,
+): Promise<string> {
+  const headers = { Authorization: basic(name, password) };
+  const begun = await request.post('/api/users/me/totp', { headers });
+  expect(begun.status()).toBe(200);
+  const key = (await begun.json()).secret as string;
+  await freshTotpStep();
+  const confirmed = await request.put('/api/users/me/totp', { headers, data: { code: totpCode(key, 1) } });
+  expect(confirmed.status()).toBe(200);
+  return key;
+}
+
+/**
+ * Where `secret` can be found in `page` now: its storage, its form fields, its live JavaScript
+ * objects (a heap snapshot, taken after a garbage collection) and its WebAssembly memory. Empty
+ * when it is nowhere.
+ */
+export async function placesHolding(page: Page, secret: string): Promise<string[]> {
+  const places: string[] = [];
+  const inPage = await page.evaluate((secret) => {
+    const found: string[] = [];
+    for (const storage of [localStorage, sessionStorage]) {
+      for (let i = 0; i < storage.length; i++) {
+        const key = storage.key(i)!;
+        if (storage.getItem(key)!.includes(secret)) found.push(`storage ${key}`);
+      }
+    }
+    for (const input of Array.from(document.querySelectorAll('input'))) {
+      if (input.value.includes(secret)) found.push(`input #${input.id}`);
+    }
+    if (document.documentElement.outerHTML.includes(secret)) found.push('the document');
+    return found;
+  }, secret);
+  places.push(...inPage);
+  const cdp = await page.context().newCDPSession(page);
+  // Live JavaScript objects: the snapshot holds every reachable string.
+  let snapshot = '';
+  cdp.on('HeapProfiler.addHeapSnapshotChunk', ({ chunk }) => {
+    snapshot += chunk;
+  });
+  await cdp.send('HeapProfiler.enable');
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+  if (snapshot.includes(secret)) places.push('a live JavaScript object');
+  await cdp.detach();
+  // The page's WebAssembly memory, byte for byte (its module, imported again, is the same
+  // instance, and its init answers the running instance's exports).
+  const hits = await page.evaluate(async (secret) => {
+    const glue = document.querySelector<HTMLLinkElement>('link[rel="modulepreload"]')!.href;
+    const exports = await (await import(glue)).default();
+    const bytes = new Uint8Array(exports.memory.buffer);
+    const needle = new TextEncoder().encode(secret);
+    let found = 0;
+    outer: for (let i = bytes.indexOf(needle[0]); i !== -1; i = bytes.indexOf(needle[0], i + 1)) {
+      for (let j = 1; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
+      found++;
+    }
+    return { found, size: bytes.length };
+  }, secret);
+  expect(hits.size, 'the page has its WebAssembly memory').toBeGreaterThan(0);
+  if (hits.found > 0) places.push(`WebAssembly memory (${hits.found} copies)`);
+  return places;
 }

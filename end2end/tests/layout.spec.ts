@@ -15,12 +15,12 @@ for (const size of SIZES) {
       await page.setViewportSize({ width: size.width, height: size.height });
       await page.emulateMedia({ colorScheme: scheme });
       const shotDir = process.env.SCREENSHOT_DIR ?? `${info.project.outputDir}/screenshots`;
-      const shoot = async (label: string) => {
-        const overflow = await page.evaluate(
+      const shoot = async (label: string, shown = page) => {
+        const overflow = await shown.evaluate(
           () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
         );
         expect(overflow, `${label}: horizontal overflow`).toBeLessThanOrEqual(0);
-        await page.screenshot({
+        await shown.screenshot({
           path: `${shotDir}/${label}-${scheme}-${size.name}.png`,
           fullPage: true,
         });
@@ -43,6 +43,11 @@ for (const size of SIZES) {
       await page.getByRole('button', { name: 'Create account' }).click();
       await expect(page.getByRole('heading', { name: `Hello, ${name}!` })).toBeVisible();
       await shoot('hello');
+      // A session begun (as the pages begin one) before two-step verification is on, for
+      // "Confirm it's you" below.
+      const early = await (
+        await page.request.post('/api/sign-in', { data: { username: name, password: 'correct horse battery' } })
+      ).json();
       await open(page, '/account');
       await expect(page.getByText('This device')).toBeVisible();
       // With a passkey listed, its rename form open (the longest a row gets).
@@ -61,6 +66,26 @@ for (const size of SIZES) {
       await page.getByRole('button', { name: 'Turn on' }).click();
       await expect(page.getByRole('heading', { name: 'Your recovery codes' })).toBeVisible();
       await shoot('account-recovery-codes');
+      // "Confirm it's you": that earlier session's password alone is no longer every factor.
+      const before = await page.context().newPage();
+      await before.setViewportSize({ width: size.width, height: size.height });
+      await before.emulateMedia({ colorScheme: scheme });
+      await before.goto('/');
+      await before.evaluate(
+        ([token, refresh, user]) => {
+          localStorage.setItem('rest-auth.token', token);
+          localStorage.setItem('rest-auth.refresh', refresh);
+          localStorage.setItem('rest-auth.username', user);
+        },
+        [JSON.stringify(early.token), JSON.stringify(early.refresh_token), JSON.stringify(name)],
+      );
+      await open(before, '/account');
+      await before.getByRole('button', { name: 'New recovery codes' }).click();
+      await before.getByRole('button', { name: 'Make new codes' }).click();
+      await expect(before.getByRole('dialog', { name: "Confirm it's you" })).toBeVisible();
+      await expect(before.getByLabel('Code from your authenticator app, or a recovery code')).toBeVisible();
+      await shoot('account-confirm', before);
+      await before.close();
       // The log-in page's second step (no authenticator: its autofill would answer at once).
       await authenticator.cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: authenticator.id });
       const logOut = page.getByRole('navigation').getByRole('button', { name: 'Log out' });

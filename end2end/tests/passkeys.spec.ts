@@ -6,6 +6,7 @@ import {
   open,
   fillCredentials,
   addAuthenticator,
+  turnOnTwoStepElsewhere,
   type Authenticator,
 } from './fixtures';
 
@@ -107,12 +108,7 @@ test('a removed passkey is refused with a message on the form', async ({ page })
   await addPasskey(page, 'Old phone');
 
   await page.getByRole('button', { name: 'Remove passkey Old phone' }).click();
-  const password = page.getByLabel('Your password, to remove Old phone');
-  await expect(password).toBeFocused();
-  await password.fill('not the password');
-  await page.getByRole('button', { name: 'Remove passkey', exact: true }).click();
-  await expect(password).toHaveAccessibleDescription('That is not your password.');
-  await password.fill(PASSWORD);
+  await expect(page.getByText('Remove Old phone? It will no longer sign you in.')).toBeVisible();
   await page.getByRole('button', { name: 'Remove passkey', exact: true }).click();
   await expect(page.getByText('No passkeys yet.')).toBeVisible();
 
@@ -188,8 +184,31 @@ test('keyboard only: add a passkey and remove it', async ({ page }) => {
   const remove = page.getByRole('button', { name: `Remove passkey ${label}` });
   await remove.focus();
   await page.keyboard.press('Enter');
-  await expect(page.getByLabel(`Your password, to remove ${label}`)).toBeFocused();
-  await page.keyboard.type(PASSWORD);
+  await page.getByRole('button', { name: 'Remove passkey', exact: true }).focus();
   await page.keyboard.press('Enter');
   await expect(page.getByText('No passkeys yet.')).toBeVisible();
+});
+
+test(`"Confirm it's you" with a passkey, then the change completes`, async ({ page, request }) => {
+  await withoutAutofill(page);
+  const authenticator = await addAuthenticator(page);
+  const name = await registerAndOpenAccount(page, 'pk-step-up');
+  await addPasskey(page, 'Laptop');
+  // Two-step turned on elsewhere: this session began with the password alone, which is no
+  // longer every factor the account has.
+  await turnOnTwoStepElsewhere(request, name, PASSWORD);
+  await page.getByRole('button', { name: 'Remove passkey Laptop' }).click();
+  await page.getByRole('button', { name: 'Remove passkey', exact: true }).click();
+
+  const dialog = page.getByRole('dialog', { name: "Confirm it's you" });
+  await expect(dialog).toBeVisible();
+  await expect(dialog).toContainText('or use one of your passkeys');
+  await dialog.getByRole('button', { name: 'Use a passkey' }).click();
+  // The passkey confirmed it: the dialog closes and the removal goes through.
+  await expect(dialog).toBeHidden();
+  await expect(page.getByText('No passkeys yet.')).toBeVisible();
+  expect(await credentialCount(authenticator)).toBe(1);
+  const token = await storedToken(page);
+  const sessions = await (await request.get('/api/sessions', { headers: { Authorization: `Bearer ${token}` } })).json();
+  expect(sessions.sessions.find((s: { current: boolean }) => s.current).signed_in_with).toBe('password');
 });

@@ -90,7 +90,7 @@ test('every tab follows a logout within a second, and no renewal timer writes a 
   const { first, second } = await twoTabsSignedIn(context, request, 'tabs');
   const renewals: string[] = [];
   second.on('request', (r) => {
-    if (new URL(r.url()).pathname === '/api/token') renewals.push(r.url());
+    if (new URL(r.url()).pathname === '/api/token/refresh') renewals.push(r.url());
   });
 
   await first.getByRole('navigation').getByRole('button', { name: 'Log out' }).click();
@@ -113,13 +113,15 @@ test('every tab follows a logout within a second, and no renewal timer writes a 
 test('a renewal already on its way when another tab logs out is not kept', async ({ context, request }) => {
   const { first, second } = await twoTabsSignedIn(context, request, 'race');
 
-  // The second tab's renewal reaches the server, but its answer is held back until the first
-  // tab has logged out.
+  // The first tab's renewal cannot get through (its network is down), so the second tab's is
+  // the one that reaches the server; its answer is held back until the first tab has logged
+  // out.
+  await first.route('**/api/token/refresh', (route) => route.abort());
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
   let answered!: () => void;
   const renewed = new Promise<void>((resolve) => (answered = resolve));
-  await second.route('**/api/token', async (route) => {
+  await second.route('**/api/token/refresh', async (route) => {
     const response = await route.fetch();
     expect(response.status()).toBe(200);
     answered();

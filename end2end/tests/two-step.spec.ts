@@ -1,5 +1,15 @@
 import type { Page } from '@playwright/test';
-import { test, expect, uniqueName, open, fillCredentials, totpCode, freshTotpStep } from './fixtures';
+import {
+  test,
+  expect,
+  uniqueName,
+  open,
+  fillCredentials,
+  totpCode,
+  freshTotpStep,
+  placesHolding,
+  turnOnTwoStepElsewhere,
+} from './fixtures';
 
 // Two-step verification through the pages: set up from /account (the setup key read off the
 // page, codes computed here as an authenticator app would), then the log-in page's second
@@ -74,6 +84,12 @@ test('two-step set up from the account page, then the log-in asks for a code', a
   // Password, then a wrong code (refused, the step kept), then the right one.
   await logOut(page);
   const code = await passwordStep(page, name);
+  // The code step holds the server's ticket, never the password: it is nowhere in the page.
+  // (The search finds what the step does keep: the name, shown and held in the WebAssembly.)
+  expect(await placesHolding(page, PASSWORD)).toEqual([]);
+  expect(await placesHolding(page, name)).toEqual(
+    expect.arrayContaining(['the document', expect.stringMatching(/^WebAssembly memory/)]),
+  );
   const current = totpCode(key);
   await code.fill(current === '000000' ? '111111' : '000000');
   await page.getByRole('button', { name: 'Verify' }).click();
@@ -104,21 +120,16 @@ test('two-step set up from the account page, then the log-in asks for a code', a
   await expect(page.getByLabel('Password', { exact: true })).toBeVisible();
 });
 
-test('new recovery codes and turning two-step off, by keyboard, each asking for the password', async ({ page }) => {
+test('new recovery codes and turning two-step off, by keyboard, each asking "are you sure?"', async ({ page }) => {
   const name = await register(page, 'totp-keys');
   const { codes } = await setUp(page);
   await page.getByRole('button', { name: 'I have saved them' }).focus();
   await page.keyboard.press('Enter');
 
+  // Signed in moments ago, and with the code just now: no need to confirm it is the owner.
   await page.getByRole('button', { name: 'New recovery codes' }).focus();
   await page.keyboard.press('Enter');
-  const renewal = page.getByLabel(/^Your password, for new recovery codes/);
-  await expect(renewal).toBeFocused();
-  await page.keyboard.type('not my password');
-  await page.keyboard.press('Enter');
-  await expect(page.locator('#renew-codes-password-problem')).toHaveText('That is not your password.');
-  await renewal.fill('');
-  await page.keyboard.type(PASSWORD);
+  await page.getByRole('button', { name: 'Make new codes' }).focus();
   await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { name: 'Your recovery codes' })).toBeVisible();
   const fresh = await page.locator('ol.recovery-codes code').allTextContents();
@@ -129,8 +140,12 @@ test('new recovery codes and turning two-step off, by keyboard, each asking for 
 
   await page.getByRole('button', { name: 'Turn off' }).focus();
   await page.keyboard.press('Enter');
-  await expect(page.getByLabel('Your password, to turn two-step verification off')).toBeFocused();
-  await page.keyboard.type(PASSWORD);
+  await page.getByRole('button', { name: 'Cancel' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByText('Two-step verification is on.')).toBeVisible();
+  await page.getByRole('button', { name: 'Turn off' }).focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'Turn off two-step verification' }).focus();
   await page.keyboard.press('Enter');
   await expect(page.getByText('Two-step verification is off.')).toBeVisible();
 
@@ -140,4 +155,48 @@ test('new recovery codes and turning two-step off, by keyboard, each asking for 
   await fillCredentials(page, name, PASSWORD);
   await page.getByRole('button', { name: 'Log in' }).click();
   await expect(page.getByRole('heading', { name: `Hello, ${name}!` })).toBeVisible();
+});
+
+test(`"Confirm it's you" asks for the password and a code, by keyboard, then the change completes`, async ({
+  page,
+  request,
+}) => {
+  const name = await register(page, 'step-up');
+  // Two-step turned on elsewhere: this page's session began with the password alone.
+  const key = await turnOnTwoStepElsewhere(request, name, PASSWORD);
+  await open(page, '/account');
+  await expect(page.getByText('Two-step verification is on.')).toBeVisible();
+  await page.getByRole('button', { name: 'New recovery codes' }).focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'Make new codes' }).focus();
+  await page.keyboard.press('Enter');
+
+  const dialog = page.getByRole('dialog', { name: "Confirm it's you" });
+  await expect(dialog).toBeVisible();
+  const password = dialog.getByLabel('Password', { exact: true });
+  const code = dialog.getByLabel('Code from your authenticator app, or a recovery code');
+  await expect(password).toBeFocused();
+  // Escape closes it, and nothing changes.
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole('alert').filter({ hasText: 'Nothing was changed' })).toBeVisible();
+  await expect(page.getByText('10 recovery codes left')).toBeVisible();
+
+  await page.getByRole('button', { name: 'Make new codes' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(password).toBeFocused();
+  await page.keyboard.type('not my password');
+  await page.keyboard.press('Tab');
+  await freshTotpStep();
+  await page.keyboard.type(totpCode(key));
+  await page.keyboard.press('Enter');
+  await expect(dialog.getByRole('alert')).toHaveText('The password is not correct.');
+  await password.fill('');
+  await password.focus();
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Enter');
+  // Confirmed: the dialog closes and the codes come without asking again.
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole('heading', { name: 'Your recovery codes' })).toBeVisible();
+  await expect(code).toHaveCount(0);
 });

@@ -116,6 +116,12 @@ pub fn ConfirmItsYou() -> impl IntoView {
             passkeys,
             ..
         } = options;
+        // The form replaces "Loading…": the focus comes to its first field.
+        request_animation_frame(move || {
+            if let Some(node) = password_input.get_untracked() {
+                let _ = node.focus();
+            }
+        });
         let asks = if code_required {
             "enter your password and the code from your authenticator app (or a recovery code)"
         } else {

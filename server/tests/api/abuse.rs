@@ -205,3 +205,28 @@ async fn oversized_and_non_json_bodies_are_4xx() {
     let body: Value = response.json().await.unwrap();
     assert!(body["error"].is_string());
 }
+
+/// Behind a proxy that appends the address it saw to `X-Forwarded-For`, the client's own lines
+/// come first: whatever it writes, on as many lines as it likes, the address that counts (for
+/// the limits, the audit log and the session) is the last entry of the last line.
+#[tokio::test]
+async fn the_address_behind_a_proxy_is_the_last_entry_of_the_last_forwarded_line() {
+    let app = TestApp::spawn_with(|config| {
+        config.client_ip_header = Some(HeaderName::from_static("x-forwarded-for"));
+    })
+    .await;
+    assert_eq!(app.register("miguel", "python").await.status(), 201);
+    let response = app
+        .client
+        .get(app.url("/api/token"))
+        .basic_auth("miguel", Some("python"))
+        .header("x-forwarded-for", "10.0.0.1")
+        .header("x-forwarded-for", "10.0.0.2, 10.0.0.3")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let token: Value = response.json().await.unwrap();
+    let sessions = app.sessions(token["token"].as_str().unwrap()).await;
+    assert_eq!(sessions[0]["address"], "10.0.0.3");
+}

@@ -494,3 +494,128 @@ fn with_credential_id(credential: &Value, id: &[u8]) -> Value {
     forged["response"]["attestationObject"] = json!(URL_SAFE_NO_PAD.encode(none));
     forged
 }
+
+/// `POST /api/sessions/current/reauthenticate/passkey/...`: the account's passkey makes a
+/// session fresh again; another account's does not, nor does an account without any.
+#[tokio::test]
+async fn a_passkey_reauthenticates_its_own_account_only() {
+    let app = TestApp::spawn().await;
+    let (token, mut key, _) = account_with_passkey(&app, "miguel").await;
+    let (susan, mut susans_key, _) = account_with_passkey(&app, "susan").await;
+    let nobody = app.token_for("nobody", "python").await;
+    app.age_authentications(360).await;
+    assert_eq!(
+        app.delete_bearer("/api/sessions/others", &token)
+            .await
+            .status(),
+        401
+    );
+
+    let begin = |token: &str| {
+        let (api, token) = (app.api.clone(), token.to_owned());
+        async move {
+            api.post_bearer("/api/sessions/current/reauthenticate/passkey/begin", &token)
+                .await
+        }
+    };
+    let finish = |token: &str, ceremony: &str, credential: &Value| {
+        let (api, token) = (app.api.clone(), token.to_owned());
+        let body = json!({ "ceremony": ceremony, "credential": credential });
+        async move {
+            api.client
+                .post(api.url("/api/sessions/current/reauthenticate/passkey/finish"))
+                .bearer_auth(&token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let none = begin(&nobody).await;
+    assert_eq!(none.status(), 409);
+    assert_json_error(none).await;
+
+    // Another account's passkey, on miguel's ceremony: refused, nothing fresh.
+    let begun: Value = begin(&token).await.json().await.unwrap();
+    let listed = &begun["options"]["publicKey"]["allowCredentials"];
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        1,
+        "the account's passkeys"
+    );
+    assert_eq!(
+        begun["options"]["publicKey"]["userVerification"],
+        "required"
+    );
+    let wrong = susans_key.get(&begun["options"]);
+    let refused = finish(&token, begun["ceremony"].as_str().unwrap(), &wrong).await;
+    assert_eq!(refused.status(), 403);
+    assert_json_error(refused).await;
+    assert_eq!(
+        app.delete_bearer("/api/sessions/others", &token)
+            .await
+            .status(),
+        401
+    );
+
+    // The account's own: the same session, fresh.
+    let begun: Value = begin(&token).await.json().await.unwrap();
+    let ceremony = begun["ceremony"].as_str().unwrap().to_owned();
+    let answer = key.get(&begun["options"]);
+    let confirmed = finish(&token, &ceremony, &answer).await;
+    assert_eq!(confirmed.status(), 200);
+    let body: Value = confirmed.json().await.unwrap();
+    assert_eq!(
+        crate::support::client::session_of(body["token"].as_str().unwrap()),
+        crate::support::client::session_of(&token)
+    );
+    assert_eq!(
+        app.delete_bearer("/api/sessions/others", &token)
+            .await
+            .status(),
+        204
+    );
+    // A ceremony finishes once.
+    assert_eq!(finish(&token, &ceremony, &answer).await.status(), 403);
+    let _ = susan;
+}
+
+/// The stored signature counter only moves forward, however sign-ins with one passkey race:
+/// each writes its counter compare-and-set against the state it checked.
+#[tokio::test]
+async fn racing_sign_ins_never_move_a_passkey_counter_backwards() {
+    let app = TestApp::spawn().await;
+    let (_, mut key, _) = account_with_passkey(&app, "miguel").await;
+    let before = stored_counter(&app).await;
+    // Ten ceremonies, signed in order (each signature counts one more), finished at once.
+    let mut answers = Vec::new();
+    for _ in 0..10 {
+        let (ceremony, options) = app.begin_passkey_sign_in().await;
+        answers.push((ceremony, key.get(&options)));
+    }
+    let mut finished = tokio::task::JoinSet::new();
+    for (ceremony, answer) in answers {
+        let api = app.api.clone();
+        finished.spawn(async move {
+            api.finish_passkey_sign_in(&ceremony, &answer)
+                .await
+                .status()
+                .as_u16()
+        });
+    }
+    let statuses = finished.join_all().await;
+    assert!(
+        statuses.iter().all(|&s| s == 200 || s == 401),
+        "{statuses:?}"
+    );
+    // The last signature carries the highest counter: whichever order the writes came in,
+    // that is the one kept.
+    assert_eq!(stored_counter(&app).await, before + 10, "{statuses:?}");
+}
+
+/// The signature counter the server keeps for the one passkey of the database.
+async fn stored_counter(app: &TestApp) -> u64 {
+    let stored = app.query_strings("SELECT passkey FROM passkeys").await;
+    let passkey: Value = serde_json::from_str(&stored[0]).unwrap();
+    passkey["cred"]["counter"].as_u64().unwrap()
+}

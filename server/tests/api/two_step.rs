@@ -142,6 +142,35 @@ async fn a_code_is_accepted_once_and_never_an_older_one() {
     }
 }
 
+/// ASVS 5.0 6.5.5, as the server applies it: a code works during its own 30-second step and the
+/// next one (drift and typing time, RFC 6238 5.2), never earlier, never later.
+#[tokio::test]
+async fn a_code_is_accepted_in_its_step_and_the_next_and_no_other() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for("miguel", "python").await;
+    let (phone, _) = app.turn_on_two_step(&token).await;
+    // Forget the step the setup used, so only the window decides.
+    app.execute_sql("UPDATE two_step SET last_step = 0").await;
+    wait_for_a_fresh_step().await;
+    let with = |code: String| {
+        let api = app.api.clone();
+        async move {
+            api.get_basic_with_code("/api/token", "miguel", "python", &code)
+                .await
+        }
+    };
+    // A phone a step ahead, and a code two steps old (30 to 90 s): refused.
+    if phone.code_at(1) != phone.code(0) {
+        assert_code_required(with(phone.code_at(1)).await).await;
+    }
+    if phone.code(2) != phone.code(0) && phone.code(2) != phone.code(1) {
+        assert_code_required(with(phone.code(2)).await).await;
+    }
+    // The previous step's code, then the current one.
+    assert_eq!(with(phone.code(1)).await.status(), 200);
+    assert_eq!(with(phone.code(0)).await.status(), 200);
+}
+
 #[tokio::test]
 async fn each_recovery_code_signs_in_once() {
     let app = TestApp::spawn().await;

@@ -399,3 +399,113 @@ async fn every_line_a_request_causes_carries_its_id() {
         .unwrap();
     assert!(!listening.contains("request_id"), "{listening}");
 }
+
+/// A sign-in is recorded once, after every factor: the password step of a two-step account
+/// writes no login line (it waits for the code), a wrong code one failure (not a success and a
+/// failure), the right one a success. A refresh token used again after its grace period ends
+/// its session, audited as such.
+#[tokio::test]
+async fn a_sign_in_is_audited_once_and_a_reused_refresh_token_ends_its_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Running::start_with(dir.path(), &[]).await;
+    let api = &server.api;
+    let token = api.token_for("susan", "python").await;
+    let (phone, _) = api.turn_on_two_step(&token).await;
+    let post = |path: &'static str, body: Value| async move {
+        api.client
+            .post(api.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    };
+    let log_path = dir.path().join("server.log");
+    let logins = || {
+        std::fs::read_to_string(&log_path)
+            .unwrap()
+            .lines()
+            .filter(|line| line.contains("event=\"login\"") && line.contains("\"susan\""))
+            .map(|line| {
+                line.split("outcome=\"")
+                    .nth(1)
+                    .unwrap()
+                    .split('"')
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect::<Vec<_>>()
+    };
+    let step = post(
+        "/api/sign-in",
+        json!({ "username": "susan", "password": "python" }),
+    )
+    .await;
+    assert_eq!(step.status(), 202);
+    let ticket = step.json::<Value>().await.unwrap()["ticket"].clone();
+    assert_eq!(
+        logins(),
+        ["success"],
+        "the password step waits for the code"
+    );
+    let wrong = if phone.code(0) == "999999" {
+        "999998"
+    } else {
+        "999999"
+    };
+    let refused = post(
+        "/api/sign-in/code",
+        json!({ "ticket": ticket, "code": wrong }),
+    )
+    .await;
+    assert_eq!(refused.status(), 401);
+    wait_for_a_fresh_step().await;
+    let signed_in = post(
+        "/api/sign-in/code",
+        json!({ "ticket": ticket, "code": phone.code(0) }),
+    )
+    .await;
+    assert_eq!(signed_in.status(), 200);
+
+    let body: Value = signed_in.json().await.unwrap();
+    let refresh_token = body["refresh_token"].clone();
+    let session = session_of(body["token"].as_str().unwrap());
+    let rotated = post(
+        "/api/token/refresh",
+        json!({ "refresh_token": refresh_token }),
+    )
+    .await;
+    assert_eq!(rotated.status(), 200);
+    // Its use was a minute ago: presented now, it is a copy in other hands.
+    let url = format!("sqlite:{}", dir.path().join("data/rest-auth.db").display());
+    let db = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("UPDATE refresh_tokens SET used_at = used_at - 60 WHERE used_at IS NOT NULL")
+        .execute(&db)
+        .await
+        .unwrap();
+    db.close().await;
+    let reused = post(
+        "/api/token/refresh",
+        json!({ "refresh_token": refresh_token }),
+    )
+    .await;
+    assert_eq!(reused.status(), 401);
+    assert!(server.terminate().success());
+    // The sign-in that turned two-step on; then the password step, which waits for the code
+    // and writes no login line; the wrong code; the right one.
+    assert_eq!(logins(), ["success", "failure", "success"]);
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let line = log
+        .lines()
+        .find(|line| line.contains("reason=\"refresh_token_reused\""))
+        .unwrap_or_else(|| panic!("no reuse line: {log}"));
+    assert!(line.contains(&format!("session=\"{session}\"")), "{line}");
+    assert!(
+        !log.contains(refresh_token.as_str().unwrap()),
+        "no refresh token in the log"
+    );
+    assert!(
+        !log.contains(ticket.as_str().unwrap()),
+        "no ticket in the log"
+    );
+}

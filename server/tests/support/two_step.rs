@@ -25,6 +25,12 @@ impl AuthenticatorApp {
 
     /// The code the app shows `steps_back` steps of 30 s before now.
     pub fn code(&self, steps_back: u64) -> String {
+        self.code_at(-(steps_back as i64))
+    }
+
+    /// The code of the step `steps` from now (negative: before; positive: a clock running
+    /// ahead).
+    pub fn code_at(&self, steps: i64) -> String {
         let totp = Builder::new()
             .with_algorithm(Algorithm::SHA1)
             .with_digits(6)
@@ -32,7 +38,8 @@ impl AuthenticatorApp {
             .with_secret(self.secret.clone())
             .build()
             .unwrap();
-        totp.generate(now() - 30 * steps_back).to_string()
+        totp.generate(now().saturating_add_signed(30 * steps))
+            .to_string()
     }
 }
 

@@ -46,7 +46,7 @@ pub fn DeleteAccount() -> impl IntoView {
                     }
                 }
             >
-                <p><strong>"Delete your account for good?"</strong></p>
+                <p class="question">"Delete your account for good?"</p>
                 <div class="actions">
                     <button
                         type="button"

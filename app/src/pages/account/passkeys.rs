@@ -257,7 +257,7 @@ fn PasskeyItem(passkey: PasskeyBody, now: i64, changed: RwSignal<u32>) -> impl I
                 </CheckedForm>
             </div>
             <div class="confirmation" hidden=move || editing.get() != Editing::Removal>
-                <p><strong>{question}</strong></p>
+                <p class="question">{question}</p>
                 <div class="actions">
                     <button
                         type="button"

@@ -338,7 +338,7 @@ fn Confirmation(
     };
     view! {
         <div class="confirmation">
-            <p><strong>{question}</strong></p>
+            <p class="question">{question}</p>
             <p class="error" role="alert">{move || message.get()}</p>
             <div class="actions">
                 <button
