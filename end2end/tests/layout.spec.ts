@@ -15,14 +15,15 @@ for (const size of SIZES) {
       await page.setViewportSize({ width: size.width, height: size.height });
       await page.emulateMedia({ colorScheme: scheme });
       const shotDir = process.env.SCREENSHOT_DIR ?? `${info.project.outputDir}/screenshots`;
-      const shoot = async (label: string, shown = page) => {
+      // `fullPage`: the whole page; a modal dialog is shown as the screen shows it.
+      const shoot = async (label: string, shown = page, fullPage = true) => {
         const overflow = await shown.evaluate(
           () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
         );
         expect(overflow, `${label}: horizontal overflow`).toBeLessThanOrEqual(0);
         await shown.screenshot({
           path: `${shotDir}/${label}-${scheme}-${size.name}.png`,
-          fullPage: true,
+          fullPage,
         });
       };
       for (const [label, path] of [
@@ -84,7 +85,7 @@ for (const size of SIZES) {
       await before.getByRole('button', { name: 'Make new codes' }).click();
       await expect(before.getByRole('dialog', { name: "Confirm it's you" })).toBeVisible();
       await expect(before.getByLabel('Code from your authenticator app, or a recovery code')).toBeVisible();
-      await shoot('account-confirm', before);
+      await shoot('account-confirm', before, false);
       await before.close();
       // The log-in page's second step (no authenticator: its autofill would answer at once).
       await authenticator.cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: authenticator.id });
