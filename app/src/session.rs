@@ -415,16 +415,6 @@ impl Session {
                 self.sign_in(body);
                 Renewal::Renewed
             }
-            // Spent a moment ago by another tab of this browser, which stores the new one.
-            Err(failure) if failure.status() == Some(409) => {
-                sleep(Duration::from_millis(500)).await;
-                self.read_storage();
-                if store::text(REFRESH_KEY).as_deref() == Some(refresh_token.as_str()) {
-                    Renewal::Failed
-                } else {
-                    Renewal::Renewed
-                }
-            }
             Err(failure) if failure.is_signed_out() => {
                 if store::text(REFRESH_KEY).as_deref() == Some(refresh_token.as_str()) {
                     self.end();
@@ -435,18 +425,6 @@ impl Session {
             Err(_) => Renewal::Failed,
         }
     }
-}
-
-/// Waits `duration` (a browser timer).
-async fn sleep(duration: Duration) {
-    let (done, waited) = futures::channel::oneshot::channel::<()>();
-    set_timeout(
-        move || {
-            let _ = done.send(());
-        },
-        duration,
-    );
-    let _ = waited.await;
 }
 
 /// The word a sign-out left for this page, if any; said once.

@@ -129,7 +129,9 @@ impl Accounts {
         let changed = self
             .store
             .set_password(caller.id, &hash, replacement, unix_now())
-            .await?;
+            .await?
+            // Deleted since the caller's credentials were checked.
+            .ok_or(AuthError::Unauthorized)?;
         audit::sessions_ended(
             SessionEnd::PasswordChange,
             caller.id,

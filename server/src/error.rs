@@ -101,9 +101,6 @@ pub enum ApiError {
     /// A two-step change that the account's state does not allow; the message says why.
     #[error("{0}")]
     TwoStepConflict(&'static str),
-    /// A refresh token used a moment ago (by another tab of the same browser, most likely).
-    #[error("This refresh token was just used: use the one that replaced it, or sign in again.")]
-    RefreshRaced,
     /// Too many failed password or code checks for this username or address (see
     /// `auth::throttle`).
     #[error("Too many attempts, try again in {retry_after} seconds.")]
@@ -147,8 +144,7 @@ impl ApiError {
             ApiError::UsernameTaken
             | ApiError::PasskeyTaken
             | ApiError::TwoStepConflict(_)
-            | ApiError::NoPasskeys
-            | ApiError::RefreshRaced => StatusCode::CONFLICT,
+            | ApiError::NoPasskeys => StatusCode::CONFLICT,
             ApiError::WrongPassword
             | ApiError::WrongConfirmationCode
             | ApiError::PasskeyNotConfirmed
@@ -254,7 +250,6 @@ impl From<SignInError> for ApiError {
     fn from(error: SignInError) -> Self {
         match error {
             SignInError::TicketOver => ApiError::SignInExpired,
-            SignInError::RefreshRaced => ApiError::RefreshRaced,
             SignInError::Auth(AuthError::WrongCode) => ApiError::WrongSignInCode,
             SignInError::Auth(error) => error.into(),
         }

@@ -327,7 +327,11 @@ impl Passkeys {
                 }
                 _ => refused("signature or client data did not check out"),
             })?;
-        self.record_use(stored, &result, now).await?;
+        if !self.record_use(stored, &result, now).await? {
+            return Err(refused(
+                "signature counter went backwards: the passkey may have been cloned",
+            ));
+        }
         Ok(SignedIn {
             user_id: user.id,
             username: user.username,
@@ -337,14 +341,16 @@ impl Passkeys {
 
     /// Records a use of `stored` that `result` checked: its last use, and its new counter and
     /// backup flags, written only over the state that was checked (compare and set). When
-    /// another use wrote first, the state is read again and updated anew, so the counter only
-    /// ever moves forward.
+    /// another use wrote first, the state is read again: this use's counter must still be ahead
+    /// of the one stored now (else `false`: refused, as a counter gone backwards is), and the
+    /// state is updated anew, so the counter only ever moves forward. `false` too when the
+    /// passkey was removed meanwhile.
     async fn record_use(
         &self,
         stored: StoredPasskey,
         result: &AuthenticationResult,
         now: i64,
-    ) -> Result<(), PasskeyError> {
+    ) -> Result<bool, PasskeyError> {
         let mut read = stored.passkey;
         loop {
             let mut passkey = read_passkey(&read)?;
@@ -357,13 +363,16 @@ impl Passkeys {
                 .passkey_used(stored.id, (&read, new.as_deref()), now)
                 .await?
             {
-                return Ok(());
+                return Ok(true);
             }
-            match self.store.passkey_state(stored.id).await? {
-                Some(state) => read = state,
-                // Removed meanwhile: nothing to record.
-                None => return Ok(()),
+            let Some(state) = self.store.passkey_state(stored.id).await? else {
+                return Ok(false);
+            };
+            // Synced passkeys count nothing (0): only a counter that counts can go backwards.
+            if result.counter() != 0 && result.counter() <= stored_counter(&state) {
+                return Ok(false);
             }
+            read = state;
         }
     }
 
@@ -438,7 +447,11 @@ impl Passkeys {
             .await?
             .filter(|stored| stored.user_id == caller.id)
             .ok_or_else(|| refused("unknown or removed passkey"))?;
-        self.record_use(stored, &result, now).await?;
+        if !self.record_use(stored, &result, now).await? {
+            return Err(refused(
+                "signature counter went backwards: the passkey may have been cloned",
+            ));
+        }
         self.auth
             .record_reauthentication(caller, session, (SignInMethod::Passkey, generation))
             .await?;
@@ -495,6 +508,16 @@ impl<E: Into<PasskeyError>> From<E> for SignInFailure {
     fn from(error: E) -> Self {
         SignInFailure::Error(error.into())
     }
+}
+
+/// The signature counter of a passkey as stored (webauthn-rs's JSON keeps it in `cred.counter`;
+/// the library exposes no getter).
+fn stored_counter(json: &str) -> u32 {
+    serde_json::from_str::<serde_json::Value>(json)
+        .ok()
+        .and_then(|passkey| passkey["cred"]["counter"].as_u64())
+        .and_then(|counter| u32::try_from(counter).ok())
+        .unwrap_or(0)
 }
 
 fn read_passkey(json: &str) -> Result<Passkey, PasskeyError> {

@@ -20,9 +20,9 @@ use std::{net::IpAddr, time::Duration};
 /// How long a ticket may wait for its code.
 pub const TICKET_LIFETIME: Duration = Duration::from_secs(300);
 
-/// How long after a refresh token's use presenting it again is taken for a race between two
-/// tabs of one browser (answered "use the new one") rather than a stolen copy (which ends the
-/// session).
+/// How long after its first use a refresh token is accepted again (an answer lost on its way,
+/// several tabs of one browser renewing at once), each time with a successor of its own, as
+/// Auth0's "reuse interval"; used again later, it is a copy in other hands and ends the session.
 pub const REFRESH_REUSE_GRACE: Duration = Duration::from_secs(30);
 
 #[derive(Debug, thiserror::Error)]
@@ -32,9 +32,6 @@ pub enum SignInError {
     /// The ticket is unknown, expired, or already signed in.
     #[error("the sign-in ticket is over")]
     TicketOver,
-    /// The refresh token was used a moment ago (by another tab, most likely).
-    #[error("the refresh token was just used")]
-    RefreshRaced,
 }
 
 impl From<crate::store::StoreError> for SignInError {
@@ -161,7 +158,6 @@ impl SignIn {
                 session,
                 refresh_token: new,
             }),
-            Rotation::JustUsed => Err(SignInError::RefreshRaced),
             Rotation::Reused {
                 session_id,
                 user_id,

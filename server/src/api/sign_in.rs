@@ -105,9 +105,10 @@ pub async fn with_code(
 
 /// `POST /api/token/refresh` with `{"refresh_token"}`: a new access token for the session the
 /// refresh token belongs to, even after the access token expired (within the session's
-/// lifetime), and a new refresh token in place of the one used, which is spent. A spent one
-/// presented again within 30 seconds is 409 (two tabs renewing at once); later, it ends the
-/// session (one of its holders is not the owner) and is 401.
+/// lifetime), and a new refresh token in place of the one used, which is spent. Within 30
+/// seconds of its first use a spent one is accepted again, with a successor of its own (an
+/// answer lost on the way, several tabs at once); later, it ends the session (one of its
+/// holders is not the owner) and is 401.
 #[utoipa::path(
     post,
     path = "/api/token/refresh",
@@ -116,10 +117,9 @@ pub async fn with_code(
     responses(
         (status = 200, description = "A new access token and the refresh token that replaces \
             the one sent", body = SignedInBody),
-        (status = 401, description = "Not a refresh token of a live session (or one spent \
-            earlier, whose session has now ended)", body = ErrorBody,
+        (status = 401, description = "Not a refresh token of a live session (or one spent more \
+            than 30 s ago, whose session has now ended)", body = ErrorBody,
             headers(("WWW-Authenticate" = String))),
-        (status = 409, description = "Spent a moment ago: use the refresh token that replaced it", body = ErrorBody),
         BodyFailures,
     )
 )]

@@ -215,14 +215,13 @@ impl Authenticator {
         address: IpAddr,
     ) -> Result<T, AuthError> {
         let refusal = match verdict {
+            // A place not given back costs a cell of the count, never the answer.
             Ok(Verdict::Right(value)) => {
-                self.throttle.give_back(reservation).await?;
+                self.give_back(reservation).await;
                 return Ok(value);
             }
             Err(error) => {
-                if let Err(give_back) = self.throttle.give_back(reservation).await {
-                    tracing::warn!(error = %give_back, "a guess's place was not given back");
-                }
+                self.give_back(reservation).await;
                 return Err(error);
             }
             Ok(Verdict::WrongPassword) => AuthError::Unauthorized,
@@ -234,6 +233,12 @@ impl Authenticator {
             self.record_lock(LoginOutcome::LockStarted { retry_after }, username, address);
         }
         Err(refusal)
+    }
+
+    async fn give_back(&self, reservation: Reservation) {
+        if let Err(error) = self.throttle.give_back(reservation).await {
+            tracing::warn!(%error, "a guess's place in the brute-force counts was not given back");
+        }
     }
 
     /// `password` for `username`, hashed once, then the code where the account needs one.

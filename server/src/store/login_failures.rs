@@ -44,10 +44,15 @@ const TAKE_BOTH: &str = "\
         (SELECT tat FROM login_failures WHERE key = $1), \
         (SELECT tat FROM login_failures WHERE key = $4)";
 
-/// Pays one cell back to each of two keys.
+/// Pays one cell back to each of two keys. Their rows are locked in the order `TAKE_BOTH`
+/// locks them (the username's first), so a give-back and a take of the same keys never wait
+/// for each other in a circle.
 const GIVE_BACK: &str = "\
-    UPDATE login_failures SET tat = tat - CASE WHEN key = $1 THEN $2 ELSE $4 END \
-    WHERE key = $1 OR key = $3";
+    WITH locked AS ( \
+        SELECT key FROM login_failures WHERE key = $1 OR key = $3 \
+        ORDER BY key = $1 DESC FOR UPDATE) \
+    UPDATE login_failures AS f SET tat = f.tat - CASE WHEN f.key = $1 THEN $2 ELSE $4 END \
+    FROM locked WHERE f.key = locked.key";
 
 impl FailureCounter {
     pub(super) fn new(pool: PgPool) -> Self {

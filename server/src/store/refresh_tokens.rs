@@ -1,31 +1,23 @@
 //! Refresh tokens: how a page whose access token expired (a laptop that slept) gets a new one
 //! without asking the person again, within its session's lifetime. Stored as SHA-256 digests
-//! (each token has 256 random bits), one row per token issued, with the session it renews; each
-//! is used once (RFC 9700 4.14.2: rotation), and one used again after a grace period ends its
-//! session (reuse detection: one of its two holders is not the owner). The rows go with the
-//! session.
+//! (each token has 256 random bits), one row per token issued, with the session it renews. Each
+//! use is answered with the next token (RFC 9700 4.14.2: rotation). For a short grace period
+//! after its first use a token is accepted again, each time with a next token of its own: an
+//! answer lost on its way (the client retries with what it has) and several tabs of one browser
+//! renewing at the same moment must not sign anyone out. Used again after that, it ends its
+//! session (reuse detection: one of its holders is not the owner). The rows go with the session.
 
 use super::{cache::ActiveSession, on_pool, Store, StoreError};
 
 /// What presenting a refresh token did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Rotation {
-    /// It was the session's current one: `new` replaces it.
+    /// Unused, or used within the grace period: `new` is its successor in this live session.
     Rotated(ActiveSession),
-    /// Used already, within the grace period: another tab of the same browser, most likely,
-    /// renewed at the same moment. Nothing changes; the client reads the new one it stored.
-    JustUsed,
-    /// Used already, before the grace period: its session has ended (its id and user).
+    /// Used before the grace period: its session has ended (its id and user).
     Reused { session_id: String, user_id: i64 },
     /// Not a token of a live session.
     Unknown,
-}
-
-/// Where the transaction of a rotation left off.
-enum Step {
-    /// The token was rotated in this live session.
-    Rotated(String),
-    Done(Rotation),
 }
 
 impl Store {
@@ -50,10 +42,10 @@ impl Store {
         }))
     }
 
-    /// Uses the refresh token `old` at `now`: when it is unused, `new` takes its place, in one
-    /// transaction that starts with the write (so two uses of one token on any instances
-    /// cannot both succeed). One used `grace` seconds ago or less is [`Rotation::JustUsed`];
-    /// one used longer ago ends its session.
+    /// Uses the refresh token `old` at `now`: when it is unused, or was first used `grace`
+    /// seconds ago or less, `new` is its successor, in one transaction that starts with the
+    /// write (the first use is recorded by exactly one request, on any instance). One first used
+    /// longer ago ends its session.
     pub async fn rotate_refresh_token(
         &self,
         old: &str,
@@ -61,7 +53,7 @@ impl Store {
         now: i64,
         grace: i64,
     ) -> Result<Rotation, StoreError> {
-        let rotation = on_pool!(self, |pool| {
+        let rotated = on_pool!(self, |pool| {
             let mut transaction = pool.begin().await?;
             let used = sqlx::query_scalar::<_, String>(
                 "UPDATE refresh_tokens SET used_at = $1 WHERE digest = $2 AND used_at IS NULL \
@@ -71,23 +63,8 @@ impl Store {
             .bind(old)
             .fetch_optional(&mut *transaction)
             .await?;
-            let rotation = match used {
-                Some(session_id) => {
-                    let added = sqlx::query(
-                        "INSERT INTO refresh_tokens (digest, session_id) \
-                         SELECT $1, id FROM sessions WHERE id = $2",
-                    )
-                    .bind(new)
-                    .bind(&session_id)
-                    .execute(&mut *transaction)
-                    .await?
-                    .rows_affected();
-                    if added == 1 {
-                        Step::Rotated(session_id)
-                    } else {
-                        Step::Done(Rotation::Unknown)
-                    }
-                }
+            let session_id = match used {
+                Some(session_id) => session_id,
                 None => {
                     let earlier = sqlx::query_as::<_, (String, Option<i64>)>(
                         "SELECT session_id, used_at FROM refresh_tokens WHERE digest = $1",
@@ -96,43 +73,59 @@ impl Store {
                     .fetch_optional(&mut *transaction)
                     .await?;
                     match earlier {
-                        Some((_, Some(used_at))) if now - used_at <= grace => {
-                            Step::Done(Rotation::JustUsed)
+                        Some((session_id, Some(used_at))) if now - used_at <= grace => session_id,
+                        // Unknown, or spent before the grace period.
+                        _ => {
+                            transaction.commit().await?;
+                            return self.reuse(old).await;
                         }
-                        Some((session_id, _)) => {
-                            let user_id = sqlx::query_scalar::<_, i64>(
-                                "DELETE FROM sessions WHERE id = $1 RETURNING user_id",
-                            )
-                            .bind(&session_id)
-                            .fetch_optional(&mut *transaction)
-                            .await?;
-                            Step::Done(match user_id {
-                                Some(user_id) => Rotation::Reused {
-                                    session_id,
-                                    user_id,
-                                },
-                                None => Rotation::Unknown,
-                            })
-                        }
-                        None => Step::Done(Rotation::Unknown),
                     }
                 }
             };
+            let added = sqlx::query(
+                "INSERT INTO refresh_tokens (digest, session_id) \
+                 SELECT $1, id FROM sessions WHERE id = $2",
+            )
+            .bind(new)
+            .bind(&session_id)
+            .execute(&mut *transaction)
+            .await?
+            .rows_affected();
             transaction.commit().await?;
-            rotation
+            (added == 1).then_some(session_id)
         });
-        match rotation {
-            // Read after the commit: the session as the token path knows it.
-            Step::Rotated(session_id) => Ok(match self.read_session(&session_id).await? {
-                Some((session, _)) => Rotation::Rotated(session),
-                None => Rotation::Unknown,
-            }),
-            Step::Done(rotation) => {
-                if let Rotation::Reused { session_id, .. } = &rotation {
-                    self.forget_sessions(std::slice::from_ref(session_id));
+        // Read after the commit: the session as the token path knows it.
+        let Some(session_id) = rotated else {
+            return Ok(Rotation::Unknown);
+        };
+        Ok(match self.read_session(&session_id).await? {
+            Some((session, _)) => Rotation::Rotated(session),
+            None => Rotation::Unknown,
+        })
+    }
+
+    /// A refresh token presented after its grace period: if it is a token of a live session,
+    /// that session ends.
+    async fn reuse(&self, old: &str) -> Result<Rotation, StoreError> {
+        let ended = on_pool!(self, |pool| {
+            sqlx::query_as::<_, (String, i64)>(
+                "DELETE FROM sessions WHERE id = \
+                   (SELECT session_id FROM refresh_tokens WHERE digest = $1) \
+                 RETURNING id, user_id",
+            )
+            .bind(old)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(match ended {
+            Some((session_id, user_id)) => {
+                self.forget_sessions(std::slice::from_ref(&session_id));
+                Rotation::Reused {
+                    session_id,
+                    user_id,
                 }
-                Ok(rotation)
             }
-        }
+            None => Rotation::Unknown,
+        })
     }
 }

@@ -1,6 +1,6 @@
 //! The sessions table: one row per sign-in, deleted when the session ends.
 
-use super::{cache::ActiveSession, on_pool, random_id, Store, StoreError};
+use super::{cache::ActiveSession, on_pool, random_id, Pool, Store, StoreError};
 
 /// How a session began.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,18 +100,40 @@ impl<'a> NewSession<'a> {
     }
 }
 
-/// Stores `$new` under id `$1` if the account's credential generation is still the one checked.
-pub(super) const INSERT_SESSION: &str = "INSERT INTO sessions \
+/// Stores a session under id `$1` if the account's credential generation is still the one
+/// checked (`$10`). SQLite has one writer at a time: a change of the credentials is either
+/// committed before this statement or begins after it.
+const INSERT_SESSION_SQLITE: &str = "INSERT INTO sessions \
     (id, user_id, started_at, last_used_at, address, user_agent, signed_in_with, \
      authenticated_at, authenticated_with) \
     SELECT $1, id, $3, $4, $5, $6, $7, $8, $9 FROM users \
     WHERE id = $2 AND credential_generation = $10";
 
-/// Binds a [`NewSession`] to [`INSERT_SESSION`] (a macro: the same binds on either engine's
-/// query type).
+/// The same on PostgreSQL, where a change of the credentials may be under way in another
+/// transaction: `FOR SHARE` waits for it to end and then reads the account's row as it left it
+/// (READ COMMITTED re-checks the condition on the latest version), so a sign-in that checked the
+/// old password stores nothing once the change has committed.
+const INSERT_SESSION_POSTGRES: &str = "INSERT INTO sessions \
+    (id, user_id, started_at, last_used_at, address, user_agent, signed_in_with, \
+     authenticated_at, authenticated_with) \
+    SELECT $1, id, $3, $4, $5, $6, $7, $8, $9 FROM users \
+    WHERE id = $2 AND credential_generation = $10 FOR SHARE";
+
+impl Store {
+    /// The statement that stores a session, on this store's engine.
+    pub(super) fn insert_session_sql(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => INSERT_SESSION_SQLITE,
+            Pool::Postgres(_) => INSERT_SESSION_POSTGRES,
+        }
+    }
+}
+
+/// Binds a [`NewSession`] to `$sql`, [`Store::insert_session_sql`] (a macro: the same binds on
+/// either engine's query type).
 macro_rules! insert_session {
-    ($id:expr, $new:expr, $now:expr) => {
-        sqlx::query($crate::store::sessions::INSERT_SESSION)
+    ($sql:expr, $id:expr, $new:expr, $now:expr) => {
+        sqlx::query($sql)
             .bind($id)
             .bind($new.user_id)
             .bind($new.started_at)
@@ -157,9 +179,9 @@ impl Store {
         new: NewSession<'_>,
         now: i64,
     ) -> Result<Option<ActiveSession>, StoreError> {
-        let id = random_id();
+        let (id, sql) = (random_id(), self.insert_session_sql());
         let stored = on_pool!(self, |pool| {
-            insert_session!(&id, new, now)
+            insert_session!(sql, &id, new, now)
                 .execute(pool)
                 .await?
                 .rows_affected()
@@ -205,11 +227,21 @@ impl Store {
         now: i64,
     ) -> Result<bool, StoreError> {
         Ok(on_pool!(self, |pool| {
-            sqlx::query(
-                "UPDATE sessions SET authenticated_at = $1, authenticated_with = $2 \
-                 WHERE id = $3 AND user_id = $4 AND EXISTS ( \
-                   SELECT 1 FROM users WHERE id = $4 AND credential_generation = $5)",
-            )
+            sqlx::query(match self.pool {
+                Pool::Sqlite(_) => {
+                    "UPDATE sessions SET authenticated_at = $1, authenticated_with = $2 \
+                     WHERE id = $3 AND user_id = $4 AND EXISTS ( \
+                       SELECT 1 FROM users WHERE id = $4 AND credential_generation = $5)"
+                }
+                // As for a new session (INSERT_SESSION_POSTGRES): a change under way is waited
+                // for.
+                Pool::Postgres(_) => {
+                    "UPDATE sessions SET authenticated_at = $1, authenticated_with = $2 \
+                     WHERE id = $3 AND user_id = $4 AND EXISTS ( \
+                       SELECT 1 FROM users WHERE id = $4 AND credential_generation = $5 \
+                       FOR SHARE)"
+                }
+            })
             .bind(now)
             .bind(method.as_str())
             .bind(id)

@@ -111,26 +111,30 @@ impl Store {
     /// Replaces the password hash, moves the credential generation and, in the same
     /// transaction, ends every session of the user (ASVS 5.0 7.4.3) and stores `replacement`
     /// (the caller's new session, 7.2.4) at `now`. A sign-in that checked the old password can
-    /// no longer store its session.
+    /// no longer store its session. `None` when the account was deleted meanwhile.
     pub async fn set_password(
         &self,
         user_id: i64,
         password_hash: &str,
         replacement: Option<NewSession<'_>>,
         now: i64,
-    ) -> Result<PasswordChanged, StoreError> {
-        let id = random_id();
+    ) -> Result<Option<PasswordChanged>, StoreError> {
+        let (id, insert) = (random_id(), self.insert_session_sql());
         let (ended, replaced) = on_pool!(self, |pool| {
             let mut transaction = pool.begin().await?;
-            let generation = sqlx::query_scalar::<_, i64>(
+            let Some(generation) = sqlx::query_scalar::<_, i64>(
                 "UPDATE users SET password_hash = $1, \
                  credential_generation = credential_generation + 1 \
                  WHERE id = $2 RETURNING credential_generation",
             )
             .bind(password_hash)
             .bind(user_id)
-            .fetch_one(&mut *transaction)
-            .await?;
+            .fetch_optional(&mut *transaction)
+            .await?
+            else {
+                // Deleted meanwhile: nothing to change, nobody to keep signed in.
+                return Ok(None);
+            };
             let ended = sqlx::query_scalar::<_, String>(END_USER_SESSIONS)
                 .bind(user_id)
                 .fetch_all(&mut *transaction)
@@ -138,7 +142,7 @@ impl Store {
             let replaced = match replacement {
                 Some(new) => {
                     let new = NewSession { generation, ..new };
-                    insert_session!(&id, new, now)
+                    insert_session!(insert, &id, new, now)
                         .execute(&mut *transaction)
                         .await?;
                     Some(ActiveSession::of(id, &new))
@@ -149,10 +153,10 @@ impl Store {
             (ended, replaced)
         });
         self.forget_sessions(&ended);
-        Ok(PasswordChanged {
+        Ok(Some(PasswordChanged {
             ended,
             replacement: replaced,
-        })
+        }))
     }
 }
 

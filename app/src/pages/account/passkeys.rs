@@ -68,9 +68,27 @@ pub fn Passkeys() -> impl IntoView {
         )),
         _ => None,
     };
+    // Removing lives here rather than in each row: a row is made again whenever the list is
+    // read again (a new token after "Confirm it's you" reads it again), and a removal waiting
+    // for that confirmation must outlive its row.
+    let remove = Action::new_local(move |id: &i64| {
+        let id = *id;
+        session.authorized(move |token| async move { client::remove_passkey(&token, id).await })
+    });
+    let removal_failure = RwSignal::new(None::<String>);
+    Effect::new(move |_| match remove.value().get() {
+        Some(Ok(())) => {
+            removal_failure.set(None);
+            changed.update(|n| *n += 1);
+        }
+        Some(Err(failure)) if !failure.is_signed_out() => {
+            removal_failure.set(Some(failure.to_string()))
+        }
+        _ => {}
+    });
     let failure = move || match add.value().get() {
         Some(Err(message)) if !add.pending().get() => Some(message),
-        _ => None,
+        _ => removal_failure.get(),
     };
 
     let list = move |passkeys: Vec<PasskeyBody>| {
@@ -80,7 +98,7 @@ pub fn Passkeys() -> impl IntoView {
         let now = time::now();
         let items = passkeys
             .into_iter()
-            .map(|passkey| view! { <PasskeyItem passkey now changed/> })
+            .map(|passkey| view! { <PasskeyItem passkey now changed remove/> })
             .collect_view();
         view! { <ul class="devices">{items}</ul> }.into_any()
     };
@@ -143,7 +161,13 @@ fn name_rule(name: &str) -> Result<(), String> {
 
 /// One passkey: its name and dates, and its rename and remove forms, one at a time.
 #[component]
-fn PasskeyItem(passkey: PasskeyBody, now: i64, changed: RwSignal<u32>) -> impl IntoView {
+fn PasskeyItem(
+    passkey: PasskeyBody,
+    now: i64,
+    changed: RwSignal<u32>,
+    /// Removes a passkey of the account, by id (the section's, see [`Passkeys`]).
+    remove: Action<i64, Result<(), client::ApiFailure>>,
+) -> impl IntoView {
     let session = Session::get();
     let id = passkey.id;
     let name = passkey.name.clone();
@@ -159,19 +183,11 @@ fn PasskeyItem(passkey: PasskeyBody, now: i64, changed: RwSignal<u32>) -> impl I
             async move { client::rename_passkey(&token, id, &name).await }
         })
     });
-    let remove = Action::new_local(move |_: &()| {
-        session.authorized(move |token| async move { client::remove_passkey(&token, id).await })
-    });
     Effect::new(move |_| match rename.value().get() {
         Some(Ok(_)) => {
             editing.set(Editing::Nothing);
             changed.update(|n| *n += 1);
         }
-        Some(Err(failure)) if !failure.is_signed_out() => message.set(Some(failure.to_string())),
-        _ => {}
-    });
-    Effect::new(move |_| match remove.value().get() {
-        Some(Ok(())) => changed.update(|n| *n += 1),
         Some(Err(failure)) if !failure.is_signed_out() => message.set(Some(failure.to_string())),
         _ => {}
     });
@@ -265,7 +281,7 @@ fn PasskeyItem(passkey: PasskeyBody, now: i64, changed: RwSignal<u32>) -> impl I
                         disabled=move || remove.pending().get()
                         on:click=move |_| {
                             message.set(None);
-                            remove.dispatch_local(());
+                            remove.dispatch_local(id);
                         }
                     >
                         "Remove passkey"
