@@ -9,7 +9,7 @@
 
 use super::{
     second_factor::{totp, CodeCheck},
-    throttle::Reservation,
+    throttle::{LoginThrottle, Reservation},
     AuthError, Authenticator, Caller,
 };
 use crate::{
@@ -18,7 +18,7 @@ use crate::{
     store::{SignInMethod, User},
 };
 use app::api::MAX_PASSWORD_CHARS;
-use std::net::IpAddr;
+use std::{net::IpAddr, sync::Arc};
 
 /// Credentials that checked out.
 #[derive(Clone)]
@@ -35,6 +35,34 @@ pub enum PasswordCheck {
     /// The password was right, and the account needs a code with it: none came. (Guesses
     /// nothing: it gives its place back.)
     CodeRequired(User),
+}
+
+/// A guess's place in the counts while it is judged. A request its client gives up on is
+/// dropped before its verdict exists (the hash it waited for is never seen by anyone), so its
+/// place goes back then, in a task of its own: clients that time out must not use up an
+/// address's or a name's allowance.
+struct Held {
+    throttle: Arc<LoginThrottle>,
+    reservation: Option<Reservation>,
+}
+
+impl Held {
+    fn take(mut self) -> Reservation {
+        self.reservation.take().expect("a held place is taken once")
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Some(reservation) = self.reservation.take() {
+            let throttle = self.throttle.clone();
+            tokio::spawn(async move {
+                if let Err(error) = throttle.give_back(reservation).await {
+                    tracing::warn!(%error, "a dropped guess's place was not given back");
+                }
+            });
+        }
+    }
 }
 
 /// How a judged guess turned out.
@@ -188,8 +216,9 @@ impl Authenticator {
     }
 
     /// A place in the counts for one guess, or the 429 of a lock in force.
-    async fn reserve(&self, username: &str, address: IpAddr) -> Result<Reservation, AuthError> {
-        self.throttle
+    async fn reserve(&self, username: &str, address: IpAddr) -> Result<Held, AuthError> {
+        let reservation = self
+            .throttle
             .reserve(username, address)
             .await?
             .map_err(|lock| {
@@ -200,7 +229,11 @@ impl Authenticator {
                     address,
                 );
                 AuthError::Locked { retry_after }
-            })
+            })?;
+        Ok(Held {
+            throttle: self.throttle.clone(),
+            reservation: Some(reservation),
+        })
     }
 
     /// Gives the place back for a right guess (and for a guess the server failed to judge),
@@ -209,11 +242,12 @@ impl Authenticator {
     async fn settle<T>(
         &self,
         attempt: Attempt,
-        reservation: Reservation,
+        held: Held,
         verdict: Result<Verdict<T>, AuthError>,
         username: &str,
         address: IpAddr,
     ) -> Result<T, AuthError> {
+        let reservation = held.take();
         let refusal = match verdict {
             // A place not given back costs a cell of the count, never the answer.
             Ok(Verdict::Right(value)) => {

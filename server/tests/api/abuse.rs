@@ -230,3 +230,45 @@ async fn the_address_behind_a_proxy_is_the_last_entry_of_the_last_forwarded_line
     let sessions = app.sessions(token["token"].as_str().unwrap()).await;
     assert_eq!(sessions[0]["address"], "10.0.0.3");
 }
+
+/// A request its client gives up on before it is judged (a timeout, a closed tab) gives its
+/// place in the counts back: clients that time out while the hashes queue do not lock out a
+/// name they know the password of, nor their address.
+#[tokio::test]
+async fn requests_given_up_before_their_verdict_take_no_place() {
+    let app = TestApp::spawn_with(|config| {
+        config.login_limits = limits(3, 3);
+        config.hash_concurrency = 1;
+    })
+    .await;
+    assert_eq!(app.register("miguel", "python").await.status(), 201);
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(15))
+        .build()
+        .unwrap();
+    let mut sent = tokio::task::JoinSet::new();
+    for _ in 0..12 {
+        let request = impatient
+            .get(app.url("/api/token"))
+            .basic_auth("miguel", Some("python"));
+        sent.spawn(async move { request.send().await.map(|r| r.status().as_u16()) });
+    }
+    let answers = sent.join_all().await;
+    let given_up = answers.iter().filter(|answer| answer.is_err()).count();
+    assert!(
+        given_up >= 1,
+        "a request waited longer than its client: {answers:?}"
+    );
+    // Whatever became of the requests given up, every place they held is back: three wrong
+    // passwords are judged (three places), and the fourth finds the name locked.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for _ in 0..3 {
+        assert_unauthorized(app.get_basic("/api/token", "miguel", "wrong!").await).await;
+    }
+    assert_eq!(
+        app.get_basic("/api/token", "miguel", "python")
+            .await
+            .status(),
+        429
+    );
+}
