@@ -25,14 +25,10 @@ mod users;
 
 use crate::{error::ApiError, state::AppState};
 use axum::{
-    http::{
-        header::{CACHE_CONTROL, USER_AGENT},
-        HeaderMap, HeaderValue,
-    },
+    http::{header::USER_AGENT, HeaderMap},
     routing::any,
     Router,
 };
-use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -86,10 +82,6 @@ pub fn document() -> utoipa::openapi::OpenApi {
 
 /// The router to merge into the app's: [`routes`], and JSON errors for unknown methods on
 /// them and for any other path under `/api`.
-///
-/// Every answer is `Cache-Control: no-store`: most carry a token, a secret, recovery codes or
-/// what only the caller may see, and none is worth a cache's risk (OWASP REST Security Cheat
-/// Sheet; RFC 9700 for the tokens).
 pub fn router() -> Router<AppState> {
     let (router, _) = routes().split_for_parts();
     let not_found = || any(|| async { ApiError::NotFound });
@@ -98,10 +90,6 @@ pub fn router() -> Router<AppState> {
         .route("/api", not_found())
         .route("/api/", not_found())
         .route(UNKNOWN_PATH, not_found())
-        .layer(SetResponseHeaderLayer::overriding(
-            CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
 }
 
 /// The route, as logs and metrics name it, of every path under `/api` that no route matches.

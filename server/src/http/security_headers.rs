@@ -61,6 +61,19 @@ fn set_headers(mut response: Response) -> Response {
             .entry(name)
             .or_insert_with(|| HeaderValue::from_static(value));
     }
+    // Every JSON answer (all of /api's, errors included) is `no-store`: they carry tokens,
+    // refresh tokens, tickets, two-step secrets, recovery codes, or what only the caller may
+    // see, and none is worth a cache's risk (OWASP REST Security Cheat Sheet; RFC 9700 for the
+    // tokens). Set here, in the one pass over every response, rather than by a layer of /api's
+    // own, which the token path would pay for.
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    if json {
+        headers
+            .entry(header::CACHE_CONTROL)
+            .or_insert_with(|| HeaderValue::from_static("no-store"));
+    }
     response
 }
 
