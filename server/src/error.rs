@@ -196,6 +196,7 @@ impl From<AuthError> for ApiError {
             AuthError::Store(error) => error.into(),
             AuthError::Hashing(error) => error.into(),
             AuthError::Signing(error) => ApiError::internal(error),
+            AuthError::Stopped => ApiError::internal(AuthError::Stopped),
         }
     }
 }

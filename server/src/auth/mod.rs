@@ -64,6 +64,9 @@ pub enum AuthError {
     /// `SECRET_KEY`), never the caller's.
     #[error(transparent)]
     Sealing(#[from] second_factor::sealing::Unopenable),
+    /// A task the check ran in stopped without an answer (it panicked): the server's fault.
+    #[error("a task of the check stopped")]
+    Stopped,
 }
 
 impl From<CheckError> for AuthError {

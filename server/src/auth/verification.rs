@@ -215,12 +215,23 @@ impl Authenticator {
         .await
     }
 
-    /// A place in the counts for one guess, or the 429 of a lock in force.
+    /// A place in the counts for one guess, or the 429 of a lock in force. Taken in a task of
+    /// its own: on PostgreSQL the take is a statement, which the database completes even if the
+    /// request is given up while it runs; the task then gives the place back.
     async fn reserve(&self, username: &str, address: IpAddr) -> Result<Held, AuthError> {
-        let reservation = self
-            .throttle
-            .reserve(username, address)
-            .await?
+        let (throttle, name) = (self.throttle.clone(), username.to_owned());
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        tokio::spawn(async move {
+            let taken = throttle.reserve(&name, address).await;
+            if let Err(Ok(Ok(reservation))) = answer.send(taken) {
+                if let Err(error) = throttle.give_back(reservation).await {
+                    tracing::warn!(%error, "a dropped guess's place was not given back");
+                }
+            }
+        });
+        let reservation = answered
+            .await
+            .map_err(|_| AuthError::Stopped)??
             .map_err(|lock| {
                 let retry_after = lock.retry_after_secs();
                 self.record_lock(
