@@ -3,6 +3,7 @@
 // Protocol emulation, through Playwright). Run by scripts/bench.py against a running server:
 //
 //   node scripts/pageload.mjs http://127.0.0.1:3000 5 [path] [ready selector]
+//   node scripts/pageload.mjs http://127.0.0.1:3000 5 --sign-in <username> <password>
 //
 // Prints JSON: for each run, when the page first painted and when it became interactive (the
 // log-in form's island hydrated: `form[data-ready]`, or the selector given), in ms from the
@@ -10,14 +11,23 @@
 // those of them that had arrived when it became interactive (the last visit's), and the
 // protocols they came over (`h2` behind a TLS proxy). An https base may use a self-signed
 // certificate (the benchmark's proxy).
+//
+// `--sign-in`: a person signing in as they would. The username and password are typed as soon
+// as the form has painted and the form is sent at once, whatever the WebAssembly is doing
+// (before it, the browser posts the form and the server completes it). For each run: when the
+// form was in the page, when the page first painted, and when the person was signed in: the
+// token stored and `/hello` painted (its first contentful paint), in ms from the start of the
+// log-in page's navigation.
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 
 const require = createRequire(new URL('../end2end/package.json', import.meta.url));
 const { chromium } = require('@playwright/test');
 
-const [base, runsArg, path = '/login', ready = 'form[data-ready]'] = process.argv.slice(2);
+const [base, runsArg, ...rest] = process.argv.slice(2);
 const runs = Number(runsArg ?? 5);
+const signIn = rest[0] === '--sign-in' ? { username: rest[1], password: rest[2] } : null;
+const [path = '/login', ready = 'form[data-ready]'] = signIn ? [] : rest;
 
 // The browser the tests use: Playwright's own, else the system's Chromium.
 function launchOptions() {
@@ -76,19 +86,31 @@ for (let i = 0; i < runs; i++) {
         observer.disconnect();
       }
     }).observe(document, { subtree: true, childList: true, attributes: true });
+    // When the form first was in the page (sign-in visits).
+    new MutationObserver((_, observer) => {
+      if (document.querySelector('form.credentials #password')) {
+        window.__formAt = performance.now();
+        observer.disconnect();
+      }
+    }).observe(document, { subtree: true, childList: true });
   }, ready);
-  await page.goto(base + path, { waitUntil: 'load', timeout: 60_000 });
-  await page.waitForFunction(() => window.__interactiveAt !== undefined, null, { timeout: 60_000 });
-  const timing = await page.evaluate(() => ({
-    interactive: window.__interactiveAt,
-    firstPaint: performance.getEntriesByName('first-paint')[0]?.startTime ?? null,
-    firstContentfulPaint:
-      performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null,
-    // The files that had arrived when the form became ready (the page itself, and resources).
-    beforeReady: [location.href].concat(performance.getEntriesByType('resource')
-      .filter((entry) => entry.responseEnd <= window.__interactiveAt)
-      .map((entry) => entry.name)),
-  }));
+  let timing;
+  if (signIn) {
+    timing = await signInVisit(page);
+  } else {
+    await page.goto(base + path, { waitUntil: 'load', timeout: 60_000 });
+    await page.waitForFunction(() => window.__interactiveAt !== undefined, null, { timeout: 60_000 });
+    timing = await page.evaluate(() => ({
+      interactive: window.__interactiveAt,
+      firstPaint: performance.getEntriesByName('first-paint')[0]?.startTime ?? null,
+      firstContentfulPaint:
+        performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null,
+      // The files that had arrived when the form became ready (the page itself, and resources).
+      beforeReady: [location.href].concat(performance.getEntriesByType('resource')
+        .filter((entry) => entry.responseEnd <= window.__interactiveAt)
+        .map((entry) => entry.name)),
+    }));
+  }
   // The whole first visit, not only what came before the form was ready: what the page fetches
   // after (the passkey code, which the autofill loads right after hydration) counts too. It is
   // over once the network has been quiet for a second.
@@ -102,4 +124,36 @@ for (let i = 0; i < runs; i++) {
   await context.close();
 }
 await browser.close();
+
+/** The sign-in visit (`--sign-in`): typed and sent as soon as the form has painted. */
+async function signInVisit(page) {
+  await page.goto(base + '/login', { waitUntil: 'commit', timeout: 60_000 });
+  // Painted: the form is in the page and the browser has painted it.
+  await page.waitForFunction(
+    () => window.__formAt !== undefined && performance.getEntriesByName('first-paint').length > 0,
+    null, { timeout: 60_000, polling: 10 });
+  const start = await page.evaluate(() => ({
+    origin: performance.timeOrigin,
+    formAt: window.__formAt,
+    firstPaint: performance.getEntriesByName('first-paint')[0].startTime,
+  }));
+  await page.fill('#username', signIn.username);
+  await page.fill('#password', signIn.password);
+  await page.click('form.credentials button[type=submit]');
+  await page.waitForURL((url) => url.pathname === '/hello', { timeout: 60_000, waitUntil: 'commit' });
+  await page.waitForFunction(
+    () => localStorage.getItem('rest-auth.token') !== null
+      && performance.getEntriesByName('first-contentful-paint').length > 0,
+    null, { timeout: 60_000, polling: 10 });
+  const signedIn = await page.evaluate(() => performance.timeOrigin
+    + performance.getEntriesByName('first-contentful-paint')[0].startTime);
+  return {
+    formAt: start.formAt,
+    firstPaint: start.firstPaint,
+    submittableAtFirstPaint: start.formAt <= start.firstPaint,
+    signedIn: signedIn - start.origin,
+    beforeReady: [],
+  };
+}
+
 console.log(JSON.stringify({ runs: results, urls, beforeReadyUrls, protocols: [...protocols] }));

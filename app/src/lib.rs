@@ -15,7 +15,9 @@ mod session;
 mod step_up;
 mod time;
 
+pub use pages::{login_failure_message, PostedForm, SIGN_IN_EXPIRED, WRONG_CODE};
 pub use preload::IslandChunks;
+pub use session::signed_in_script;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};

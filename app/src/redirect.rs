@@ -1,5 +1,5 @@
 //! Where a page may send the browser next (`/login?next=/account`): only a path on this site.
-//! The server (keeping `next` across a form posted before hydration) and the log-in page (going
+//! The server (completing a log-in form the browser posted itself) and the log-in page (going
 //! there once signed in) both ask this one function.
 
 /// `next`, if it is a path on this site. `None` for anything that could leave it: an absolute
@@ -12,6 +12,20 @@ pub fn local_path(next: &str) -> Option<&str> {
         || next.contains('\\')
         || next.chars().any(|c| c.is_control() || c.is_whitespace());
     (!leaves).then_some(next)
+}
+
+/// `value` for a query string: everything but `A-Z a-z 0-9 / . _ ~ -` percent-encoded.
+pub fn query_value(value: &str) -> String {
+    let mut encoded = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'.' | b'_' | b'~' | b'-' => {
+                encoded.push(char::from(byte))
+            }
+            other => encoded.push_str(&format!("%{other:02X}")),
+        }
+    }
+    encoded
 }
 
 #[cfg(test)]

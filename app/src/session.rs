@@ -436,16 +436,25 @@ fn stored_token() -> Option<String> {
     store::text(TOKEN_KEY)
 }
 
-/// The browser's storage: localStorage for the session, shared by every tab; sessionStorage
-/// for the one-time notice. Texts are kept as JSON strings (`"..."`; tokens and usernames have
-/// no characters to escape), numbers as plain digits. A storage that is full, missing or
-/// refused (private mode) only costs persistence across pages.
+/// The browser's storage: localStorage for the session, shared by every tab, through
+/// gloo-storage; sessionStorage for the one-time notice. Texts are kept as JSON strings
+/// (`"..."`; tokens and usernames have no characters to escape), numbers as plain digits: the
+/// format gloo-storage's typed `get`/`set` use, written here through its raw `Storage` so that
+/// no JSON code reaches the WebAssembly (docs/performance.md), and by the server's page that
+/// completes a sign-in posted before the WebAssembly arrived ([`signed_in_script`]). A storage
+/// that is full, missing or refused (private mode) only costs persistence across pages.
 mod store {
     use super::NOTICE_KEY;
+    use gloo_storage::{LocalStorage, SessionStorage, Storage};
     use leptos::prelude::window;
 
+    /// gloo-storage throws where the browser refuses storage; asked first.
     fn local() -> Option<web_sys::Storage> {
-        window().local_storage().ok().flatten()
+        window()
+            .local_storage()
+            .ok()
+            .flatten()
+            .map(|_| LocalStorage::raw())
     }
 
     pub fn text(key: &str) -> Option<String> {
@@ -470,13 +479,17 @@ mod store {
     }
 
     pub fn delete(key: &str) {
-        if let Some(storage) = local() {
-            let _ = storage.remove_item(key);
+        if local().is_some() {
+            LocalStorage::delete(key);
         }
     }
 
     fn session() -> Option<web_sys::Storage> {
-        window().session_storage().ok().flatten()
+        window()
+            .session_storage()
+            .ok()
+            .flatten()
+            .map(|_| SessionStorage::raw())
     }
 
     pub fn set_notice(notice: &str) {
@@ -491,6 +504,49 @@ mod store {
         let _ = storage.remove_item(NOTICE_KEY);
         notice
     }
+}
+
+/// The script of the page with which the server completes a sign-in the browser posted itself
+/// (server/src/http/forms.rs): it keeps what [`Session::sign_in`] keeps, in the same keys and
+/// format, then replaces the page (whose history entry is the post) with `next`.
+pub fn signed_in_script(body: &SignedInBody, next: &str) -> String {
+    format!(
+        "try{{const s=localStorage;\
+         s.setItem({refresh_key},JSON.stringify({refresh}));\
+         s.setItem({username_key},JSON.stringify({username}));\
+         s.removeItem({ended_key});\
+         s.setItem({token_key},JSON.stringify({token}));\
+         s.setItem({expires_key},String(Date.now()+{lifetime_ms}))}}catch(e){{}}\
+         location.replace({next})",
+        refresh_key = js_string(REFRESH_KEY),
+        refresh = js_string(body.refresh_token.expose()),
+        username_key = js_string(USERNAME_KEY),
+        username = js_string(&body.username),
+        ended_key = js_string(ENDED_KEY),
+        token_key = js_string(TOKEN_KEY),
+        token = js_string(body.token.expose()),
+        expires_key = js_string(EXPIRES_KEY),
+        lifetime_ms = body.duration.saturating_mul(1000),
+        next = js_string(next),
+    )
+}
+
+/// `value` as a JavaScript string literal that is safe inside a `<script>` element: quotes,
+/// backslashes, `<`, `>`, `&`, line separators and control characters escaped.
+fn js_string(value: &str) -> String {
+    let mut literal = String::with_capacity(value.len() + 2);
+    literal.push('"');
+    for c in value.chars() {
+        match c {
+            '"' | '\\' | '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                literal.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c if c.is_control() => literal.push_str(&format!("\\u{:04x}", c as u32)),
+            c => literal.push(c),
+        }
+    }
+    literal.push('"');
+    literal
 }
 
 thread_local! {
@@ -521,4 +577,18 @@ enum Renewal {
     Skipped,
     /// The server could not be reached: to be tried again.
     Failed,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::js_string;
+
+    #[test]
+    fn a_script_string_cannot_end_its_script_or_its_literal() {
+        let literal = js_string("a\"</script><script>x\\\n\u{2028}b");
+        assert_eq!(
+            literal,
+            r#""a\u0022\u003c/script\u003e\u003cscript\u003ex\u005c\u000a\u2028b""#
+        );
+    }
 }

@@ -16,12 +16,24 @@ export function basic(user: string, password: string): string {
  * 4xx answers of /api are expected in the tests that provoke them (Chromium logs each one as
  * "Failed to load resource"), as is the 404 of a page the tests call /no-such-…; those alone
  * are not counted.
+ *
+ * `withoutWasm` (`test.use({ withoutWasm: true })`): every `.wasm` request is aborted, as on a
+ * browser whose WebAssembly never arrives; the errors that alone causes (the failed fetches,
+ * the module's init that rejects) are not counted either.
  */
-export const test = base.extend<{ problems: string[] }>({
+export const test = base.extend<{ problems: string[]; withoutWasm: boolean }>({
+  withoutWasm: [false, { option: true }],
   problems: [
-    async ({ page }, use) => {
+    async ({ page, withoutWasm }, use) => {
       const problems: string[] = [];
-      page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+      if (withoutWasm) {
+        await page.route('**/*.wasm', (route) => route.abort());
+      }
+      const wasmFailure = (text: string) =>
+        withoutWasm && /ERR_FAILED|WebAssembly|Failed to fetch|fetch/i.test(text);
+      page.on('pageerror', (error) => {
+        if (!wasmFailure(error.message)) problems.push(`pageerror: ${error.message}`);
+      });
       page.on('console', (message) => {
         const text = message.text();
         const path = new URL(message.location().url, 'http://x').pathname;
@@ -30,7 +42,17 @@ export const test = base.extend<{ problems: string[] }>({
           (path.startsWith('/api/') || path.startsWith('/no-such-'));
         // A request the page makes while a test has taken the network away.
         const offline = /net::ERR_INTERNET_DISCONNECTED/.test(text);
-        if (message.type() === 'error' && !expectedApiAnswer && !offline) {
+        // A refused form, rendered again by the server with its status (401, 409, 429, 403).
+        const refusedForm =
+          /Failed to load resource: the server responded with a status of 4\d\d/.test(text) &&
+          ['/login', '/register'].includes(path);
+        if (
+          message.type() === 'error' &&
+          !expectedApiAnswer &&
+          !offline &&
+          !refusedForm &&
+          !wasmFailure(text)
+        ) {
           problems.push(`console.error: ${text}`);
         } else if (/hydrat/i.test(text) && message.type() !== 'log') {
           problems.push(`${message.type()}: ${text}`);

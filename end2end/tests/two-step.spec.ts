@@ -116,7 +116,7 @@ test('two-step set up from the account page, then the log-in asks for a code', a
   await page.getByRole('button', { name: 'Verify' }).click();
   await expect(page.locator('#code-problem')).toContainText(WRONG_CODE);
   // "Start over" goes back to the password.
-  await page.getByRole('button', { name: 'Start over' }).click();
+  await page.getByRole('link', { name: 'Start over' }).click();
   await expect(page.getByLabel('Password', { exact: true })).toBeVisible();
 });
 

@@ -2,7 +2,7 @@ use super::field::{all_pass, CheckedForm, CheckedInput, Field};
 use leptos::prelude::*;
 
 /// The username + password form shared by the log-in and register pages (a `CheckedForm`:
-/// sent before hydration, it posts and comes back; see `field.rs`).
+/// sent before hydration, the browser posts it and the server completes it; see `field.rs`).
 ///
 /// Each field is checked with the rules the API enforces (`check_username`,
 /// `check_password`), so the user hears about a problem without a round trip (see
@@ -39,7 +39,8 @@ pub fn CredentialsForm(
     #[prop(optional, into)]
     prefill_username: Option<Signal<Option<String>>>,
 ) -> impl IntoView {
-    let username = RwSignal::new(initial_username);
+    // What was typed before the island hydrated stays (hydration sets each input to its value).
+    let username = RwSignal::new(typed_before_hydration("username").unwrap_or(initial_username));
     if let Some(prefill) = prefill_username {
         Effect::new(move |_| {
             if let Some(name) = prefill.get() {
@@ -47,7 +48,7 @@ pub fn CredentialsForm(
             }
         });
     }
-    let password = RwSignal::new(String::new());
+    let password = RwSignal::new(typed_before_hydration("password").unwrap_or_default());
     let show_password = RwSignal::new(false);
     let username_field = Field::new(username, check_username);
     let password_field = Field::new(password, check_password);
@@ -107,5 +108,24 @@ pub fn CredentialsForm(
             </p>
             <button type="submit" disabled=move || pending.get()>{submit_label}</button>
         </CheckedForm>
+    }
+}
+
+/// What the page's input `id` already holds when the island hydrates, if anything: the server
+/// rendered the form, and a person may have started typing before the WebAssembly arrived.
+fn typed_before_hydration(id: &str) -> Option<String> {
+    #[cfg(feature = "ssr")]
+    {
+        let _ = id;
+        None
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        use wasm_bindgen::JsCast;
+        let input = document()
+            .get_element_by_id(id)?
+            .dyn_into::<web_sys::HtmlInputElement>()
+            .ok()?;
+        Some(input.value()).filter(|value| !value.is_empty())
     }
 }

@@ -141,7 +141,7 @@ pub fn all_pass(fields: &[(Field, NodeRef<Input>)]) -> bool {
 
 /// A form of checked fields. `novalidate`: every problem is reported the same way, as text at
 /// its field. `method="post"`: sent before its island has hydrated, the browser posts it, so a
-/// password never lands in a URL (see `server/src/http/pages.rs`). `data-ready` appears once
+/// password never lands in a URL, and the server completes it (`server/src/http/forms.rs`). `data-ready` appears once
 /// the island has hydrated; tests and the page-load benchmark wait for it. A submit calls
 /// `on_submit` and never navigates.
 #[component]

@@ -1,6 +1,8 @@
 use super::{
     credentials_form::CredentialsForm,
     field::{all_pass, CheckedForm, CheckedInput, Field},
+    next_path,
+    posted::{PostedForm, PostedFormCarrier},
     query_param,
 };
 use crate::preload::PreloadIsland;
@@ -10,7 +12,6 @@ use crate::{
         validate_username,
     },
     passkey::{self, PasskeyFailure},
-    redirect::local_path,
     session::{go_to, Session, SESSION_ENDED},
 };
 use leptos::{html::Input, lazy, prelude::*, task::spawn_local};
@@ -18,36 +19,30 @@ use leptos_meta::Title;
 use send_wrapper::SendWrapper;
 use web_sys::AbortController;
 
-/// What the form says when it was sent before the page could handle it (the browser posted it
-/// to the server, which sent it back with the name kept and the password dropped).
-pub const SEND_AGAIN: &str =
-    "The page was still loading when you sent the form. Please enter your password and send it again.";
-
+/// The log-in page: the password form, or, in answer to a password the browser posted itself
+/// for an account with two-step verification, the code step (server/src/http/forms.rs).
 #[component]
 pub fn LoginPage() -> impl IntoView {
+    let code_step = PostedForm::current().is_some_and(|posted| posted.ticket.is_some());
     view! {
         <Title text="Log in · rest-auth"/>
-        <PreloadIsland island="login_form"/>
+        <PreloadIsland island=if code_step { "code_step_form" } else { "login_form" }/>
         <h1>"Log in"</h1>
-        <LoginForm/>
+        <PostedFormCarrier/>
+        {if code_step { view! { <CodeStepForm/> }.into_any() } else { view! { <LoginForm/> }.into_any() }}
         <p>"No account yet? " <a href="/register">"Create one"</a> "."</p>
     }
 }
 
-/// The form, an island. From the URL: where to go once signed in (`next`), and what the server
-/// kept of a form posted before the page was interactive (`username`, `resubmit`).
+/// The form, an island. From the URL: where to go once signed in (`next`), and whether the
+/// code step sent the person back because its sign-in expired (`expired`); from the page: the
+/// outcome of a form the browser posted itself.
 #[island(lazy)]
 fn LoginForm() -> impl IntoView {
     let session = Session::provide();
-    let next = StoredValue::new(
-        query_param("next")
-            .as_deref()
-            .and_then(local_path)
-            .unwrap_or("/hello")
-            .to_owned(),
-    );
-    let username = query_param("username").unwrap_or_default();
-    let sent_too_early = query_param("resubmit").is_some();
+    let next = StoredValue::new(next_path());
+    let posted = PostedForm::current().unwrap_or_default();
+    let posted_message = posted.message;
     // The passkey request the autofill holds open, stopped before any other request: a browser
     // runs one at a time.
     let autofill = StoredValue::new_local(None::<AbortController>);
@@ -62,7 +57,7 @@ fn LoginForm() -> impl IntoView {
     // the code step (never the password, which this page forgets once sent).
     let second_step = RwSignal::new(None::<(String, String)>);
     // Why the code step gave way to the password again ("your sign-in expired").
-    let restarted = RwSignal::new(None::<String>);
+    let restarted = RwSignal::new(query_param("expired").map(|_| SIGN_IN_EXPIRED.to_owned()));
     // Sends the password (which signs the user in, or asks for the code).
     let log_in = Action::new_local(move |(username, password): &(String, String)| {
         let (username, password) = (username.clone(), password.clone());
@@ -139,8 +134,9 @@ fn LoginForm() -> impl IntoView {
             Some(Err(PasswordRefusal::CodeRequired(_))) => None,
             Some(Err(refusal)) => Some(refusal.message()),
             Some(Ok(())) => None,
+            None if posted_message.is_some() => posted_message.clone(),
             None if session.ended_for().is_some() => Some(SESSION_ENDED.to_owned()),
-            None => sent_too_early.then(|| SEND_AGAIN.to_owned()),
+            None => None,
         }
     });
 
@@ -164,7 +160,7 @@ fn LoginForm() -> impl IntoView {
             }
         >
         <CredentialsForm
-            initial_username=username.clone()
+            initial_username=posted.username.clone()
             prefill_username=Signal::derive(move || session.ended_for())
             submit_label="Log in"
             username_autocomplete="username webauthn"
@@ -228,12 +224,44 @@ fn code_step(step: SecondStep) -> AnyView {
         next,
         start_over,
     } = step;
-    view! { <CodeStep session username ticket next start_over/> }.into_any()
+    view! { <CodeStep session username ticket next start_over message=None/> }.into_any()
+}
+
+/// The code step as the server renders it in answer to a password the browser posted itself
+/// (the ticket and any message from the page), an island of its own: the log-in form's code
+/// never loads on this page, nor this one's on the password's.
+#[island(lazy)]
+fn CodeStepForm() -> impl IntoView {
+    let session = Session::provide();
+    let posted = PostedForm::current().unwrap_or_default();
+    let next = next_path();
+    let login = login_url(&next);
+    let start_over = Callback::new(move |why: Option<String>| {
+        let expired = if why.is_some() { "&expired" } else { "" };
+        go_to(&format!("{login}{expired}"));
+    });
+    view! {
+        <CodeStep
+            session
+            username=posted.username
+            ticket=posted.ticket.unwrap_or_default()
+            next
+            start_over
+            message=posted.message
+        />
+    }
+}
+
+/// `/login`, keeping where to go once signed in.
+fn login_url(next: &str) -> String {
+    format!("/login?next={}", crate::redirect::query_value(next))
 }
 
 /// The second step of a sign-in for an account with two-step verification: the code from the
 /// authenticator app, or a recovery code, sent with the ticket the password step gave. A wrong
-/// code keeps this step; "Start over" goes back to the password.
+/// code keeps this step; "Start over" goes back to the password. Sent before its island has
+/// hydrated, the form posts the code with the ticket (a hidden field) to the page, whose
+/// server completes it.
 #[component]
 fn CodeStep(
     session: Session,
@@ -241,6 +269,8 @@ fn CodeStep(
     ticket: String,
     next: String,
     start_over: Callback<Option<String>>,
+    /// What the server said of a code the browser posted itself.
+    message: Option<String>,
 ) -> impl IntoView {
     let code = Field::empty(|code| {
         if code.trim().is_empty() {
@@ -249,7 +279,17 @@ fn CodeStep(
             Ok(())
         }
     });
+    // A wrong code is said at the field, as when the island sends it; anything else (too
+    // many attempts) in the form's message line.
+    let posted_message = match message {
+        Some(message) if message == WRONG_CODE => {
+            code.reject(message);
+            None
+        }
+        other => other,
+    };
     let code_input = NodeRef::<Input>::new();
+    let (hidden_ticket, hidden_username) = (ticket.clone(), username.clone());
     let verify = Action::new_local(move |code: &String| {
         let (ticket, code) = (ticket.clone(), code.clone());
         async move {
@@ -259,11 +299,15 @@ fn CodeStep(
         }
     });
     // The step replaces the password form: the focus comes here, where the next key goes.
-    request_animation_frame(move || {
-        if let Some(node) = code_input.get_untracked() {
-            let _ = node.focus();
-        }
+    // (An effect: the server renders this step too, and has no frames.)
+    Effect::new(move |_| {
+        request_animation_frame(move || {
+            if let Some(node) = code_input.get_untracked() {
+                let _ = node.focus();
+            }
+        })
     });
+    let login = login_url(&next);
     Effect::new(move |_| match verify.value().get() {
         Some(Ok(())) => go_to(&next),
         Some(Err(ApiFailure::WrongCode(_))) => {
@@ -285,6 +329,7 @@ fn CodeStep(
                 other => Some(other.to_string()),
             }
         }
+        None => posted_message.clone(),
         _ => None,
     };
     let submit = move || {
@@ -298,6 +343,8 @@ fn CodeStep(
                 "Two-step verification is on for " <strong>{username}</strong> ". "
                 "Open your authenticator app for the code, or use one of your recovery codes."
             </p>
+            <input type="hidden" name="ticket" value=hidden_ticket/>
+            <input type="hidden" name="username" value=hidden_username/>
             <CheckedInput
                 id="code"
                 label="Code from your authenticator app, or a recovery code"
@@ -310,9 +357,17 @@ fn CodeStep(
             <p class="error" role="alert">{message}</p>
             <div class="actions">
                 <button type="submit" disabled=move || verify.pending().get()>"Verify"</button>
-                <button type="button" class="secondary" on:click=move |_| start_over.run(None)>
+                // A link, so it works before the island has hydrated too.
+                <a
+                    class="button secondary"
+                    href=login
+                    on:click=move |ev| {
+                        ev.prevent_default();
+                        start_over.run(None);
+                    }
+                >
                     "Start over"
-                </button>
+                </a>
             </div>
         </CheckedForm>
     }
@@ -405,8 +460,9 @@ pub const PASSKEY_REFUSED: &str = "This passkey is not registered here. It may h
     from your account; log in with your password.";
 
 /// The API's 401 says "Unauthorized Access" (the Flask original's words, meant for curl); a person
-/// at a log-in form needs to hear which thing to retry.
-fn login_failure_message(failure: &ApiFailure) -> String {
+/// at a log-in form needs to hear which thing to retry. The server says the same of a form the
+/// browser posted itself.
+pub fn login_failure_message(failure: &ApiFailure) -> String {
     match failure.status() {
         Some(401) => "Wrong username or password.".into(),
         _ => failure.to_string(),

@@ -8,14 +8,26 @@ mod hello;
 mod home;
 mod login;
 mod not_found;
+mod posted;
 mod register;
 
 pub use account::AccountPage;
 pub use hello::HelloPage;
 pub use home::HomePage;
-pub use login::LoginPage;
+pub use login::{login_failure_message, LoginPage, SIGN_IN_EXPIRED, WRONG_CODE};
 pub use not_found::NotFoundPage;
+pub use posted::PostedForm;
 pub use register::RegisterPage;
+
+/// Where the log-in page sends the browser once signed in: its `next` if that stays on this
+/// site, else the greeting.
+pub(crate) fn next_path() -> String {
+    query_param("next")
+        .as_deref()
+        .and_then(crate::redirect::local_path)
+        .unwrap_or("/hello")
+        .to_owned()
+}
 
 /// A parameter of the page's URL, where an island needs one. An island's props would be
 /// serialized into the page and parsed with serde_json in the browser; reading the URL on both

@@ -1,7 +1,7 @@
 use super::{
     credentials_form::CredentialsForm,
-    login::{sign_in_with_password, SEND_AGAIN},
-    query_param,
+    login::sign_in_with_password,
+    posted::{PostedForm, PostedFormCarrier},
 };
 use crate::preload::PreloadIsland;
 use crate::{
@@ -17,6 +17,7 @@ pub fn RegisterPage() -> impl IntoView {
         <Title text="Create account · rest-auth"/>
         <PreloadIsland island="register_form"/>
         <h1>"Create account"</h1>
+        <PostedFormCarrier/>
         <p class="hint">
             "Usernames: 1 to 32 letters, digits, dots, dashes or underscores. Passwords: at least "
             {MIN_PASSWORD_CHARS_DEFAULT} " characters."
@@ -26,12 +27,15 @@ pub fn RegisterPage() -> impl IntoView {
     }
 }
 
-/// The form, an island; `username` and `resubmit` from the URL, as for the log-in form.
+/// The form, an island; from the page, the outcome of a form the browser posted itself.
 #[island(lazy)]
 fn RegisterForm() -> impl IntoView {
     let session = Session::provide();
-    let username = query_param("username").unwrap_or_default();
-    let sent_too_early = query_param("resubmit").is_some();
+    let PostedForm {
+        username,
+        message: posted_message,
+        ..
+    } = PostedForm::current().unwrap_or_default();
     // Registering signs the user in: create the account, then get a token for it the same
     // way curl would.
     let create_account = Action::new_local(move |(username, password): &(String, String)| {
@@ -57,7 +61,7 @@ fn RegisterForm() -> impl IntoView {
         match create_account.value().get() {
             Some(Err(message)) => Some(message),
             Some(Ok(())) => None,
-            None => sent_too_early.then(|| SEND_AGAIN.to_owned()),
+            None => posted_message.clone(),
         }
     });
 

@@ -23,6 +23,9 @@ mod token;
 mod two_step;
 mod users;
 
+pub(crate) use client_addr::client_ip;
+pub(crate) use sign_in::signed_in_body;
+
 use crate::{error::ApiError, state::AppState};
 use axum::{
     http::{header::USER_AGENT, HeaderMap},
@@ -96,7 +99,7 @@ pub fn router() -> Router<AppState> {
 pub const UNKNOWN_PATH: &str = "/api/{*unknown}";
 
 /// The client's `User-Agent`, as sent (empty when missing or not text).
-fn user_agent(headers: &HeaderMap) -> &str {
+pub(crate) fn user_agent(headers: &HeaderMap) -> &str {
     headers
         .get(USER_AGENT)
         .and_then(|value| value.to_str().ok())

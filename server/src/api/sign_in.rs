@@ -135,7 +135,7 @@ pub async fn refresh(
 }
 
 /// `{"duration", "token", "refresh_token", "username"}` of a session begun or renewed.
-pub(super) fn signed_in_body(
+pub(crate) fn signed_in_body(
     sign_in: &SignIn,
     begun: Begun,
 ) -> Result<Json<SignedInBody>, ApiError> {

@@ -2,6 +2,7 @@
 //! pages and the front end's files, and the layers every response passes through.
 
 pub mod assets;
+mod forms;
 mod ops;
 mod page_cache;
 mod pages;
@@ -12,7 +13,7 @@ use crate::{api, state::AppState};
 use app::App;
 use assets::VersionedFiles;
 use axum::{
-    extract::DefaultBodyLimit,
+    extract::{DefaultBodyLimit, OriginalUri, Request},
     routing::{get, post},
     Router,
 };
@@ -51,6 +52,19 @@ pub fn routes(state: &AppState, assets: Option<&VersionedFiles>) -> Router<AppSt
     let island_chunks = assets
         .map(|files| files.island_chunks.clone())
         .unwrap_or_default();
+    let form_pages = forms::FormPages::new(leptos.clone(), island_chunks.clone());
+    let log_in = {
+        let (pages, state) = (form_pages.clone(), state.clone());
+        move |uri: OriginalUri, request: Request| {
+            forms::log_in(pages.clone(), state.clone(), uri, request)
+        }
+    };
+    let register = {
+        let (pages, state) = (form_pages, state.clone());
+        move |uri: OriginalUri, request: Request| {
+            forms::register(pages.clone(), state.clone(), uri, request)
+        }
+    };
     let pages = Router::new()
         .leptos_routes_with_context(
             state,
@@ -58,8 +72,8 @@ pub fn routes(state: &AppState, assets: Option<&VersionedFiles>) -> Router<AppSt
             move || provide_context(island_chunks.clone()),
             move || shell_with_policy(leptos.clone()),
         )
-        .route("/login", post(pages::back_to_form))
-        .route("/register", post(pages::back_to_form))
+        .route("/login", post(log_in))
+        .route("/register", post(register))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             shell_with_policy,
         ))

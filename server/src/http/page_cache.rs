@@ -3,7 +3,8 @@
 //! its first request and later ones get the same bytes with their own CSP nonce in place of
 //! the one it was rendered with: a fresh nonce per response, as before, without rendering
 //! again. Only a `GET` without a query string whose answer is a 200 page is kept (a query
-//! such as `?username=…&resubmit` shapes the page, so it is rendered each time), and at most
+//! such as `?next=…` may shape the page, so it is rendered each time; a form's answer is a
+//! `POST`, never kept), and at most
 //! [`MAX_PAGES`] of them: what is kept is bounded by the routes, not by what clients ask for.
 
 use super::security_headers::page_policy;

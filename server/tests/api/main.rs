@@ -8,6 +8,7 @@ mod account;
 mod auth;
 mod common;
 mod database;
+mod forms;
 mod headers;
 mod limits;
 mod mixed_load;

@@ -1,0 +1,352 @@
+//! The signed-out forms as the browser posts them itself: sent before the WebAssembly has
+//! arrived (or when it never does), `/login`, its code step and `/register` are completed here
+//! through the code the API uses (`SignIn`, `Accounts`), so a person can sign in at first paint.
+//!
+//! Signed in: a `no-store` page whose one script (carrying the page's CSP nonce) keeps the
+//! tokens where the islands read them and replaces the page with `next`, so the browser's
+//! history holds no entry of the post. Refused: the page rendered again with the island's own
+//! message, the name kept, the password empty, the API's status code. A post from another
+//! origin is refused before anything is read (login CSRF).
+
+use super::security_headers::page_policy;
+use crate::{
+    accounts::Accounts,
+    api::{client_ip, signed_in_body, user_agent},
+    error::{ApiError, MAX_ONE_TIME_CODE_CHARS},
+    sign_in::{PasswordStep, SignIn},
+    state::{AppState, ClientIpHeader, PublicUrl},
+};
+use app::{
+    api::{client::ApiFailure, Secret, SignedInBody},
+    login_failure_message,
+    redirect::local_path,
+    signed_in_script, IslandChunks, PostedForm, SIGN_IN_EXPIRED, WRONG_CODE,
+};
+use axum::{
+    body::Body,
+    extract::{rejection::FormRejection, FromRef, OriginalUri, Request},
+    http::{header, HeaderMap, HeaderValue, StatusCode, Uri},
+    response::{Html, IntoResponse, Response},
+    Form,
+};
+use leptos::{config::LeptosOptions, prelude::provide_context};
+
+/// What the log-in page's forms post: the password form (`username`, `password`) or the code
+/// step (`ticket`, `code`).
+#[derive(serde::Deserialize, Default)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    password: Option<String>,
+    ticket: Option<String>,
+    code: Option<String>,
+}
+
+/// What the registration form posts.
+#[derive(serde::Deserialize, Default)]
+pub struct RegisterForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Renders the pages the forms answer with, as the page routes render them.
+#[derive(Clone)]
+pub struct FormPages {
+    options: LeptosOptions,
+    island_chunks: IslandChunks,
+}
+
+impl FormPages {
+    pub fn new(options: LeptosOptions, island_chunks: IslandChunks) -> FormPages {
+        FormPages {
+            options,
+            island_chunks,
+        }
+    }
+
+    /// The page at `uri` rendered with the form's outcome, with `status`; `no-store`, as it
+    /// names the person and may carry a sign-in ticket.
+    async fn render(&self, uri: &Uri, posted: PostedForm, status: StatusCode) -> Response {
+        let (options, chunks) = (self.options.clone(), self.island_chunks.clone());
+        let handler = leptos_axum::render_app_to_stream_with_context(
+            move || {
+                provide_context(chunks.clone());
+                provide_context(posted.clone());
+            },
+            move || super::security_headers::shell_with_policy(options.clone()),
+        );
+        let mut request = Request::new(Body::empty());
+        *request.uri_mut() = uri.clone();
+        let mut response = handler(request).await;
+        *response.status_mut() = status;
+        no_store(&mut response);
+        response
+    }
+}
+
+/// `POST /login`: the password, or the code step's ticket and code.
+pub async fn log_in(
+    pages: FormPages,
+    state: AppState,
+    OriginalUri(uri): OriginalUri,
+    request: Request,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    if !same_origin(&parts.headers, &state.public_url) {
+        return refused_cross_origin();
+    }
+    let address = client_ip(&parts, &ClientIpHeader::from_ref(&state));
+    let agent = user_agent(&parts.headers).to_owned();
+    let form = read_form::<LoginForm>(Request::from_parts(parts, body), &state).await;
+    let sign_in = SignIn::from_ref(&state);
+    let next = next_of(&uri);
+    let username = form.username.clone();
+
+    if let Some(ticket) = form.ticket.filter(|ticket| !ticket.is_empty()) {
+        let code = form.code.unwrap_or_default();
+        let code = code.trim();
+        let outcome = if code.is_empty() || code.len() > MAX_ONE_TIME_CODE_CHARS {
+            Err(ApiError::BadRequest(
+                "Enter the code from your authenticator app, or a recovery code.".into(),
+            ))
+        } else {
+            sign_in
+                .with_code(&ticket, code, address, &agent)
+                .await
+                .map_err(ApiError::from)
+        };
+        return match outcome.and_then(|begun| signed_in_body(&sign_in, begun)) {
+            Ok(body) => signed_in_page(&body.0, &next),
+            Err(ApiError::SignInExpired) => {
+                let posted = PostedForm {
+                    username,
+                    message: Some(SIGN_IN_EXPIRED.to_owned()),
+                    ticket: None,
+                };
+                pages.render(&uri, posted, StatusCode::UNAUTHORIZED).await
+            }
+            Err(error) => {
+                let status = error.status();
+                let message = match error {
+                    ApiError::WrongSignInCode => WRONG_CODE.to_owned(),
+                    other => other.to_string(),
+                };
+                let posted = PostedForm {
+                    username,
+                    message: Some(message),
+                    ticket: Some(ticket),
+                };
+                pages.render(&uri, posted, status).await
+            }
+        };
+    }
+
+    let password = form.password.unwrap_or_default();
+    let outcome = if username.is_empty() || password.is_empty() {
+        Err(ApiError::BadRequest(
+            "Enter your username and your password.".into(),
+        ))
+    } else {
+        sign_in
+            .with_password(&username, password, address, &agent)
+            .await
+            .map_err(ApiError::from)
+    };
+    match outcome {
+        Ok(PasswordStep::SignedIn(begun)) => match signed_in_body(&sign_in, begun) {
+            Ok(body) => signed_in_page(&body.0, &next),
+            Err(error) => refused_log_in(&pages, &uri, username, error).await,
+        },
+        Ok(PasswordStep::CodeRequired { ticket, .. }) => {
+            let posted = PostedForm {
+                username,
+                message: None,
+                ticket: Some(ticket),
+            };
+            pages.render(&uri, posted, StatusCode::OK).await
+        }
+        Err(error) => refused_log_in(&pages, &uri, username, error).await,
+    }
+}
+
+/// The log-in form again, saying what the island would say.
+async fn refused_log_in(
+    pages: &FormPages,
+    uri: &Uri,
+    username: String,
+    error: ApiError,
+) -> Response {
+    let status = error.status();
+    let retry_after = retry_after(&error);
+    let failure = ApiFailure::Status {
+        status: status.as_u16(),
+        message: error.to_string(),
+    };
+    let posted = PostedForm {
+        username,
+        message: Some(login_failure_message(&failure)),
+        ticket: None,
+    };
+    let mut response = pages.render(uri, posted, status).await;
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
+
+/// A 429's wait, for the page as for the API's answer.
+fn retry_after(error: &ApiError) -> Option<u64> {
+    match error {
+        ApiError::TooManyAttempts { retry_after } => Some(*retry_after),
+        _ => None,
+    }
+}
+
+/// `POST /register`: creates the account and signs in to it, as the island does with two API
+/// calls.
+pub async fn register(
+    pages: FormPages,
+    state: AppState,
+    OriginalUri(uri): OriginalUri,
+    request: Request,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    if !same_origin(&parts.headers, &state.public_url) {
+        return refused_cross_origin();
+    }
+    let address = client_ip(&parts, &ClientIpHeader::from_ref(&state));
+    let agent = user_agent(&parts.headers).to_owned();
+    let form = read_form::<RegisterForm>(Request::from_parts(parts, body), &state).await;
+    let (accounts, sign_in) = (Accounts::from_ref(&state), SignIn::from_ref(&state));
+    let username = form.username.clone();
+    let created = accounts
+        .register(&username, Secret::new(form.password.clone()))
+        .await;
+    let outcome = match created {
+        Ok(_) => sign_in
+            .with_password(&username, form.password, address, &agent)
+            .await
+            .map_err(ApiError::from),
+        Err(error) => Err(error.into()),
+    };
+    let refused = |error: ApiError| {
+        let posted = PostedForm {
+            message: Some(error.to_string()),
+            username: username.clone(),
+            ticket: None,
+        };
+        (posted, error.status())
+    };
+    let (posted, status) = match outcome {
+        Ok(PasswordStep::SignedIn(begun)) => match signed_in_body(&sign_in, begun) {
+            Ok(body) => return signed_in_page(&body.0, "/hello"),
+            Err(error) => refused(error),
+        },
+        // A new account has no second factor; should one appear meanwhile, the log-in page
+        // asks for it.
+        Ok(PasswordStep::CodeRequired { .. }) => {
+            return axum::response::Redirect::to("/login").into_response()
+        }
+        Err(error) => refused(error),
+    };
+    pages.render(&uri, posted, status).await
+}
+
+/// The form's fields; a body that is not a form reads as an empty one (and is refused as such).
+async fn read_form<T: serde::de::DeserializeOwned + Default>(
+    request: Request,
+    state: &AppState,
+) -> T {
+    let form: Result<Form<T>, FormRejection> =
+        <Form<T> as axum::extract::FromRequest<AppState>>::from_request(request, state).await;
+    form.map(|Form(form)| form).unwrap_or_default()
+}
+
+/// Where the log-in page sends the browser once signed in: its `next`, if on this site.
+fn next_of(uri: &Uri) -> String {
+    uri.query()
+        .and_then(|query| {
+            form_urlencoded::parse(query.as_bytes())
+                .find_map(|(name, value)| (name == "next").then_some(value))
+        })
+        .as_deref()
+        .and_then(local_path)
+        .unwrap_or("/hello")
+        .to_owned()
+}
+
+/// Login CSRF (OWASP CSRF Prevention Cheat Sheet: login forms): a browser says where a post
+/// comes from in `Origin`, or in `Sec-Fetch-Site`. `Origin` decides when it names an origin: it
+/// must be `PUBLIC_URL`'s or the `Host` the post was sent to. It is `null` on every post from a
+/// page whose referrer policy is `no-referrer` (ours), so then, as when it is absent,
+/// `Sec-Fetch-Site` decides: `same-origin` or `none` (typed by the person). `null` with nothing
+/// else is refused; neither header is not a browser (curl), which a forged form cannot be.
+fn same_origin(headers: &HeaderMap, public_url: &PublicUrl) -> bool {
+    let origin = headers
+        .get(header::ORIGIN)
+        .map(|origin| origin.to_str().unwrap_or("null"));
+    match (origin, headers.get("sec-fetch-site")) {
+        (Some(origin), _) if origin != "null" => {
+            origin == public_url.0.origin().ascii_serialization()
+                || headers
+                    .get(header::HOST)
+                    .and_then(|host| host.to_str().ok())
+                    .is_some_and(|host| {
+                        origin.strip_prefix("http://") == Some(host)
+                            || origin.strip_prefix("https://") == Some(host)
+                    })
+        }
+        (_, Some(site)) => site == "same-origin" || site == "none",
+        (Some(_null), None) => false,
+        (None, None) => true,
+    }
+}
+
+/// The answer to a form from another site: 403, nothing read, nobody signed in.
+fn refused_cross_origin() -> Response {
+    let mut response = (
+        StatusCode::FORBIDDEN,
+        Html(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <title>Refused · rest-auth</title></head><body><main><h1>Refused</h1>\
+             <p>This form was sent from another site. Nobody was signed in. \
+             <a href=\"/login\">Log in here</a>.</p></main></body></html>",
+        ),
+    )
+        .into_response();
+    no_store(&mut response);
+    response
+}
+
+/// The page that completes a sign-in: its script keeps the tokens and leaves for `next`.
+fn signed_in_page(body: &SignedInBody, next: &str) -> Response {
+    let nonce = leptos::nonce::Nonce::new();
+    let script = signed_in_script(body, next);
+    let next_html = next
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;");
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>Signed in · rest-auth</title><script nonce=\"{nonce}\">{script}</script></head>\
+         <body><main><p>Signed in. <a href=\"{next_html}\">Continue</a>.</p></main></body></html>"
+    );
+    let mut response = Html(html).into_response();
+    if let Ok(policy) = HeaderValue::from_str(&page_policy(&nonce, false)) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    no_store(&mut response);
+    response
+}
+
+fn no_store(response: &mut Response) {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
