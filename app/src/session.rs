@@ -506,9 +506,16 @@ mod store {
     }
 }
 
-/// The script of the page with which the server completes a sign-in the browser posted itself
-/// (server/src/http/forms.rs): it keeps what [`Session::sign_in`] keeps, in the same keys and
-/// format, then replaces the page (whose history entry is the post) with `next`.
+/// What the server renders into the head of the page it answers a sign-in with, when the
+/// browser posted the form itself (server/src/http/forms.rs): the script of
+/// [`signed_in_script`], run before any island reads the storage.
+#[derive(Clone, Debug)]
+pub struct CompletedSignIn(pub String);
+
+/// The script that completes a sign-in the browser posted itself: it keeps what
+/// [`Session::sign_in`] keeps, in the same keys and format, and puts `next` in the address bar
+/// in place of the post (the page is `next`'s, rendered in answer to it), so the history holds
+/// no entry that would send the password again.
 pub fn signed_in_script(body: &SignedInBody, next: &str) -> String {
     format!(
         "try{{const s=localStorage;\
@@ -517,7 +524,7 @@ pub fn signed_in_script(body: &SignedInBody, next: &str) -> String {
          s.removeItem({ended_key});\
          s.setItem({token_key},JSON.stringify({token}));\
          s.setItem({expires_key},String(Date.now()+{lifetime_ms}))}}catch(e){{}}\
-         location.replace({next})",
+         history.replaceState(null,\"\",{next})",
         refresh_key = js_string(REFRESH_KEY),
         refresh = js_string(body.refresh_token.expose()),
         username_key = js_string(USERNAME_KEY),
@@ -529,6 +536,14 @@ pub fn signed_in_script(body: &SignedInBody, next: &str) -> String {
         lifetime_ms = body.duration.saturating_mul(1000),
         next = js_string(next),
     )
+}
+
+/// The completion's script, where the server rendered one into this page.
+#[component]
+pub fn CompletedSignInScript() -> impl IntoView {
+    use_context::<CompletedSignIn>().map(|CompletedSignIn(script)| {
+        view! { <script nonce=leptos::nonce::use_nonce()>{script}</script> }
+    })
 }
 
 /// `value` as a JavaScript string literal that is safe inside a `<script>` element: quotes,

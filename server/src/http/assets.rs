@@ -21,7 +21,7 @@
 //! second or two of one core; start-up does not wait); until then, and for other clients, the
 //! response layer compresses on the fly at a quick, lower quality.
 
-use app::IslandChunks;
+use app::{InlineStyle, IslandChunks};
 use axum::{
     body::Body,
     extract::{Path as UrlPath, Request, State},
@@ -50,6 +50,8 @@ pub struct VersionedFiles {
     compressed: Arc<OnceLock<HashMap<String, Compressed>>>,
     /// With a split build, the URLs each lazily loaded island fetches (for preloading).
     pub island_chunks: IslandChunks,
+    /// The stylesheet's text, which pages carry inline (`app::InlineStyle`).
+    pub style: Option<InlineStyle>,
 }
 
 #[derive(Debug)]
@@ -82,11 +84,15 @@ pub fn version_site(options: &mut LeptosOptions) -> std::io::Result<Option<Versi
         None => compress_in_background(&dir, compressed.clone())?,
     }
     let island_chunks = island_chunks(&dir, &options.site_pkg_dir)?;
+    let style = std::fs::read_to_string(dir.join(format!("{}.css", options.output_name)))
+        .ok()
+        .map(|css| InlineStyle(css.into()));
     Ok(Some(VersionedFiles {
         version,
         dir,
         compressed,
         island_chunks,
+        style,
     }))
 }
 

@@ -2,13 +2,12 @@
 //! arrived (or when it never does), `/login`, its code step and `/register` are completed here
 //! through the code the API uses (`SignIn`, `Accounts`), so a person can sign in at first paint.
 //!
-//! Signed in: a `no-store` page whose one script (carrying the page's CSP nonce) keeps the
-//! tokens where the islands read them and replaces the page with `next`, so the browser's
-//! history holds no entry of the post. Refused: the page rendered again with the island's own
+//! Signed in: the page at `next`, `no-store`, whose first script (carrying the page's CSP
+//! nonce) keeps the tokens where the islands read them and puts `next` in the address bar in
+//! place of the post, so the browser's history holds no entry that would send it again. Refused: the page rendered again with the island's own
 //! message, the name kept, the password empty, the API's status code. A post from another
 //! origin is refused before anything is read (login CSRF).
 
-use super::security_headers::page_policy;
 use crate::{
     accounts::Accounts,
     api::{client_ip, signed_in_body, user_agent},
@@ -20,7 +19,8 @@ use app::{
     api::{client::ApiFailure, Secret, SignedInBody},
     login_failure_message,
     redirect::local_path,
-    signed_in_script, IslandChunks, PostedForm, SIGN_IN_EXPIRED, WRONG_CODE,
+    signed_in_script, CompletedSignIn, InlineStyle, IslandChunks, PostedForm, SIGN_IN_EXPIRED,
+    WRONG_CODE,
 };
 use axum::{
     body::Body,
@@ -56,31 +56,58 @@ pub struct RegisterForm {
 pub struct FormPages {
     options: LeptosOptions,
     island_chunks: IslandChunks,
+    style: Option<InlineStyle>,
 }
 
 impl FormPages {
-    pub fn new(options: LeptosOptions, island_chunks: IslandChunks) -> FormPages {
+    pub fn new(
+        options: LeptosOptions,
+        island_chunks: IslandChunks,
+        style: Option<InlineStyle>,
+    ) -> FormPages {
         FormPages {
             options,
             island_chunks,
+            style,
         }
     }
 
     /// The page at `uri` rendered with the form's outcome, with `status`; `no-store`, as it
     /// names the person and may carry a sign-in ticket.
     async fn render(&self, uri: &Uri, posted: PostedForm, status: StatusCode) -> Response {
+        let mut response = self.render_with(uri, posted).await;
+        *response.status_mut() = status;
+        response
+    }
+
+    /// The page at `next` as the answer to a sign-in the browser posted: with the script that
+    /// keeps the tokens and puts `next` in the address bar in place of the post, run before
+    /// any island. One page load instead of two (a page that stores the tokens, then `next`).
+    async fn signed_in(&self, body: &SignedInBody, next: &str) -> Response {
+        let script = CompletedSignIn(signed_in_script(body, next));
+        let uri = next
+            .parse::<Uri>()
+            .unwrap_or_else(|_| Uri::from_static("/hello"));
+        self.render_with(&uri, script).await
+    }
+
+    /// The page at `uri`, rendered as the page routes render it, with `extra` in its context.
+    async fn render_with<T: Clone + Send + Sync + 'static>(&self, uri: &Uri, extra: T) -> Response {
         let (options, chunks) = (self.options.clone(), self.island_chunks.clone());
+        let style = self.style.clone();
         let handler = leptos_axum::render_app_to_stream_with_context(
             move || {
                 provide_context(chunks.clone());
-                provide_context(posted.clone());
+                if let Some(style) = &style {
+                    provide_context(style.clone());
+                }
+                provide_context(extra.clone());
             },
             move || super::security_headers::shell_with_policy(options.clone()),
         );
         let mut request = Request::new(Body::empty());
         *request.uri_mut() = uri.clone();
         let mut response = handler(request).await;
-        *response.status_mut() = status;
         no_store(&mut response);
         response
     }
@@ -118,7 +145,7 @@ pub async fn log_in(
                 .map_err(ApiError::from)
         };
         return match outcome.and_then(|begun| signed_in_body(&sign_in, begun)) {
-            Ok(body) => signed_in_page(&body.0, &next),
+            Ok(body) => pages.signed_in(&body.0, &next).await,
             Err(ApiError::SignInExpired) => {
                 let posted = PostedForm {
                     username,
@@ -156,7 +183,7 @@ pub async fn log_in(
     };
     match outcome {
         Ok(PasswordStep::SignedIn(begun)) => match signed_in_body(&sign_in, begun) {
-            Ok(body) => signed_in_page(&body.0, &next),
+            Ok(body) => pages.signed_in(&body.0, &next).await,
             Err(error) => refused_log_in(&pages, &uri, username, error).await,
         },
         Ok(PasswordStep::CodeRequired { ticket, .. }) => {
@@ -243,7 +270,7 @@ pub async fn register(
     };
     let (posted, status) = match outcome {
         Ok(PasswordStep::SignedIn(begun)) => match signed_in_body(&sign_in, begun) {
-            Ok(body) => return signed_in_page(&body.0, "/hello"),
+            Ok(body) => return pages.signed_in(&body.0, "/hello").await,
             Err(error) => refused(error),
         },
         // A new account has no second factor; should one appear meanwhile, the log-in page
@@ -318,29 +345,6 @@ fn refused_cross_origin() -> Response {
         ),
     )
         .into_response();
-    no_store(&mut response);
-    response
-}
-
-/// The page that completes a sign-in: its script keeps the tokens and leaves for `next`.
-fn signed_in_page(body: &SignedInBody, next: &str) -> Response {
-    let nonce = leptos::nonce::Nonce::new();
-    let script = signed_in_script(body, next);
-    let next_html = next
-        .replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;");
-    let html = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <title>Signed in · rest-auth</title><script nonce=\"{nonce}\">{script}</script></head>\
-         <body><main><p>Signed in. <a href=\"{next_html}\">Continue</a>.</p></main></body></html>"
-    );
-    let mut response = Html(html).into_response();
-    if let Ok(policy) = HeaderValue::from_str(&page_policy(&nonce, false)) {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_SECURITY_POLICY, policy);
-    }
     no_store(&mut response);
     response
 }

@@ -52,7 +52,8 @@ pub fn routes(state: &AppState, assets: Option<&VersionedFiles>) -> Router<AppSt
     let island_chunks = assets
         .map(|files| files.island_chunks.clone())
         .unwrap_or_default();
-    let form_pages = forms::FormPages::new(leptos.clone(), island_chunks.clone());
+    let style = assets.and_then(|files| files.style.clone());
+    let form_pages = forms::FormPages::new(leptos.clone(), island_chunks.clone(), style.clone());
     let log_in = {
         let (pages, state) = (form_pages.clone(), state.clone());
         move |uri: OriginalUri, request: Request| {
@@ -69,7 +70,12 @@ pub fn routes(state: &AppState, assets: Option<&VersionedFiles>) -> Router<AppSt
         .leptos_routes_with_context(
             state,
             routes,
-            move || provide_context(island_chunks.clone()),
+            move || {
+                provide_context(island_chunks.clone());
+                if let Some(style) = &style {
+                    provide_context(style.clone());
+                }
+            },
             move || shell_with_policy(leptos.clone()),
         )
         .route("/login", post(log_in))

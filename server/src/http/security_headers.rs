@@ -2,9 +2,9 @@
 //! sniffing, no referrer leaks, and a Content-Security-Policy under which only our own script
 //! runs.
 //!
-//! Pages need inline scripts (Leptos's hydration bootstrap and resource data), so their policy
-//! allows exactly the scripts that carry this response's nonce, which Leptos generates per
-//! request and writes into each of them; `'wasm-unsafe-eval'` lets the WASM compile. Every
+//! Pages need inline scripts (the hydration bootstrap, the completion of a posted sign-in) and
+//! an inline stylesheet, so their policy allows exactly the scripts and styles that carry this
+//! response's nonce, which Leptos generates per request and writes into each of them; `'wasm-unsafe-eval'` lets the WASM compile. Every
 //! other response (JSON, files) gets a policy that allows nothing.
 
 use app::shell;
@@ -20,7 +20,7 @@ pub fn page_policy(nonce: &str, dev_reload: bool) -> String {
     let connect = if dev_reload { "'self' ws:" } else { "'self'" };
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; connect-src {connect}; object-src 'none'; \
+         style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; connect-src {connect}; object-src 'none'; \
          base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 }
