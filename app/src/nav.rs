@@ -1,5 +1,5 @@
 use crate::session::Session;
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 
 /// Site navigation, an island on every page. Signed-out links are what the server renders
 /// (they work before the WASM loads); once the stored token is known the bar switches to the
@@ -17,30 +17,33 @@ pub fn NavBar() -> impl IntoView {
         (true, false) => "signed-out",
     };
 
+    let signed_in = Memo::new(move |_| session.is_signed_in());
     view! {
         <header class="site-header" data-session=state>
             <nav aria-label="Main">
                 <a class="brand" href="/">"rest-auth"</a>
-                <Show
-                    when=move || session.is_signed_in()
-                    fallback=|| {
-                        view! {
+                // `Either` rather than `<Show>`, whose fallback is a boxed `AnyView`: this
+                // island is in every page's main module.
+                {move || {
+                    if !signed_in.get() {
+                        return Either::Left(view! {
                             <a href="/login">"Log in"</a>
                             <a href="/register">"Create account"</a>
-                        }
+                        });
                     }
-                >
-                    <span class="who" title="Signed in">{move || session.username()}</span>
-                    <a href="/hello">"Greeting"</a>
-                    <a href="/account">"Account"</a>
-                    <button
-                        type="button"
-                        class="link-button"
-                        on:click=move |_| session.log_out()
-                    >
-                        "Log out"
-                    </button>
-                </Show>
+                    Either::Right(view! {
+                        <span class="who" title="Signed in">{move || session.username()}</span>
+                        <a href="/hello">"Greeting"</a>
+                        <a href="/account">"Account"</a>
+                        <button
+                            type="button"
+                            class="link-button"
+                            on:click=move |_| session.log_out()
+                        >
+                            "Log out"
+                        </button>
+                    })
+                }}
             </nav>
         </header>
     }

@@ -6,6 +6,9 @@ extern crate app;
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    // Panic messages in the console while developing; a release build leaves out the hook and
+    // the formatting it pulls in (docs/performance.md has what that saves).
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_islands();
 }

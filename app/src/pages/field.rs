@@ -145,7 +145,13 @@ pub fn all_pass(fields: &[(Field, NodeRef<Input>)]) -> bool {
 /// the island has hydrated; tests and the page-load benchmark wait for it. A submit calls
 /// `on_submit` and never navigates.
 #[component]
-pub fn CheckedForm(on_submit: impl Fn() + 'static, children: Children) -> impl IntoView {
+pub fn CheckedForm<C: IntoView + 'static>(
+    on_submit: impl Fn() + 'static,
+    // Typed, not `Children`: a boxed `AnyView` per form would compile in its dynamic
+    // rendering and async hydration paths (docs/performance.md has what this saves).
+    children: TypedChildren<C>,
+) -> impl IntoView {
+    let children = children.into_inner();
     let ready = RwSignal::new(false);
     Effect::new(move |_| ready.set(true));
     view! {

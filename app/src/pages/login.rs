@@ -14,7 +14,7 @@ use crate::{
     passkey::{self, PasskeyFailure},
     session::{go_to, Session, SESSION_ENDED},
 };
-use leptos::{html::Input, lazy, prelude::*, task::spawn_local};
+use leptos::{either::Either, html::Input, lazy, prelude::*, task::spawn_local};
 use leptos_meta::Title;
 use send_wrapper::SendWrapper;
 use web_sys::AbortController;
@@ -147,49 +147,59 @@ fn LoginForm() -> impl IntoView {
         start_autofill();
     });
 
-    view! {
-        <Show
-            when=move || second_step.with(Option::is_none)
-            fallback=move || {
-                let (username, ticket) = second_step.get_untracked().unwrap_or_default();
-                let next = next.get_value();
-                let step = SecondStep { session, username, ticket, next, start_over };
-                // Nothing shows until its WebAssembly has come, a round trip after the password
-                // was accepted: the form it replaces has nothing left to do meanwhile.
-                Suspend::new(SendWrapper::new(code_step(step)))
-            }
-        >
-        <CredentialsForm
-            initial_username=posted.username.clone()
-            prefill_username=Signal::derive(move || session.ended_for())
-            submit_label="Log in"
-            username_autocomplete="username webauthn"
-            password_autocomplete="current-password"
-            pending=Signal::derive(move || log_in.pending().get() || with_passkey.pending().get())
-            message
-            check_username=check_login_username
-            // Only presence: an account may predate a higher minimum length.
-            check_password=|password| {
-                if password.is_empty() { Err("Enter your password.".into()) } else { Ok(()) }
-            }
-            on_submit=move |username, password| {
-                log_in.dispatch_local((username, password));
-            }
-        />
-        <div class="alternative">
-            <p class="muted">"Or, without a password:"</p>
-            <button
-                type="button"
-                class="secondary"
-                disabled=move || log_in.pending().get() || with_passkey.pending().get()
-                on:click=move |_| {
-                    with_passkey.dispatch_local(());
+    let initial_username = posted.username;
+    let password_step = move || {
+        view! {
+            <CredentialsForm
+                initial_username=initial_username.clone()
+                prefill_username=Signal::derive(move || session.ended_for())
+                submit_label="Log in"
+                username_autocomplete="username webauthn"
+                password_autocomplete="current-password"
+                pending=Signal::derive(move || log_in.pending().get() || with_passkey.pending().get())
+                message
+                check_username=check_login_username
+                // Only presence: an account may predate a higher minimum length.
+                check_password=|password| {
+                    if password.is_empty() { Err("Enter your password.".into()) } else { Ok(()) }
                 }
-            >
-                "Sign in with a passkey"
-            </button>
-        </div>
-        </Show>
+                on_submit=move |username, password| {
+                    log_in.dispatch_local((username, password));
+                }
+            />
+            <div class="alternative">
+                <p class="muted">"Or, without a password:"</p>
+                <button
+                    type="button"
+                    class="secondary"
+                    disabled=move || log_in.pending().get() || with_passkey.pending().get()
+                    on:click=move |_| {
+                        with_passkey.dispatch_local(());
+                    }
+                >
+                    "Sign in with a passkey"
+                </button>
+            </div>
+        }
+    };
+    let code_step_shown = Memo::new(move |_| second_step.with(Option::is_some));
+    // `Either` rather than `<Show>`, whose fallback is a boxed `AnyView` (docs/performance.md).
+    move || {
+        if !code_step_shown.get() {
+            return Either::Left(password_step());
+        }
+        let (username, ticket) = second_step.get_untracked().unwrap_or_default();
+        let next = next.get_value();
+        let step = SecondStep {
+            session,
+            username,
+            ticket,
+            next,
+            start_over,
+        };
+        // Nothing shows until its WebAssembly has come, a round trip after the password was
+        // accepted: the form it replaces has nothing left to do meanwhile.
+        Either::Right(Suspend::new(SendWrapper::new(code_step(step))))
     }
 }
 
