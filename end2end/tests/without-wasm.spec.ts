@@ -53,10 +53,16 @@ for (const withoutWasm of [true, false]) {
   test.describe(withoutWasm ? 'without the WebAssembly' : 'with the WebAssembly', () => {
     test.use({ withoutWasm });
 
+    /** Opens `path`; with the WebAssembly, waits for the form's island, so the island sends it. */
+    async function openForm(page: Page, path: string) {
+      await page.goto(path);
+      if (!withoutWasm) await expect(page.locator('form.credentials[data-ready]')).toHaveCount(1);
+    }
+
     test('signs in with a password', async ({ page, request }) => {
       const name = uniqueName('plain');
       await request.post('/api/users', { data: { username: name, password: PASSWORD } });
-      await page.goto('/login?next=/account');
+      await openForm(page, '/login?next=/account');
       await page.getByLabel('Username').fill(name);
       await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
       await page.getByRole('button', { name: 'Log in' }).click();
@@ -69,7 +75,7 @@ for (const withoutWasm of [true, false]) {
       const name = uniqueName('code');
       await request.post('/api/users', { data: { username: name, password: PASSWORD } });
       const key = await turnOnTwoStepElsewhere(request, name, PASSWORD);
-      await page.goto('/login');
+      await openForm(page, '/login');
       await page.getByLabel('Username').fill(name);
       await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
       await page.getByRole('button', { name: 'Log in' }).click();
@@ -88,7 +94,7 @@ for (const withoutWasm of [true, false]) {
 
     test('registers', async ({ page, request }) => {
       const name = uniqueName('new');
-      await page.goto('/register');
+      await openForm(page, '/register');
       await page.getByLabel('Username').fill(name);
       await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
       await page.getByRole('button', { name: 'Create account' }).click();
@@ -98,7 +104,7 @@ for (const withoutWasm of [true, false]) {
     test("shows a wrong password's message with the name kept", async ({ page, request }) => {
       const name = uniqueName('wrong');
       await request.post('/api/users', { data: { username: name, password: PASSWORD } });
-      await page.goto('/login');
+      await openForm(page, '/login');
       await page.getByLabel('Username').fill(name);
       await page.getByLabel('Password', { exact: true }).fill('not the password');
       await page.getByRole('button', { name: 'Log in' }).click();
@@ -108,7 +114,7 @@ for (const withoutWasm of [true, false]) {
       if (withoutWasm) await expect(page.getByLabel('Password', { exact: true })).toHaveValue('');
       expect(await seriousViolations(page)).toEqual([]);
       // A name taken, at registration.
-      await page.goto('/register');
+      await openForm(page, '/register');
       await page.getByLabel('Username').fill(name);
       await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
       await page.getByRole('button', { name: 'Create account' }).click();
