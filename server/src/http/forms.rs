@@ -155,7 +155,7 @@ pub async fn log_in(
                 pages.render(&uri, posted, StatusCode::UNAUTHORIZED).await
             }
             Err(error) => {
-                let status = error.status();
+                let (status, retry_after) = (error.status(), refusal_facts(&error));
                 let message = match error {
                     ApiError::WrongSignInCode => WRONG_CODE.to_owned(),
                     other => other.to_string(),
@@ -165,7 +165,7 @@ pub async fn log_in(
                     message: Some(message),
                     ticket: Some(ticket),
                 };
-                pages.render(&uri, posted, status).await
+                with_retry_after(pages.render(&uri, posted, status).await, retry_after)
             }
         };
     }
@@ -205,8 +205,7 @@ async fn refused_log_in(
     username: String,
     error: ApiError,
 ) -> Response {
-    let status = error.status();
-    let retry_after = retry_after(&error);
+    let (status, retry_after) = (error.status(), refusal_facts(&error));
     let failure = ApiFailure::Status {
         status: status.as_u16(),
         message: error.to_string(),
@@ -216,21 +215,29 @@ async fn refused_log_in(
         message: Some(login_failure_message(&failure)),
         ticket: None,
     };
-    let mut response = pages.render(uri, posted, status).await;
+    with_retry_after(pages.render(uri, posted, status).await, retry_after)
+}
+
+/// What a refusal's page needs beyond its message: a 429's wait (as the API sends it). An
+/// internal error is logged here, as the API's answer logs it.
+fn refusal_facts(error: &ApiError) -> Option<u64> {
+    match error {
+        ApiError::TooManyAttempts { retry_after } => Some(*retry_after),
+        ApiError::Internal(cause) => {
+            tracing::error!(error = %cause, "a posted form failed");
+            None
+        }
+        _ => None,
+    }
+}
+
+fn with_retry_after(mut response: Response, retry_after: Option<u64>) -> Response {
     if let Some(seconds) = retry_after {
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
     response
-}
-
-/// A 429's wait, for the page as for the API's answer.
-fn retry_after(error: &ApiError) -> Option<u64> {
-    match error {
-        ApiError::TooManyAttempts { retry_after } => Some(*retry_after),
-        _ => None,
-    }
 }
 
 /// `POST /register`: creates the account and signs in to it, as the island does with two API
@@ -261,14 +268,15 @@ pub async fn register(
         Err(error) => Err(error.into()),
     };
     let refused = |error: ApiError| {
+        let retry_after = refusal_facts(&error);
         let posted = PostedForm {
             message: Some(error.to_string()),
             username: username.clone(),
             ticket: None,
         };
-        (posted, error.status())
+        (posted, error.status(), retry_after)
     };
-    let (posted, status) = match outcome {
+    let (posted, status, retry_after) = match outcome {
         Ok(PasswordStep::SignedIn(begun)) => match signed_in_body(&sign_in, begun) {
             Ok(body) => return pages.signed_in(&body.0, "/hello").await,
             Err(error) => refused(error),
@@ -280,7 +288,7 @@ pub async fn register(
         }
         Err(error) => refused(error),
     };
-    pages.render(&uri, posted, status).await
+    with_retry_after(pages.render(&uri, posted, status).await, retry_after)
 }
 
 /// The form's fields; a body that is not a form reads as an empty one (and is refused as such).
