@@ -109,7 +109,9 @@ async fn front_end_files_are_versioned_and_cached_for_a_year() {
     let version = linked_version(&html);
     for file in ["rest-auth.css", "rest-auth.js", "rest-auth.wasm"] {
         let url = format!("/pkg/{version}/{file}");
-        if file != "rest-auth.wasm" {
+        // The script is linked; the stylesheet is inside the page (still served, for
+        // `cargo leptos watch` and anything that links it).
+        if file == "rest-auth.js" {
             assert!(html.contains(&url), "{url} not linked: {html}");
         }
         let response = app.get(&url).await;
@@ -172,6 +174,13 @@ async fn front_end_files_are_sent_compressed_at_the_highest_quality() {
     })
     .await;
     let (_, html) = page(&app, "/login").await;
+    // The stylesheet comes inside the page, with the response's nonce, not as a request of its
+    // own that the first paint would wait for.
+    assert!(
+        html.contains(">body { color: black }</style>") && html.contains("<style nonce=\""),
+        "{html}"
+    );
+    assert!(!html.contains("rest-auth.css"), "{html}");
     let url = app.url(&format!("/pkg/{}/rest-auth.js", linked_version(&html)));
     let fetch = |encoding: &'static str| {
         app.client
@@ -307,9 +316,9 @@ fn site_with_pkg() -> (tempfile::TempDir, std::path::PathBuf, String) {
     (site, pkg, script)
 }
 
-/// The version in the page's stylesheet link `/pkg/<version>/rest-auth.css`.
+/// The version in the page's link to its script, `/pkg/<version>/rest-auth.js`.
 fn linked_version(html: &str) -> String {
-    let end = html.find("/rest-auth.css").expect("stylesheet linked");
+    let end = html.find("/rest-auth.js").expect("script linked");
     let start = html[..end].rfind("/pkg/").expect("under /pkg") + "/pkg/".len();
     let version = &html[start..end];
     assert_eq!(version.len(), 16, "a content version: {version}");
