@@ -1,18 +1,8 @@
-import AxeBuilder from '@axe-core/playwright';
-import { test, expect, uniqueName, open, fillCredentials, addAuthenticator, totpCode, freshTotpStep } from './fixtures';
+import { test, expect, uniqueName, open, seriousViolations, fillCredentials, addAuthenticator, totpCode, freshTotpStep } from './fixtures';
 
 // Every page, signed out and signed in, in light and dark: no serious or critical axe-core
 // violation (WCAG 2.x A and AA rules, colour contrast included).
 const PAGES = ['/', '/login', '/register', '/no-such-page'];
-
-async function seriousViolations(page: import('@playwright/test').Page) {
-  const results = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-    .analyze();
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-}
 
 for (const scheme of ['light', 'dark'] as const) {
   test(`no serious accessibility violations, ${scheme} theme`, async ({ page, request }) => {

@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { test as base, expect, type CDPSession, type Page } from '@playwright/test';
 import { createHmac } from 'node:crypto';
 
@@ -220,4 +221,14 @@ export async function placesHolding(page: Page, secret: string): Promise<string[
   expect(hits.size, 'the page has its WebAssembly memory').toBeGreaterThan(0);
   if (hits.found > 0) places.push(`WebAssembly memory (${hits.found} copies)`);
   return places;
+}
+
+/** axe-core's serious and critical violations of WCAG 2.x A and AA (colour contrast included). */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }

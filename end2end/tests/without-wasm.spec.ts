@@ -1,5 +1,4 @@
-import AxeBuilder from '@axe-core/playwright';
-import { test, expect, uniqueName, totpCode, freshTotpStep, turnOnTwoStepElsewhere } from './fixtures';
+import { test, expect, uniqueName, totpCode, freshTotpStep, turnOnTwoStepElsewhere, seriousViolations } from './fixtures';
 import type { Page, APIRequestContext } from '@playwright/test';
 
 // The signed-out forms, sent by the browser itself: the server completes them (the same code
@@ -38,15 +37,6 @@ async function expectNoPostInHistory(page: Page) {
   await page.goBack();
   await page.waitForLoadState();
   expect(posts).toEqual([]);
-}
-
-async function seriousViolations(page: Page) {
-  const results = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-    .analyze();
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }
 
 for (const withoutWasm of [true, false]) {

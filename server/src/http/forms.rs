@@ -30,6 +30,7 @@ use axum::{
     Form,
 };
 use leptos::{config::LeptosOptions, prelude::provide_context};
+use std::net::IpAddr;
 
 /// What the log-in page's forms post: the password form (`username`, `password`) or the code
 /// step (`ticket`, `code`).
@@ -120,13 +121,14 @@ pub async fn log_in(
     OriginalUri(uri): OriginalUri,
     request: Request,
 ) -> Response {
-    let (parts, body) = request.into_parts();
-    if !same_origin(&parts.headers, &state.public_url) {
+    let Some(Posted {
+        form,
+        address,
+        agent,
+    }) = read_posted::<LoginForm>(request, &state).await
+    else {
         return refused_cross_origin();
-    }
-    let address = client_ip(&parts, &ClientIpHeader::from_ref(&state));
-    let agent = user_agent(&parts.headers).to_owned();
-    let form = read_form::<LoginForm>(Request::from_parts(parts, body), &state).await;
+    };
     let sign_in = SignIn::from_ref(&state);
     let next = next_of(&uri);
     let username = form.username.clone();
@@ -248,13 +250,14 @@ pub async fn register(
     OriginalUri(uri): OriginalUri,
     request: Request,
 ) -> Response {
-    let (parts, body) = request.into_parts();
-    if !same_origin(&parts.headers, &state.public_url) {
+    let Some(Posted {
+        form,
+        address,
+        agent,
+    }) = read_posted::<RegisterForm>(request, &state).await
+    else {
         return refused_cross_origin();
-    }
-    let address = client_ip(&parts, &ClientIpHeader::from_ref(&state));
-    let agent = user_agent(&parts.headers).to_owned();
-    let form = read_form::<RegisterForm>(Request::from_parts(parts, body), &state).await;
+    };
     let (accounts, sign_in) = (Accounts::from_ref(&state), SignIn::from_ref(&state));
     let username = form.username.clone();
     let created = accounts
@@ -291,14 +294,34 @@ pub async fn register(
     with_retry_after(pages.render(&uri, posted, status).await, retry_after)
 }
 
-/// The form's fields; a body that is not a form reads as an empty one (and is refused as such).
-async fn read_form<T: serde::de::DeserializeOwned + Default>(
+/// A form posted by the browser, with who sent it.
+struct Posted<T> {
+    form: T,
+    address: IpAddr,
+    agent: String,
+}
+
+/// The form's fields, the client's address and user agent; `None` for a post from another
+/// site, whose form is not read. A body that is not a form reads as an empty one (and is
+/// refused as such).
+async fn read_posted<T: serde::de::DeserializeOwned + Default>(
     request: Request,
     state: &AppState,
-) -> T {
+) -> Option<Posted<T>> {
+    let (parts, body) = request.into_parts();
+    if !same_origin(&parts.headers, &state.public_url) {
+        return None;
+    }
+    let address = client_ip(&parts, &ClientIpHeader::from_ref(state));
+    let agent = user_agent(&parts.headers).to_owned();
+    let request = Request::from_parts(parts, body);
     let form: Result<Form<T>, FormRejection> =
         <Form<T> as axum::extract::FromRequest<AppState>>::from_request(request, state).await;
-    form.map(|Form(form)| form).unwrap_or_default()
+    Some(Posted {
+        form: form.map(|Form(form)| form).unwrap_or_default(),
+        address,
+        agent,
+    })
 }
 
 /// Where the log-in page sends the browser once signed in: its `next`, if on this site.
