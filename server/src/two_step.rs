@@ -50,7 +50,7 @@ pub struct Setup {
 
 /// Whether the account uses two-step verification.
 pub struct Status {
-    pub on: bool,
+    pub enabled: bool,
     pub recovery_codes_left: i64,
 }
 
@@ -72,7 +72,7 @@ impl TwoStep {
             false => 0,
         };
         Ok(Status {
-            on,
+            enabled: on,
             recovery_codes_left,
         })
     }
@@ -86,7 +86,9 @@ impl TwoStep {
         }
         let secret = totp::new_secret();
         let sealed = self.auth.second_factor().sealer().seal(caller.id, &secret);
-        self.store.begin_two_step(caller.id, &sealed).await?;
+        if !self.store.begin_two_step(caller.id, &sealed).await? {
+            return Err(TwoStepError::AlreadyOn);
+        }
         let otpauth_url = totp::otpauth_url(&secret, &caller.username);
         Ok(Setup {
             secret: Secret::new(totp::setup_key(&secret)),

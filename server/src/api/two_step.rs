@@ -25,7 +25,7 @@ pub async fn status(
 ) -> Result<Json<TwoStepStatus>, ApiError> {
     let status = two_step.status(&caller).await?;
     Ok(Json(TwoStepStatus {
-        enabled: status.on,
+        enabled: status.enabled,
         recovery_codes_left: u32::try_from(status.recovery_codes_left).unwrap_or(u32::MAX),
     }))
 }

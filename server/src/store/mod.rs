@@ -5,7 +5,7 @@
 //!
 //! `Store` is the handle; `users.rs`, `sessions.rs`, `passkeys.rs`, `ceremonies.rs`,
 //! `two_step.rs`, `tickets.rs` (the code step of a sign-in) and `refresh_tokens.rs` hold its
-//! queries of those tables, `login_failures.rs` the shared brute-force counts, `cache.rs` the
+//! queries of those tables, `transactions.rs` how a change to one account begins, `login_failures.rs` the shared brute-force counts, `cache.rs` the
 //! memory that spares the token path a round trip, `listener.rs` what keeps that memory exact
 //! across instances, and `touches.rs` the writer of sessions' last use.
 
@@ -19,6 +19,7 @@ mod refresh_tokens;
 mod sessions;
 mod tickets;
 mod touches;
+mod transactions;
 mod two_step;
 mod users;
 

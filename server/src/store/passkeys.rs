@@ -1,7 +1,10 @@
 //! The passkeys table: each account's passkeys, stored as webauthn-rs serialises them. The
 //! store keeps them as text; `crate::passkeys` reads them.
 
-use super::{on_pool, two_step::NEW_CREDENTIAL_GENERATION, Store, StoreError};
+use super::{
+    on_pool, transactions::BeginAccountWrite, two_step::NEW_CREDENTIAL_GENERATION, Store,
+    StoreError,
+};
 
 /// A passkey as its owner sees it in the list.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -159,7 +162,7 @@ impl Store {
         id: i64,
     ) -> Result<Option<String>, StoreError> {
         Ok(on_pool!(self, |pool| {
-            let mut transaction = pool.begin().await?;
+            let mut transaction = pool.begin_account_write(user_id).await?;
             let removed = sqlx::query_scalar::<_, String>(
                 "DELETE FROM passkeys WHERE id = $1 AND user_id = $2 RETURNING name",
             )

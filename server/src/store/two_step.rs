@@ -2,7 +2,7 @@
 //! before it gets here: the store never sees it in the clear), the last time step accepted,
 //! and the digests of its recovery codes.
 
-use super::{on_pool, SignInMethod, Store, StoreError};
+use super::{on_pool, transactions::BeginAccountWrite, SignInMethod, Store, StoreError};
 
 /// Deletes the account's recovery codes and inserts `digests`, inside `transaction` (a macro
 /// rather than a function: the same statements on either engine's transaction type).
@@ -50,26 +50,30 @@ impl Store {
         }))
     }
 
-    /// Keeps `sealed` as the secret being set up, in place of any earlier one; the secret in
-    /// use (if any) is untouched.
-    pub async fn begin_two_step(&self, user_id: i64, sealed: &str) -> Result<(), StoreError> {
-        on_pool!(self, |pool| {
+    /// Keeps `sealed` as the secret being set up, in place of any earlier one, unless two-step
+    /// is on (checked in the same statement, so a confirmation that lands first wins); whether
+    /// it was kept.
+    pub async fn begin_two_step(&self, user_id: i64, sealed: &str) -> Result<bool, StoreError> {
+        Ok(on_pool!(self, |pool| {
             sqlx::query(
                 "INSERT INTO two_step (user_id, pending_secret) VALUES ($1, $2) \
-                 ON CONFLICT (user_id) DO UPDATE SET pending_secret = excluded.pending_secret",
+                 ON CONFLICT (user_id) DO UPDATE SET pending_secret = excluded.pending_secret \
+                 WHERE two_step.secret IS NULL",
             )
             .bind(user_id)
             .bind(sealed)
             .execute(pool)
-            .await?;
-        });
-        Ok(())
+            .await?
+            .rows_affected()
+                == 1
+        }))
     }
 
     /// Makes the pending secret `sealed` the one in use, with `step` as the last step accepted
     /// (the code that confirmed it), and `digests` as the only recovery codes, and moves the
-    /// credential generation, in one transaction. `false` when `sealed` is no longer the pending secret (a newer begin, or a
-    /// concurrent confirmation, came first): nothing changes.
+    /// credential generation, in one transaction. `false` when `sealed` is no longer the
+    /// pending secret (a newer begin, or a concurrent confirmation, came first) or a secret is
+    /// already in use: nothing changes.
     ///
     /// `session`: the confirming caller's, which has now authenticated with both factors (its
     /// last full authentication becomes `now`, with a code).
@@ -82,11 +86,11 @@ impl Store {
         session: Option<&str>,
     ) -> Result<bool, StoreError> {
         Ok(on_pool!(self, |pool| {
-            let mut transaction = pool.begin().await?;
+            let mut transaction = pool.begin_account_write(user_id).await?;
             let confirmed = sqlx::query(
                 "UPDATE two_step SET secret = pending_secret, pending_secret = NULL, \
                  last_step = $3, turned_on_at = $4 \
-                 WHERE user_id = $1 AND pending_secret = $2",
+                 WHERE user_id = $1 AND pending_secret = $2 AND secret IS NULL",
             )
             .bind(user_id)
             .bind(sealed)
@@ -145,7 +149,7 @@ impl Store {
         digest: &str,
     ) -> Result<Option<i64>, StoreError> {
         Ok(on_pool!(self, |pool| {
-            let mut transaction = pool.begin().await?;
+            let mut transaction = pool.begin_account_write(user_id).await?;
             let used = sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1 AND digest = $2")
                 .bind(user_id)
                 .bind(digest)
@@ -182,7 +186,7 @@ impl Store {
         digests: &[String],
     ) -> Result<bool, StoreError> {
         Ok(on_pool!(self, |pool| {
-            let mut transaction = pool.begin().await?;
+            let mut transaction = pool.begin_account_write(user_id).await?;
             let on = sqlx::query_scalar::<_, i64>(
                 "SELECT count(*) FROM two_step WHERE user_id = $1 AND secret IS NOT NULL",
             )
@@ -202,7 +206,7 @@ impl Store {
     /// go, and the credential generation moves. Whether it was on.
     pub async fn end_two_step(&self, user_id: i64) -> Result<bool, StoreError> {
         Ok(on_pool!(self, |pool| {
-            let mut transaction = pool.begin().await?;
+            let mut transaction = pool.begin_account_write(user_id).await?;
             let was_on = sqlx::query_scalar::<_, Option<String>>(
                 "DELETE FROM two_step WHERE user_id = $1 RETURNING secret",
             )

@@ -4,6 +4,7 @@ use super::{
     cache::ActiveSession,
     on_pool, random_id,
     sessions::{insert_session, NewSession},
+    transactions::BeginAccountWrite,
     Pool, Store, StoreError,
 };
 
@@ -121,7 +122,7 @@ impl Store {
     ) -> Result<Option<PasswordChanged>, StoreError> {
         let (id, insert) = (random_id(), self.insert_session_sql());
         let (ended, replaced) = on_pool!(self, |pool| {
-            let mut transaction = pool.begin().await?;
+            let mut transaction = pool.begin_account_write(user_id).await?;
             let Some(generation) = sqlx::query_scalar::<_, i64>(
                 "UPDATE users SET password_hash = $1, \
                  credential_generation = credential_generation + 1 \
@@ -165,7 +166,7 @@ impl Store {
     /// of the sessions ended. The id is never handed out again.
     pub async fn delete_user(&self, user_id: i64) -> Result<Vec<String>, StoreError> {
         let ended = on_pool!(self, |pool| {
-            let mut transaction = pool.begin().await?;
+            let mut transaction = pool.begin_account_write(user_id).await?;
             let ended = sqlx::query_scalar::<_, String>(END_USER_SESSIONS)
                 .bind(user_id)
                 .fetch_all(&mut *transaction)

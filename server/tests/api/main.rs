@@ -20,5 +20,6 @@ mod session_cache;
 mod sessions;
 mod sign_in;
 mod step_up;
+mod transactions;
 mod transcript;
 mod two_step;
