@@ -10,7 +10,7 @@
 
 use axum::{routing::get, Router};
 use server::{
-    config::{Config, Invocation},
+    config::{Config, Invocation, Parsed},
     http, logging, startup,
 };
 use std::net::SocketAddr;
@@ -21,10 +21,14 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() {
-    let _log = logging::init().expect("log settings");
-    let config = match Config::from_args(std::env::args_os().take(1)).expect("settings") {
-        Invocation::Run(config) => config,
-        _ => unreachable!("no arguments were passed"),
+    let Parsed::Arguments(arguments) =
+        Config::from_args(std::env::args_os().take(1)).expect("settings")
+    else {
+        unreachable!("no arguments were passed")
+    };
+    let _log = logging::init(&arguments.log()).expect("log settings");
+    let Invocation::Run(config) = arguments.into_invocation().expect("settings") else {
+        unreachable!("no arguments were passed")
     };
     let app = startup::build(&config).await.expect("starting the app");
     let mut steps = vec![(

@@ -2,6 +2,10 @@
 //! a slow terminal or a full pipe never holds up a request. When the queue is full a line is
 //! dropped rather than waited for, and counted (`log_lines_dropped_total` in `/metrics`).
 //!
+//! Audit lines (target `audit`) take a path of their own: never dropped and never filtered out
+//! below `info`, whatever `RUST_LOG` says. They wait in memory while the reader is stalled
+//! (`audit_lines_waiting` in `/metrics`) and are written before any request line.
+//!
 //! A line written while a request is served carries that request's id (`request_id`), the one
 //! returned in `X-Request-Id`: the request's own line and any audit or error line it causes can
 //! be matched. The id is a task-local value, not a tracing span: a span per request cost more
@@ -19,21 +23,24 @@ use std::{
     io::{self, BufWriter, IsTerminal, Write},
     sync::{
         atomic::{AtomicBool, AtomicU64, Ordering},
-        mpsc::{self, Receiver, SyncSender, TryRecvError},
+        mpsc::{self, Receiver, Sender, SyncSender, TryRecvError},
         Arc, OnceLock,
     },
     thread,
     time::Duration,
 };
-use tracing::{Event, Subscriber};
+use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::{
     field::RecordFields,
+    filter::{filter_fn, FilterExt, Targets},
     fmt::{
         format::{DefaultFields, Writer},
         FmtContext, FormatEvent, FormatFields, MakeWriter,
     },
+    layer::SubscriberExt,
     registry::LookupSpan,
-    EnvFilter,
+    util::SubscriberInitExt,
+    EnvFilter, Layer, Registry,
 };
 
 tokio::task_local! {
@@ -109,9 +116,14 @@ const POLL: Duration = Duration::from_millis(10);
 /// How long exiting waits for the queued lines to be written (a reader may have stalled).
 const DRAIN_AT_EXIT: Duration = Duration::from_secs(1);
 
+/// The target of audit lines (audit.rs).
+pub const AUDIT: &str = "audit";
+
 struct Queue {
     lines: SyncSender<Vec<u8>>,
     dropped: AtomicU64,
+    audit: Sender<Vec<u8>>,
+    audit_waiting: AtomicU64,
 }
 
 static QUEUE: OnceLock<Queue> = OnceLock::new();
@@ -124,23 +136,43 @@ pub fn dropped_lines() -> u64 {
         .map_or(0, |queue| queue.dropped.load(Ordering::Relaxed))
 }
 
-/// The subscriber's writer: each formatted event (one `write` call) becomes one queued line.
+/// Audit lines queued and not yet written (a stalled reader makes this grow).
+pub fn audit_lines_waiting() -> u64 {
+    QUEUE
+        .get()
+        .map_or(0, |queue| queue.audit_waiting.load(Ordering::Relaxed))
+}
+
+/// The subscriber's writers: each formatted event (one `write` call) becomes one queued line,
+/// on the request log's bounded queue or the audit lines' unbounded one.
 #[derive(Clone, Copy)]
-struct ToQueue;
+enum ToQueue {
+    Requests,
+    Audit,
+}
 
 impl<'a> MakeWriter<'a> for ToQueue {
     type Writer = ToQueue;
 
     fn make_writer(&'a self) -> ToQueue {
-        ToQueue
+        *self
     }
 }
 
 impl Write for ToQueue {
     fn write(&mut self, line: &[u8]) -> io::Result<usize> {
         if let Some(queue) = QUEUE.get() {
-            if queue.lines.try_send(line.to_vec()).is_err() {
-                queue.dropped.fetch_add(1, Ordering::Relaxed);
+            match self {
+                ToQueue::Requests => {
+                    if queue.lines.try_send(line.to_vec()).is_err() {
+                        queue.dropped.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                ToQueue::Audit => {
+                    queue.audit_waiting.fetch_add(1, Ordering::Relaxed);
+                    // Fails only once the writing thread has gone (the process is exiting).
+                    let _ = queue.audit.send(line.to_vec());
+                }
             }
         }
         Ok(line.len())
@@ -165,11 +197,26 @@ impl Drop for Guard {
     }
 }
 
-/// Writes queued lines to standard output until told to stop and the queue is empty.
-fn write_lines(lines: Receiver<Vec<u8>>, stop: Arc<AtomicBool>, drained: SyncSender<()>) {
+/// Writes queued lines to standard output, audit lines first, until told to stop and both
+/// queues are empty.
+fn write_lines(
+    lines: Receiver<Vec<u8>>,
+    audit: Receiver<Vec<u8>>,
+    stop: Arc<AtomicBool>,
+    drained: SyncSender<()>,
+) {
     let mut out = BufWriter::with_capacity(64 * 1024, io::stdout());
     loop {
-        match lines.try_recv() {
+        let next = match audit.try_recv() {
+            Ok(line) => {
+                if let Some(queue) = QUEUE.get() {
+                    queue.audit_waiting.fetch_sub(1, Ordering::Relaxed);
+                }
+                Ok(line)
+            }
+            Err(_) => lines.try_recv(),
+        };
+        match next {
             // A reader that went away (EPIPE) loses the log, never the process.
             Ok(line) => drop(out.write_all(&line)),
             Err(TryRecvError::Empty) => {
@@ -186,29 +233,41 @@ fn write_lines(lines: Receiver<Vec<u8>>, stop: Arc<AtomicBool>, drained: SyncSen
     let _ = drained.send(());
 }
 
-/// Sets up the process's log from `RUST_LOG` (default `info`), `LOG_FORMAT` (`text` or `json`)
-/// and `LOG_BUFFER_LINES`.
-pub fn init() -> Result<Guard, String> {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let capacity = match std::env::var("LOG_BUFFER_LINES") {
-        Err(_) => DEFAULT_BUFFER_LINES,
-        Ok(text) => text
-            .parse::<usize>()
-            .ok()
-            .filter(|lines| *lines > 0)
-            .ok_or_else(|| {
-                format!("LOG_BUFFER_LINES must be a whole number above 0, not {text:?}")
-            })?,
-    };
-    let json = match std::env::var("LOG_FORMAT").as_deref() {
-        Ok("json") => true,
-        Ok("text") | Ok("") | Err(_) => false,
-        Ok(other) => return Err(format!("LOG_FORMAT must be text or json, not {other:?}")),
-    };
-    let (lines, queued) = mpsc::sync_channel(capacity);
+/// `RUST_LOG`, `LOG_FORMAT` and `LOG_BUFFER_LINES`, as the settings read them.
+#[derive(Clone, Debug)]
+pub struct LogSettings {
+    /// Which lines are written, in tracing's filter syntax (audit lines whatever it says).
+    pub filter: String,
+    pub json: bool,
+    /// Request-log lines queued for a slow reader before they are dropped.
+    pub buffer_lines: usize,
+}
+
+/// One formatting layer, text or JSON, writing to `writer`.
+fn layer(json: bool, writer: ToQueue) -> Box<dyn Layer<Registry> + Send + Sync> {
+    let layer = tracing_subscriber::fmt::layer().with_writer(writer);
+    if json {
+        layer.json().map_event_format(JsonWithRequestId).boxed()
+    } else {
+        // Colours only for a person at a terminal: escape codes would garble log files.
+        layer
+            .with_ansi(io::stdout().is_terminal())
+            .fmt_fields(TextFields(DefaultFields::new()))
+            .boxed()
+    }
+}
+
+/// Sets up the process's log.
+pub fn init(settings: &LogSettings) -> Result<Guard, String> {
+    let filter = EnvFilter::try_new(&settings.filter)
+        .map_err(|e| format!("RUST_LOG is not a log filter: {e}"))?;
+    let (lines, queued) = mpsc::sync_channel(settings.buffer_lines.max(1));
+    let (audit, audit_queued) = mpsc::channel();
     let queue = Queue {
         lines,
         dropped: AtomicU64::new(0),
+        audit,
+        audit_waiting: AtomicU64::new(0),
     };
     if QUEUE.set(queue).is_err() {
         return Err("logging was set up twice".into());
@@ -218,19 +277,20 @@ pub fn init() -> Result<Guard, String> {
     let flag = stop.clone();
     thread::Builder::new()
         .name("rest-auth-log".into())
-        .spawn(move || write_lines(queued, flag, done))
+        .spawn(move || write_lines(queued, audit_queued, flag, done))
         .map_err(|error| format!("starting the log's thread: {error}"))?;
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(ToQueue);
-    if json {
-        builder.json().map_event_format(JsonWithRequestId).init();
-    } else {
-        // Colours only for a person at a terminal: escape codes would garble log files.
-        builder
-            .with_ansi(io::stdout().is_terminal())
-            .fmt_fields(TextFields(DefaultFields::new()))
-            .init();
-    }
+    let requests = filter.and(filter_fn(|event| event.target() != AUDIT));
+    let audit = Targets::new().with_target(AUDIT, Level::INFO);
+    tracing_subscriber::registry()
+        .with(vec![
+            layer(settings.json, ToQueue::Requests)
+                .with_filter(requests)
+                .boxed(),
+            layer(settings.json, ToQueue::Audit)
+                .with_filter(audit)
+                .boxed(),
+        ])
+        .try_init()
+        .map_err(|e| format!("setting up the log: {e}"))?;
     Ok(Guard { stop, drained })
 }

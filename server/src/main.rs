@@ -1,4 +1,4 @@
-use server::config::{Config, Invocation};
+use server::config::{Config, Invocation, Parsed};
 use std::process::ExitCode;
 
 // Leptos makes many small allocations per page; mimalloc serves them much faster than glibc's
@@ -8,7 +8,19 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let _log = match server::logging::init() {
+    // Read first, acted on after the log is set up from it (building the config may log).
+    let arguments = match Config::from_args(std::env::args_os()) {
+        Ok(Parsed::Help(text)) => {
+            print!("{text}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Parsed::Arguments(arguments)) => arguments,
+        Err(message) => {
+            eprintln!("rest-auth: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let _log = match server::logging::init(&arguments.log()) {
         Ok(guard) => guard,
         Err(message) => {
             eprintln!("rest-auth: {message}");
@@ -16,11 +28,7 @@ async fn main() -> ExitCode {
         }
     };
 
-    let result = match Config::from_args(std::env::args_os()) {
-        Ok(Invocation::Help(text)) => {
-            print!("{text}");
-            return ExitCode::SUCCESS;
-        }
+    let result = match arguments.into_invocation() {
         Ok(Invocation::Run(config)) => server::run(*config, shutdown_signal())
             .await
             .map_err(|e| e.to_string()),

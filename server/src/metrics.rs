@@ -1,6 +1,6 @@
 //! The figures behind `GET /metrics` (Prometheus text format): requests and their latency per
 //! route, method and status; login outcomes; active database connections; the session cache's
-//! size and lookups; log lines dropped.
+//! size and lookups; cached pages answered; log lines dropped and audit lines waiting.
 //! Kept per server instance (one registry in the app state), so each instance reports its own
 //! figures. Recording a request allocates nothing: its labels are `&'static str`.
 
@@ -51,6 +51,8 @@ pub struct Metrics {
     sessions_cached: Gauge,
     session_lookups: Family<LookupLabels, Counter>,
     log_lines_dropped: Counter,
+    audit_lines_waiting: Gauge,
+    pages: Family<LookupLabels, Counter>,
     /// Each route template once, for the life of the process: the router's routes are a fixed,
     /// small set, so labels can borrow from here instead of allocating per request.
     routes: RwLock<HashSet<&'static str>>,
@@ -69,6 +71,8 @@ impl Metrics {
         let logins = Family::<LoginLabels, Counter>::default();
         let db_connections = Gauge::default();
         let log_lines_dropped = Counter::default();
+        let audit_lines_waiting = Gauge::default();
+        let pages = Family::<LookupLabels, Counter>::default();
         let sessions_cached = Gauge::default();
         let session_lookups = Family::<LookupLabels, Counter>::default();
         registry.register("http_requests", "HTTP requests answered", requests.clone());
@@ -102,6 +106,16 @@ impl Metrics {
             "Log lines dropped because the log's queue was full (LOG_BUFFER_LINES)",
             log_lines_dropped.clone(),
         );
+        registry.register(
+            "audit_lines_waiting",
+            "Audit lines not yet written (never dropped: they wait while the log's reader is slow)",
+            audit_lines_waiting.clone(),
+        );
+        registry.register(
+            "pages",
+            "Pages that opt into the page cache, answered from memory or by rendering",
+            pages.clone(),
+        );
         Arc::new(Metrics {
             registry,
             requests,
@@ -111,6 +125,8 @@ impl Metrics {
             sessions_cached,
             session_lookups,
             log_lines_dropped,
+            audit_lines_waiting,
+            pages,
             routes: RwLock::default(),
         })
     }
@@ -126,6 +142,14 @@ impl Metrics {
         self.latency
             .get_or_create(&labels)
             .observe(took.as_secs_f64());
+    }
+
+    /// A cacheable page answered: from the page cache, or rendered.
+    pub fn page(&self, from_memory: bool) {
+        let answered_from = if from_memory { "memory" } else { "rendering" };
+        self.pages
+            .get_or_create(&LookupLabels { answered_from })
+            .inc();
     }
 
     pub fn login(&self, outcome: LoginOutcome) {
@@ -171,6 +195,8 @@ impl Metrics {
         self.log_lines_dropped
             .inner()
             .fetch_max(crate::logging::dropped_lines(), Ordering::Relaxed);
+        self.audit_lines_waiting
+            .set(i64::try_from(crate::logging::audit_lines_waiting()).unwrap_or(i64::MAX));
         let mut text = String::new();
         if let Err(error) = encode(&mut text, &self.registry) {
             tracing::error!(%error, "encoding metrics failed");

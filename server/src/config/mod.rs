@@ -5,7 +5,7 @@ mod secret_key;
 mod settings;
 
 pub use secret_key::SecretKey;
-pub use settings::Invocation;
+pub use settings::{Arguments, Invocation, Parsed};
 
 use crate::{
     accounts::PasswordRules,
@@ -58,11 +58,10 @@ pub struct Config {
 
 impl Config {
     /// The command line: flags, then the environment, then `.env`; `--help` lists them all.
-    /// Creates the data directory and, when `SECRET_KEY` is unset, the persistent generated
-    /// key, once every setting is valid.
+    /// Nothing is acted on yet: [`Arguments::into_invocation`] builds the config.
     pub fn from_args(
         args: impl IntoIterator<Item = std::ffi::OsString>,
-    ) -> Result<Invocation, ConfigError> {
+    ) -> Result<Parsed, ConfigError> {
         settings::parse(args)
     }
 

@@ -10,6 +10,7 @@ use crate::{
         throttle::{Limit, LoginLimits},
         SignInPause,
     },
+    logging::{LogSettings, DEFAULT_BUFFER_LINES},
     store::StoreSettings,
 };
 use axum::http::HeaderName;
@@ -17,6 +18,18 @@ use clap::{CommandFactory, FromArgMatches, Parser};
 use leptos::config::Env;
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use url::{Host, Url};
+
+/// The command line, read: text to print, or settings to act on.
+pub enum Parsed {
+    /// `--help` or `--version`: the text to print.
+    Help(String),
+    Arguments(Arguments),
+}
+
+/// Settings that are each valid, not yet acted on: the log is set up from them
+/// ([`Arguments::log`]) before the config is built, which may create the data directory and a
+/// key, and log that.
+pub struct Arguments(Box<Settings>);
 
 /// What the command line asked for.
 pub enum Invocation {
@@ -26,14 +39,34 @@ pub enum Invocation {
         config: Box<Config>,
         username: String,
     },
-    /// `--help` or `--version`: the text to print.
-    Help(String),
+}
+
+impl Arguments {
+    /// `RUST_LOG`, `LOG_FORMAT` and `LOG_BUFFER_LINES`.
+    pub fn log(&self) -> LogSettings {
+        LogSettings {
+            filter: self.0.log_filter.clone(),
+            json: self.0.log_format == "json",
+            buffer_lines: usize::try_from(self.0.log_buffer_lines).unwrap_or(usize::MAX),
+        }
+    }
+
+    /// Builds the config (creating the data directory and the generated key if needed).
+    pub fn into_invocation(self) -> Result<Invocation, ConfigError> {
+        let mut settings = *self.0;
+        let command = settings.command.take();
+        let config = Box::new(settings.into_config()?);
+        Ok(match command {
+            None => Invocation::Run(config),
+            Some(Command::Account {
+                task: AccountTask::ResetTwoStep { username },
+            }) => Invocation::ResetTwoStep { config, username },
+        })
+    }
 }
 
 const AFTER_HELP: &str = "Each setting comes from its flag, else its environment variable, else \
-    a .env file in the working directory.\nLogging: RUST_LOG (default info), \
-    LOG_FORMAT=text|json (default text), LOG_BUFFER_LINES (lines queued for a slow reader before \
-    they are dropped and counted, default 16384), environment only.";
+    a .env file in the working directory.";
 
 /// A whole number from 1 to u32::MAX.
 fn positive() -> clap::builder::RangedU64ValueParser<u64> {
@@ -148,6 +181,17 @@ struct Settings {
     /// DEV only for `cargo leptos watch`
     #[arg(long, env = "LEPTOS_ENV", value_name = "PROD|DEV", default_value = "PROD", value_parser = leptos_env)]
     leptos_env: Env,
+    /// Which log lines are written, in tracing's filter syntax (e.g. info,request=warn); audit
+    /// lines are written whatever it says
+    #[arg(long = "log-filter", env = "RUST_LOG", value_name = "FILTER", default_value = "info", value_parser = log_filter)]
+    log_filter: String,
+    /// text, or json for one JSON object per line
+    #[arg(long, env = "LOG_FORMAT", value_name = "text|json", default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
+    /// Log lines queued for a slow reader of standard output; beyond them a line is dropped
+    /// and counted, never waited for (audit lines are never dropped)
+    #[arg(long, env = "LOG_BUFFER_LINES", value_name = "LINES", default_value_t = DEFAULT_BUFFER_LINES as u64, value_parser = positive())]
+    log_buffer_lines: u64,
     /// Without one, the server runs.
     #[command(subcommand)]
     command: Option<Command>,
@@ -200,6 +244,12 @@ fn public_url(text: &str) -> Result<Url, String> {
     Ok(url)
 }
 
+fn log_filter(text: &str) -> Result<String, String> {
+    tracing_subscriber::EnvFilter::try_new(text)
+        .map(|_| text.to_owned())
+        .map_err(|e| format!("{text:?} is not a log filter: {e}"))
+}
+
 fn leptos_env(name: &str) -> Result<Env, String> {
     match name {
         "PROD" | "prod" | "production" => Ok(Env::PROD),
@@ -210,7 +260,7 @@ fn leptos_env(name: &str) -> Result<Env, String> {
 
 pub(super) fn parse(
     args: impl IntoIterator<Item = std::ffi::OsString>,
-) -> Result<Invocation, ConfigError> {
+) -> Result<Parsed, ConfigError> {
     load_dot_env()?;
     let command = Settings::command().mut_args(|arg| {
         // An empty variable counts as unset, as it would in a shell script's `${X:-default}`.
@@ -229,19 +279,10 @@ pub(super) fn parse(
         .try_get_matches_from(args)
         .and_then(|matches| Settings::from_arg_matches(&matches));
     match parsed {
-        Ok(mut settings) => {
-            let command = settings.command.take();
-            let config = Box::new(settings.into_config()?);
-            Ok(match command {
-                None => Invocation::Run(config),
-                Some(Command::Account {
-                    task: AccountTask::ResetTwoStep { username },
-                }) => Invocation::ResetTwoStep { config, username },
-            })
-        }
+        Ok(settings) => Ok(Parsed::Arguments(Arguments(Box::new(settings)))),
         Err(e) => match e.kind() {
             clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
-                Ok(Invocation::Help(e.to_string()))
+                Ok(Parsed::Help(e.to_string()))
             }
             // clap's first line names the flag and the problem; the usage lines after it are
             // left out so a failed start is one line in the log.

@@ -12,13 +12,15 @@ mod security_headers;
 use crate::{api, state::AppState};
 use app::App;
 use assets::VersionedFiles;
+use axum::http::request::Parts;
 use axum::{
     extract::{DefaultBodyLimit, OriginalUri, Request},
     routing::{get, post},
     Router,
 };
-use leptos::prelude::provide_context;
+use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use page_cache::PageNonce;
 use security_headers::shell_with_policy;
 use tower::ServiceBuilder;
 use tower_http::{compression::CompressionLayer, CompressionLevel};
@@ -36,6 +38,10 @@ pub const LAYERS: [&str; 5] = [
     "request id and log line",
 ];
 
+/// The pages the page cache may keep: each depends on nothing of the request but its path
+/// (no cookie, no header, no data; a query string is rendered each time).
+const CACHED_PAGES: &[&str] = &["/", "/register", "/login", "/hello", "/account"];
+
 /// The whole application. `assets`: the front end's files under their content version, when
 /// there are any (see assets.rs).
 pub fn router(state: AppState, assets: Option<&VersionedFiles>) -> Router {
@@ -48,7 +54,11 @@ pub fn router(state: AppState, assets: Option<&VersionedFiles>) -> Router {
 pub fn routes(state: &AppState, assets: Option<&VersionedFiles>) -> Router<AppState> {
     let routes = generate_route_list(App);
     let leptos = state.leptos.clone();
-    let rendered = page_cache::PageCache::new(leptos.env == leptos::config::Env::DEV);
+    let rendered = page_cache::PageCache::new(
+        CACHED_PAGES,
+        leptos.env == leptos::config::Env::DEV,
+        state.metrics.clone(),
+    );
     let island_chunks = assets
         .map(|files| files.island_chunks.clone())
         .unwrap_or_default();
@@ -71,6 +81,12 @@ pub fn routes(state: &AppState, assets: Option<&VersionedFiles>) -> Router<AppSt
             state,
             routes,
             move || {
+                // A page the cache keeps is rendered with the cache's nonce (page_cache.rs).
+                let nonce = use_context::<Parts>()
+                    .and_then(|parts| parts.extensions.get::<PageNonce>().cloned());
+                if let Some(PageNonce(nonce)) = nonce {
+                    provide_context(nonce);
+                }
                 provide_context(island_chunks.clone());
                 if let Some(style) = &style {
                     provide_context(style.clone());

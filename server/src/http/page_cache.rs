@@ -1,13 +1,15 @@
-//! Pages rendered once. Our pages depend on nothing of the request but its path (the token is
-//! read by the browser after hydration, and no page waits for data), so a page is rendered on
-//! its first request and later ones get the same bytes with their own CSP nonce in place of
-//! the one it was rendered with: a fresh nonce per response, as before, without rendering
-//! again. Only a `GET` without a query string whose answer is a 200 page is kept (a query
-//! such as `?next=…` may shape the page, so it is rendered each time; a form's answer is a
-//! `POST`, never kept), and at most
-//! [`MAX_PAGES`] of them: what is kept is bounded by the routes, not by what clients ask for.
+//! Pages rendered once. A route opts in (`CACHED_PAGES` in http/mod.rs) when its page depends on
+//! nothing of the request but its path: the token is read by the browser after hydration, and
+//! the page waits for no data. Such a page is rendered on its first request with a nonce made
+//! here (`PageNonce`, handed to the rendering as a value), and later requests get the same
+//! bytes with a fresh nonce of their own in its place, without rendering again.
+//!
+//! Only a `GET` without a query string (a query such as `?next=…` shapes the page) is looked
+//! up, and only a 200 HTML answer with neither `Set-Cookie` nor `Vary` is kept. A form's answer
+//! (a `POST`, with its messages) never passes here. What is kept is bounded by the routes.
 
 use super::security_headers::page_policy;
+use crate::metrics::Metrics;
 use axum::{
     body::{Body, Bytes},
     extract::{Request, State},
@@ -21,14 +23,19 @@ use std::{
     sync::{Arc, RwLock},
 };
 
-/// More than the app has pages; a guard against a route with a parameter.
-const MAX_PAGES: usize = 32;
-
 pub struct PageCache {
-    pages: RwLock<HashMap<String, Arc<Rendered>>>,
+    /// The paths that opted in.
+    paths: &'static [&'static str],
+    pages: RwLock<HashMap<&'static str, Arc<Rendered>>>,
     /// `cargo leptos watch`: the policy allows its reload socket.
     dev_reload: bool,
+    metrics: Arc<Metrics>,
 }
+
+/// The nonce a cacheable page is rendered with, in the request's extensions: the rendering
+/// uses it (http/mod.rs provides it in place of Leptos's own), so the cache knows it.
+#[derive(Clone)]
+pub struct PageNonce(pub Nonce);
 
 /// A rendered page: its headers but the policy, and its body cut where the nonce was.
 struct Rendered {
@@ -37,10 +44,16 @@ struct Rendered {
 }
 
 impl PageCache {
-    pub fn new(dev_reload: bool) -> Arc<PageCache> {
+    pub fn new(
+        paths: &'static [&'static str],
+        dev_reload: bool,
+        metrics: Arc<Metrics>,
+    ) -> Arc<PageCache> {
         Arc::new(PageCache {
+            paths,
             pages: RwLock::new(HashMap::new()),
             dev_reload,
+            metrics,
         })
     }
 
@@ -52,40 +65,41 @@ impl PageCache {
         pages.get(path).cloned()
     }
 
-    fn keep(&self, path: &str, rendered: Rendered) {
+    fn keep(&self, path: &'static str, rendered: Rendered) {
         let mut pages = self
             .pages
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if pages.len() < MAX_PAGES {
-            pages.insert(path.to_owned(), Arc::new(rendered));
-        }
+        pages.insert(path, Arc::new(rendered));
     }
 }
 
+/// Whether this answer may be given to everyone who asks for its path.
+fn keepable(response: &Response) -> bool {
+    let headers = response.headers();
+    response.status() == StatusCode::OK
+        && headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|value| value.as_bytes().starts_with(b"text/html"))
+        && !headers.contains_key(header::SET_COOKIE)
+        && !headers.contains_key(header::VARY)
+}
+
 impl Rendered {
-    /// `None` when the page cannot be reused: no nonce in its policy.
-    fn from(response: &Response, body: &Bytes) -> Option<Rendered> {
-        let policy = response
-            .headers()
-            .get(header::CONTENT_SECURITY_POLICY)?
-            .to_str()
-            .ok()?;
-        let nonce = policy.split("'nonce-").nth(1)?.split('\'').next()?;
-        if nonce.is_empty() {
-            return None;
-        }
+    /// `None` when the body does not carry `nonce` (nothing to put a fresh one in place of).
+    fn from(response: &Response, body: &Bytes, nonce: &Nonce) -> Option<Rendered> {
+        let nonce = nonce.as_bytes();
         let mut headers = response.headers().clone();
         headers.remove(header::CONTENT_SECURITY_POLICY);
         headers.remove(header::CONTENT_LENGTH);
         let mut pieces = vec![];
         let mut rest = body.clone();
-        while let Some(at) = find(&rest, nonce.as_bytes()) {
+        while let Some(at) = find(&rest, nonce) {
             pieces.push(rest.slice(..at));
             rest = rest.slice(at + nonce.len()..);
         }
         pieces.push(rest);
-        Some(Rendered { headers, pieces })
+        (pieces.len() > 1).then_some(Rendered { headers, pieces })
     }
 
     fn response(&self, dev_reload: bool) -> Response {
@@ -117,22 +131,30 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// Middleware around the pages (inside it, each page leaves whole: `pages::whole_page`).
-pub async fn serve(State(cache): State<Arc<PageCache>>, request: Request, next: Next) -> Response {
-    let reusable = request.method() == Method::GET && request.uri().query().is_none();
-    if !reusable {
+pub async fn serve(
+    State(cache): State<Arc<PageCache>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let opted_in = match (request.method(), request.uri().query()) {
+        (&Method::GET, None) => {
+            let path = request.uri().path();
+            cache.paths.iter().find(|opted| **opted == path).copied()
+        }
+        _ => None,
+    };
+    let Some(path) = opted_in else {
         return next.run(request).await;
-    }
-    let path = request.uri().path().to_owned();
-    if let Some(rendered) = cache.get(&path) {
+    };
+    if let Some(rendered) = cache.get(path) {
+        cache.metrics.page(true);
         return rendered.response(cache.dev_reload);
     }
+    cache.metrics.page(false);
+    let nonce = Nonce::new();
+    request.extensions_mut().insert(PageNonce(nonce.clone()));
     let response = next.run(request).await;
-    let is_page = response.status() == StatusCode::OK
-        && response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
-    if !is_page {
+    if !keepable(&response) {
         return response;
     }
     let (parts, body) = response.into_parts();
@@ -145,8 +167,8 @@ pub async fn serve(State(cache): State<Arc<PageCache>>, request: Request, next: 
         }
     };
     let response = Response::from_parts(parts, Body::from(bytes.clone()));
-    if let Some(rendered) = Rendered::from(&response, &bytes) {
-        cache.keep(&path, rendered);
+    if let Some(rendered) = Rendered::from(&response, &bytes, &nonce) {
+        cache.keep(path, rendered);
     }
     response
 }

@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 #[tokio::test]
 async fn pages_get_a_nonce_policy_that_matches_their_scripts() {
     let app = TestApp::spawn().await;
-    // Twice each: the second answer of a page is its first rendering, kept (page_cache.rs).
+    // Twice each: whether rendered or kept (pages.rs tests which), each answer has a nonce of
+    // its own that every script carries.
     let paths = [
         "/",
         "/login",
@@ -168,6 +169,30 @@ async fn openapi_document_describes_the_schemes_and_limits() {
     }
 }
 
+#[tokio::test]
+async fn openapi_document_publishes_the_configured_minimum_password_length() {
+    for min_chars in [6, 12] {
+        let app = TestApp::spawn_with(|config| config.password_rules.min_chars = min_chars).await;
+        let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+        let schemas = &doc["components"]["schemas"];
+        for (schema, field) in [("NewUser", "password"), ("PasswordChange", "new_password")] {
+            assert_eq!(
+                schemas[schema]["properties"][field]["minLength"], min_chars,
+                "{schema}.{field}"
+            );
+        }
+        // What it publishes is what it enforces.
+        let short = "x".repeat(min_chars - 1);
+        assert_eq!(app.register("miguel", &short).await.status(), 400);
+        assert_eq!(
+            app.register("miguel", &"x".repeat(min_chars))
+                .await
+                .status(),
+            201
+        );
+    }
+}
+
 /// The `X-OTP` header is documented on every operation that takes a password (Basic), and on
 /// no other; the 401 names its `X-OTP: required` answer.
 #[tokio::test]
@@ -295,11 +320,20 @@ async fn metrics_count_requests_logins_and_locks() {
         r#"logins_total{outcome="locked"} 1"#,
         r#"logins_total{outcome="refused_locked"} 1"#,
         r#"http_requests_total{route="/healthz",method="other",status="405"} 1"#,
-        "db_connections_active ",
-        "session_cache_entries ",
         "log_lines_dropped_total 0",
+        "audit_lines_waiting 0",
     ] {
-        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+        // Whole lines: "... 1" must not be met by a count of 10 or 11.
+        assert!(
+            text.lines().any(|line| line == expected),
+            "missing {expected:?} in\n{text}"
+        );
+    }
+    for gauge in ["db_connections_active ", "session_cache_entries "] {
+        assert!(
+            text.lines().any(|line| line.starts_with(gauge)),
+            "missing {gauge:?} in\n{text}"
+        );
     }
     // The one token request looked its session up: from the database, the first time.
     let lookups = |from: &str| -> u64 {

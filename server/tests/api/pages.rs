@@ -79,6 +79,61 @@ async fn pages_are_server_rendered_with_real_content() {
     assert!(html.contains("<h1>Hello!</h1>"), "{html}");
 }
 
+/// `pages_total{answered_from="memory"}` and `{answered_from="rendering"}` from /metrics.
+async fn pages_answered(app: &TestApp) -> (u64, u64) {
+    let text = app.get("/metrics").await.text().await.unwrap();
+    let count = |from: &str| -> u64 {
+        let prefix = format!("pages_total{{answered_from=\"{from}\"}} ");
+        text.lines()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .map_or(0, |count| count.parse().unwrap())
+    };
+    (count("memory"), count("rendering"))
+}
+
+#[tokio::test]
+async fn a_page_that_opted_in_is_rendered_once_and_nothing_else_is_kept() {
+    let app = TestApp::spawn().await;
+    assert_eq!(pages_answered(&app).await, (0, 0));
+    let (_, first) = page(&app, "/login").await;
+    let (_, second) = page(&app, "/login").await;
+    assert_eq!(
+        pages_answered(&app).await,
+        (1, 1),
+        "rendered once, then from memory"
+    );
+    // The same page, each with a nonce of its own.
+    let nonce = |html: &str| {
+        let after = html.split("nonce=\"").nth(1).unwrap();
+        after[..after.find('"').unwrap()].to_owned()
+    };
+    assert_ne!(nonce(&first), nonce(&second));
+    assert_eq!(
+        first.replace(&nonce(&first), ""),
+        second.replace(&nonce(&second), "")
+    );
+
+    // Rendered each time, never looked up: a query string, a path that did not opt in.
+    for _ in 0..2 {
+        page(&app, "/login?next=/account").await;
+        page(&app, "/no-such-page").await;
+    }
+    // A form's answer (a refusal, with its message) is not even looked up.
+    let refused = app
+        .client
+        .post(app.url("/login"))
+        .header("origin", app.origin())
+        .form(&[("username", "nobody"), ("password", "wrong-password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    assert!(refused.text().await.unwrap().contains("nobody"));
+    let (_, after) = page(&app, "/login").await;
+    assert!(!after.contains("nobody"), "the refusal was not kept");
+    assert_eq!(pages_answered(&app).await, (2, 1));
+}
+
 #[tokio::test]
 async fn unknown_page_is_an_html_404() {
     let app = TestApp::spawn().await;
@@ -303,6 +358,80 @@ async fn compressed_copies_from_the_build_are_served_from_the_first_request() {
     let mut decoded = Vec::new();
     brotli_decompressor::BrotliDecompress(&mut body.as_ref(), &mut decoded).unwrap();
     assert_eq!(decoded, changed.as_bytes());
+}
+
+/// One answer per coding, each with a tag of its own; a client that holds one gets `304`; the
+/// q-values pick the coding (`br;q=0.9` is brotli, `br;q=0` is not).
+#[tokio::test]
+async fn front_end_files_answer_conditional_requests_for_each_coding() {
+    let (site, pkg, script) = site_with_pkg();
+    std::fs::write(pkg.join("rest-auth.js"), &script).unwrap();
+    let site_root = site.path().to_str().unwrap().to_owned();
+    let app = TestApp::spawn_with(|config| {
+        config.leptos = leptos_options(config.leptos.site_addr, &site_root, Env::PROD)
+    })
+    .await;
+    let (_, html) = page(&app, "/login").await;
+    let url = app.url(&format!("/pkg/{}/rest-auth.js", linked_version(&html)));
+    let fetch = |encoding: &str, if_none_match: Option<&str>| {
+        let mut request = app.client.get(&url).header("accept-encoding", encoding);
+        if let Some(tag) = if_none_match {
+            request = request.header("if-none-match", tag);
+        }
+        request.send()
+    };
+    // Compression runs in the background after start-up: wait for it.
+    for _ in 0..100 {
+        // On the fly (not yet ready) there is no tag: the layer's bytes are not the handler's.
+        let response = fetch("br;q=0.9, gzip;q=0.8", None).await.unwrap();
+        if response.headers().get("etag").is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let tag_of =
+        |response: &reqwest::Response| response.headers()["etag"].to_str().unwrap().to_owned();
+    let brotli = fetch("br;q=0.9, gzip;q=0.8", None).await.unwrap();
+    assert_eq!(brotli.headers()["content-encoding"], "br");
+    assert_eq!(brotli.headers()["vary"], "accept-encoding");
+    let gzip = fetch("br;q=0, gzip", None).await.unwrap();
+    assert_eq!(gzip.headers()["content-encoding"], "gzip");
+    let plain = fetch("identity", None).await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    let tags = [tag_of(&brotli), tag_of(&gzip), tag_of(&plain)];
+    assert!(
+        tags.iter()
+            .all(|tag| tag.starts_with('"') && tag.ends_with('"')),
+        "{tags:?}"
+    );
+    assert!(
+        tags[0] != tags[1] && tags[1] != tags[2] && tags[0] != tags[2],
+        "{tags:?}"
+    );
+
+    // The brotli copy held: 304, no body, still cacheable for a year; weakly compared too.
+    for held in [
+        tags[0].clone(),
+        format!("W/{}", tags[0]),
+        format!("\"x\", {}", tags[0]),
+    ] {
+        let again = fetch("br", Some(&held)).await.unwrap();
+        assert_eq!(again.status(), 304, "{held}");
+        assert_eq!(tag_of(&again), tags[0]);
+        assert_eq!(
+            again.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert!(again.bytes().await.unwrap().is_empty());
+    }
+    // A client that now takes only gzip does not hold that representation.
+    let other = fetch("gzip", Some(&tags[0])).await.unwrap();
+    assert_eq!(other.status(), 200);
+    assert_eq!(other.headers()["content-encoding"], "gzip");
+    assert_eq!(
+        fetch("identity", Some(&tags[2])).await.unwrap().status(),
+        304
+    );
 }
 
 /// A site root with an empty `pkg/` directory, and a script that compresses well.

@@ -204,3 +204,49 @@ fn a_public_url_must_name_a_host() {
         assert!(log.contains("must name a host"), "{log}");
     }
 }
+
+#[tokio::test]
+async fn log_settings_come_from_dot_env_too() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        "LOG_FORMAT=json\nRUST_LOG=warn,request=info\nLOG_BUFFER_LINES=64\n",
+    )
+    .unwrap();
+    let port = free_port();
+    let log_path = dir.path().join("server.log");
+    let log_file = std::fs::File::create(&log_path).unwrap();
+    let child = command(dir.path(), port)
+        .stdout(log_file.try_clone().unwrap())
+        .stderr(log_file)
+        .spawn()
+        .unwrap();
+    let server = Running::adopt(child, port).await;
+    assert_eq!(server.api.get("/healthz").await.status(), 200);
+    assert!(server.terminate().success());
+
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    assert!(
+        lines.iter().any(|line| line["target"] == "request"),
+        "request lines at info: {log}"
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|line| line["target"] == "request" || line["level"] != "INFO"),
+        "no other line at info under warn: {log}"
+    );
+}
+
+#[test]
+fn a_log_filter_that_does_not_parse_stops_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".env"), "RUST_LOG=info,request=loudly\n").unwrap();
+    let (success, log) = run_to_exit(dir.path());
+    assert!(!success);
+    assert!(log.contains("is not a log filter"), "{log}");
+}

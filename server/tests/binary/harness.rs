@@ -114,6 +114,13 @@ impl Running {
         (Running { child, api }, stalled)
     }
 
+    /// A child started by the caller (with `command`) on `port`, once it answers /healthz.
+    pub async fn adopt(child: Child, port: u16) -> Running {
+        let api = Api::new(format!("http://127.0.0.1:{port}"));
+        api.wait_until_up().await;
+        Running { child, api }
+    }
+
     /// Sends SIGTERM and returns at once.
     pub fn send_sigterm(&self) {
         let pid = self.child.id().to_string();
