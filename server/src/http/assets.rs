@@ -13,19 +13,21 @@
 //! `/pkg/<file>` itself still serves the current file (through the site's file handler) for
 //! anyone who links it directly; it carries no long cache lifetime.
 //!
-//! Each versioned file is also served compressed at the highest quality to clients that accept
-//! it. The release build writes those copies (`cargo leptos build --release --precompress`:
+//! The versioned files are held in memory (`Bytes`, shared by every response), each with a
+//! strong `ETag` per coding, so a conditional request (`If-None-Match`) is answered `304`.
+//! Each is also served compressed at the highest quality to clients that accept it (the
+//! `Accept-Encoding` q-values decide, by RFC 9110's rules). The release build writes those copies (`cargo leptos build --release --precompress`:
 //! `<file>.br` at brotli 11, `<file>.gz`), and start-up reads them, checking that each one
 //! decompresses to its file, so the first visitor after a deploy gets the smallest files too.
 //! A build without them (a debug build) gets them made in the background after start-up (a
-//! second or two of one core; start-up does not wait); until then, and for other clients, the
-//! response layer compresses on the fly at a quick, lower quality.
+//! second or two of one core; start-up does not wait); until then the file goes out as it is,
+//! and the response layer compresses it on the fly at a quick, lower quality.
 
 use app::{InlineStyle, IslandChunks};
 use axum::{
-    body::Body,
-    extract::{Path as UrlPath, Request, State},
-    http::{header, HeaderMap, HeaderValue},
+    body::{Body, Bytes},
+    extract::{Path as UrlPath, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     routing::get,
     Router,
@@ -38,14 +40,14 @@ use std::{
     path::{Path, PathBuf},
     sync::{Arc, OnceLock},
 };
-use tower::ServiceExt;
-use tower_http::services::ServeDir;
 
 /// The front end's files as this server serves them.
 #[derive(Clone, Debug)]
 pub struct VersionedFiles {
     pub version: String,
     pub dir: PathBuf,
+    /// Each file as it is, by name.
+    files: Arc<HashMap<String, File>>,
     /// Each file compressed at the highest quality, once that is done.
     compressed: Arc<OnceLock<HashMap<String, Compressed>>>,
     /// With a split build, the URLs each lazily loaded island fetches (for preloading).
@@ -54,10 +56,18 @@ pub struct VersionedFiles {
     pub style: Option<InlineStyle>,
 }
 
+/// A file as it is: its bytes, its type, and the tag its codings' `ETag`s are made from.
+#[derive(Debug)]
+struct File {
+    bytes: Bytes,
+    content_type: &'static str,
+    tag: String,
+}
+
 #[derive(Debug)]
 struct Compressed {
-    brotli: Vec<u8>,
-    gzip: Vec<u8>,
+    brotli: Bytes,
+    gzip: Bytes,
 }
 
 /// Finds the built files named by `options` and, when there are any, points the options'
@@ -83,6 +93,7 @@ pub fn version_site(options: &mut LeptosOptions) -> std::io::Result<Option<Versi
         }
         None => compress_in_background(&dir, compressed.clone())?,
     }
+    let files = Arc::new(read_files(&dir)?);
     let island_chunks = island_chunks(&dir, &options.site_pkg_dir)?;
     let style = std::fs::read_to_string(dir.join(format!("{}.css", options.output_name)))
         .ok()
@@ -90,6 +101,7 @@ pub fn version_site(options: &mut LeptosOptions) -> std::io::Result<Option<Versi
     Ok(Some(VersionedFiles {
         version,
         dir,
+        files,
         compressed,
         island_chunks,
         style,
@@ -115,6 +127,29 @@ fn compress_in_background(
             Err(error) => tracing::warn!(%error, "compressing the front-end files failed"),
         })?;
     Ok(())
+}
+
+/// The files of `dir` as they are, by name.
+fn read_files(dir: &Path) -> std::io::Result<HashMap<String, File>> {
+    let mut files = HashMap::new();
+    for path in files_in(dir)? {
+        let bytes = std::fs::read(&path)?;
+        let name = file_name(&path);
+        let file = File {
+            content_type: mime_type(&name),
+            tag: hex::encode(&Sha256::digest(&bytes)[..8]),
+            bytes: bytes.into(),
+        };
+        files.insert(name, file);
+    }
+    Ok(files)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Whether `path` is a compressed copy the build wrote beside its file.
@@ -158,12 +193,11 @@ fn precompressed(dir: &Path) -> std::io::Result<Option<HashMap<String, Compresse
             tracing::warn!(file = %path.display(), "a compressed copy does not match its file");
             return Ok(None);
         }
-        let name = path
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned();
-        files.insert(name, Compressed { brotli, gzip });
+        let compressed = Compressed {
+            brotli: brotli.into(),
+            gzip: gzip.into(),
+        };
+        files.insert(file_name(&path), compressed);
     }
     Ok(Some(files))
 }
@@ -253,18 +287,11 @@ fn compress_all(dir: &Path) -> std::io::Result<HashMap<String, Compressed>> {
         brotli::BrotliCompress(&mut bytes.as_slice(), &mut brotli, &params)?;
         let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         gzip.write_all(&bytes)?;
-        let name = path
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned();
-        files.insert(
-            name,
-            Compressed {
-                brotli,
-                gzip: gzip.finish()?,
-            },
-        );
+        let compressed = Compressed {
+            brotli: brotli.into(),
+            gzip: gzip.finish()?.into(),
+        };
+        files.insert(file_name(&path), compressed);
     }
     Ok(files)
 }
@@ -280,59 +307,160 @@ pub fn router<S: Clone + Send + Sync + 'static>(files: &VersionedFiles) -> Route
         .layer(axum::middleware::map_response(long_lived))
 }
 
-/// A file compressed ahead of time when there is one the client accepts; else the file as it
-/// is (`ServeDir`: content type, ranges, conditional requests), compressed on the fly.
+/// The file in the coding the client prefers among those there are (brotli, gzip, none),
+/// or `304` when the client already holds that representation.
 async fn versioned_file(
     State(files): State<VersionedFiles>,
-    UrlPath(file): UrlPath<String>,
-    request: Request,
+    UrlPath(name): UrlPath<String>,
+    headers: HeaderMap,
 ) -> Response {
-    let ready = files.compressed.get().and_then(|all| all.get(&file));
-    if let Some((encoding, bytes)) =
-        ready.and_then(|compressed| preferred(request.headers(), compressed))
-    {
-        let content_type = mime_type(&file);
-        return (
-            [
-                (header::CONTENT_TYPE, content_type),
-                (header::CONTENT_ENCODING, encoding),
-                (header::VARY, "accept-encoding"),
-            ],
-            Body::from(bytes.to_vec()),
-        )
-            .into_response();
+    let Some(file) = files.files.get(&name) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let compressed = files.compressed.get().and_then(|all| all.get(&name));
+    let coding = match compressed {
+        Some(_) => preferred_coding(&headers),
+        None => Coding::Identity,
+    };
+    let (bytes, encoding, tag) = match (coding, compressed) {
+        (Coding::Brotli, Some(compressed)) => (&compressed.brotli, Some("br"), ".br"),
+        (Coding::Gzip, Some(compressed)) => (&compressed.gzip, Some("gzip"), ".gz"),
+        _ => (&file.bytes, None, ""),
+    };
+    let mut response = if none_match(&headers, &file.tag, tag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut response = Body::from(bytes.clone()).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(file.content_type),
+        );
+        if let Some(encoding) = encoding {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+        }
+        response
+    };
+    let response_headers = response.headers_mut();
+    response_headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    // Until the compressed copies are ready, the response layer may compress this on the fly:
+    // no strong tag for bytes this handler does not choose.
+    if compressed.is_some() || !accepts_any_coding(&headers) {
+        if let Ok(etag) = HeaderValue::from_str(&format!("\"{}{tag}\"", file.tag)) {
+            response_headers.insert(header::ETAG, etag);
+        }
     }
-    let (mut parts, body) = request.into_parts();
-    parts.uri = format!("/{file}").parse().unwrap_or_default();
-    match ServeDir::new(&files.dir)
-        .oneshot(Request::from_parts(parts, body))
-        .await
-    {
-        Ok(response) => response.into_response(),
-        Err(never) => match never {},
-    }
+    response
 }
 
-/// The compression the client accepts that makes the file smallest: brotli, else gzip.
-fn preferred<'a>(
-    headers: &HeaderMap,
-    compressed: &'a Compressed,
-) -> Option<(&'static str, &'a [u8])> {
-    let accepted: Vec<&str> = headers
+/// The representations this server keeps of a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Coding {
+    Brotli,
+    Gzip,
+    Identity,
+}
+
+/// How much the client wants each coding (RFC 9110 12.5.3): its `q` (1 when not given), else
+/// that of `*`, else 0; but `identity` is acceptable (below anything named) unless the field
+/// says otherwise by name or by `*`. Without the header, only the file as it is.
+fn weights(headers: &HeaderMap) -> Option<[(Coding, f32); 3]> {
+    let mut listed = false;
+    let (mut brotli, mut gzip, mut identity, mut any) = (None, None, None, None);
+    for entry in headers
         .get_all(header::ACCEPT_ENCODING)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .filter(|coding| !coding.replace(' ', "").contains(";q=0"))
-        .map(|coding| coding.split(';').next().unwrap_or_default().trim())
-        .collect();
-    if accepted.contains(&"br") {
-        Some(("br", &compressed.brotli))
-    } else if accepted.contains(&"gzip") {
-        Some(("gzip", &compressed.gzip))
-    } else {
-        None
+    {
+        let mut parts = entry.split(';');
+        let coding = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        if coding.is_empty() {
+            continue;
+        }
+        listed = true;
+        let mut weight = Some(1.0);
+        for parameter in parts {
+            let (name, value) = parameter.split_once('=').unwrap_or((parameter, ""));
+            if name.trim().eq_ignore_ascii_case("q") {
+                weight = parse_weight(value.trim());
+            }
+        }
+        // A weight that does not parse makes the entry count for nothing.
+        let Some(weight) = weight else { continue };
+        match coding.as_str() {
+            "br" => brotli = Some(weight),
+            "gzip" | "x-gzip" => gzip = Some(weight),
+            "identity" => identity = Some(weight),
+            "*" => any = Some(weight),
+            _ => {}
+        }
     }
+    if !listed {
+        return None;
+    }
+    // Acceptable, but below any coding the client names.
+    let identity = identity.or(any).unwrap_or(f32::MIN_POSITIVE);
+    Some([
+        (Coding::Brotli, brotli.or(any).unwrap_or(0.0)),
+        (Coding::Gzip, gzip.or(any).unwrap_or(0.0)),
+        (Coding::Identity, identity),
+    ])
+}
+
+/// A `q` value: 0 to 1 with at most three decimals.
+fn parse_weight(text: &str) -> Option<f32> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let well_formed = matches!(whole, "0" | "1")
+        && fraction.len() <= 3
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+        && (whole == "0" || fraction.bytes().all(|b| b == b'0'));
+    well_formed.then(|| text.parse().ok()).flatten()
+}
+
+/// The coding to send: the one the client weighs highest; of equal weights, the smallest
+/// (brotli, then gzip, then none). None acceptable: the file as it is, which RFC 9110 allows.
+fn preferred_coding(headers: &HeaderMap) -> Coding {
+    let Some(weights) = weights(headers) else {
+        return Coding::Identity;
+    };
+    let mut best = (Coding::Identity, 0.0);
+    for (coding, weight) in weights {
+        if weight > best.1 {
+            best = (coding, weight);
+        }
+    }
+    best.0
+}
+
+/// Whether the client takes any compressed coding at all.
+fn accepts_any_coding(headers: &HeaderMap) -> bool {
+    weights(headers).is_some_and(|weights| {
+        weights
+            .iter()
+            .any(|(coding, weight)| *coding != Coding::Identity && *weight > 0.0)
+    })
+}
+
+/// Whether `If-None-Match` names this representation (`"<tag><suffix>"`), weakly compared as
+/// RFC 9110 13.1.2 says, or is `*`.
+fn none_match(headers: &HeaderMap, tag: &str, suffix: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .any(|candidate| {
+            candidate == "*"
+                || candidate
+                    .trim_start_matches("W/")
+                    .strip_prefix('"')
+                    .and_then(|rest| rest.strip_suffix('"'))
+                    .and_then(|quoted| quoted.strip_prefix(tag))
+                    .is_some_and(|rest| rest == suffix)
+        })
 }
 
 fn mime_type(file: &str) -> &'static str {
@@ -358,6 +486,41 @@ async fn long_lived(mut response: Response) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn coding_for(accept_encoding: &str) -> Coding {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(accept_encoding).unwrap(),
+        );
+        preferred_coding(&headers)
+    }
+
+    #[test]
+    fn the_coding_follows_the_clients_q_values() {
+        use Coding::{Brotli, Gzip, Identity};
+        for (accepted, expected) in [
+            ("gzip, deflate, br", Brotli),
+            ("br;q=0.9, gzip;q=0.8", Brotli),
+            ("br;q=0.5, gzip", Gzip),
+            ("br;q=0, gzip", Gzip),
+            ("BR; Q=1.000", Brotli),
+            ("br;q=0.000, gzip;q=0", Identity),
+            ("gzip;q=0.001", Gzip),
+            ("*", Brotli),
+            ("*;q=0.5, br;q=0", Gzip),
+            ("identity", Identity),
+            ("identity;q=0, *;q=0", Identity),
+            ("br;q=2", Identity),
+            ("br;q=0.1234", Identity),
+            ("br;q=abc, gzip;q=0.1", Gzip),
+            ("deflate", Identity),
+            ("", Identity),
+        ] {
+            assert_eq!(coding_for(accepted), expected, "{accepted:?}");
+        }
+        assert_eq!(preferred_coding(&HeaderMap::new()), Identity, "no header");
+    }
 
     #[test]
     fn version_follows_content_and_names() {
