@@ -96,6 +96,27 @@ test('sign another browser out from the list of devices, with the keyboard', asy
   await elsewhere.close();
 });
 
+test('the devices come twenty at a time, and "Show more devices" brings the rest', async ({
+  page,
+  request,
+}) => {
+  const name = await registerAndOpenAccount(page, 'acct-more');
+  // Twenty-two more sign-ins elsewhere (curl's), newer than this page's own.
+  for (let i = 0; i < 22; i++) {
+    const signedIn = await request.get('/api/token', { headers: { Authorization: basic(name, PASSWORD) } });
+    expect(signedIn.status()).toBe(200);
+  }
+  await page.reload();
+  const devices = page.getByRole('list').filter({ has: page.locator('.device') });
+  await expect(devices.getByRole('listitem')).toHaveCount(20);
+  await expect(page.getByText('This device')).toHaveCount(0);
+
+  await page.getByRole('button', { name: 'Show more devices' }).click();
+  await expect(devices.getByRole('listitem')).toHaveCount(23);
+  await expect(devices.getByRole('listitem').last()).toContainText('This device');
+  await expect(page.getByRole('button', { name: 'Show more devices' })).toHaveCount(0);
+});
+
 test('delete the account: it says what will happen, asks "for good?", then it is gone', async ({
   page,
   request,

@@ -146,9 +146,19 @@ pub async fn resource(token: &str) -> Result<ResourceBody, ApiFailure> {
     read(bearer(Request::get("/api/resource"), token)?).await
 }
 
-/// `GET /api/sessions`: the user's live sessions, newest first.
-pub async fn sessions(token: &str) -> Result<SessionsBody, ApiFailure> {
-    read(bearer(Request::get("/api/sessions"), token)?).await
+/// `GET /api/sessions`: a page of `limit` of the user's live sessions, newest first, after the
+/// cursor `after` (a page's `next`).
+pub async fn sessions(
+    token: &str,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<SessionsBody, ApiFailure> {
+    // A cursor is digits, a dot and hex: nothing to escape.
+    let url = match after {
+        Some(after) => format!("/api/sessions?limit={limit}&after={after}"),
+        None => format!("/api/sessions?limit={limit}"),
+    };
+    read(bearer(Request::get(&url), token)?).await
 }
 
 /// `DELETE /api/sessions/current`: ends this session (log out). The request is under way when

@@ -44,10 +44,11 @@ pub struct NewUser {
         schema(pattern = r"^[A-Za-z0-9._-]{1,32}$", example = "miguel")
     )]
     pub username: String,
-    /// 6 (the server's `MIN_PASSWORD_LENGTH`) to 256 characters.
+    /// The server's `MIN_PASSWORD_LENGTH` (6 by default; the published `minLength` is the
+    /// server's own) to 256 characters.
     #[cfg_attr(
         feature = "ssr",
-        schema(value_type = String, min_length = 6, max_length = 256, example = "python")
+        schema(value_type = String, max_length = 256, example = "python")
     )]
     pub password: Secret,
 }
@@ -59,10 +60,7 @@ pub struct PasswordChange {
     #[cfg_attr(feature = "ssr", schema(value_type = String, max_length = 256))]
     pub current_password: Secret,
     /// The same rules as a new account's password.
-    #[cfg_attr(
-        feature = "ssr",
-        schema(value_type = String, min_length = 6, max_length = 256)
-    )]
+    #[cfg_attr(feature = "ssr", schema(value_type = String, max_length = 256))]
     pub new_password: Secret,
 }
 
@@ -205,11 +203,14 @@ pub struct SessionBody {
     pub current: bool,
 }
 
-/// `GET /api/sessions` response body: the caller's live sessions, newest first.
+/// `GET /api/sessions` response body: a page of the caller's live sessions, newest first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SessionsBody {
     pub sessions: Vec<SessionBody>,
+    /// The `after` of the next page; `null` on the last.
+    #[serde(default)]
+    pub next: Option<String>,
 }
 
 /// The browser's answer in a passkey ceremony, as a client sent it. The server reads it as a
@@ -318,7 +319,7 @@ pub struct PasskeyRename {
 
 /// `POST /api/users/me/totp` response body: a new secret for the authenticator app, in every
 /// form an app takes. Shown this once: the account is unchanged until a code confirms it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TotpSetup {
     /// The setup key, base32 (RFC 4648, no padding), for typing into the app.
@@ -331,6 +332,17 @@ pub struct TotpSetup {
     pub otpauth_url: String,
     /// The QR code of `otpauth_url`, an SVG document.
     pub qr_svg: String,
+}
+
+/// Redacted as [`Secret`] is: the URL and its QR code carry the secret too.
+impl fmt::Debug for TotpSetup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TotpSetup")
+            .field("secret", &self.secret)
+            .field("otpauth_url", &format_args!("<redacted>"))
+            .field("qr_svg", &format_args!("<redacted>"))
+            .finish()
+    }
 }
 
 /// `PUT /api/users/me/totp` request body: a current code from the app, which turns two-step
@@ -368,4 +380,21 @@ pub struct RecoveryCodesBody {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_two_step_setup_never_shows_its_secret_in_debug_output() {
+        let setup = TotpSetup {
+            secret: Secret::new("JBSWY3DPEHPK3PXP"),
+            otpauth_url: "otpauth://totp/rest-auth:miguel?secret=JBSWY3DPEHPK3PXP".into(),
+            qr_svg: "<svg>JBSWY3DPEHPK3PXP</svg>".into(),
+        };
+        let shown = format!("{setup:?}");
+        assert!(!shown.contains("JBSWY3DPEHPK3PXP"), "{shown}");
+        assert!(shown.contains("otpauth_url: <redacted>"), "{shown}");
+    }
 }

@@ -11,32 +11,85 @@ use crate::{
     audit::{self, SessionEnd},
     auth::{Authenticator, Caller},
     error::ApiError,
-    store::Store,
+    store::{SessionRecord, Store},
 };
 use app::api::{ErrorBody, SessionBody, SessionsBody};
 use axum::{
-    extract::{Path, State},
+    extract::{rejection::QueryRejection, Path, Query, State},
     http::StatusCode,
     Json,
 };
+use serde::Deserialize;
+use utoipa::IntoParams;
 
-/// `GET /api/sessions`: the caller's live sessions, newest first; `current` marks the
-/// caller's own.
+/// Sessions in a page when `limit` is not given, and the most a page may hold.
+const DEFAULT_PAGE: u32 = 50;
+const MAX_PAGE: u32 = 200;
+
+/// `GET /api/sessions`'s query: how many, and from where.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SessionsPage {
+    /// Sessions in this page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<u32>,
+    /// The previous page's `next`: this page starts after it.
+    after: Option<String>,
+}
+
+/// A page's `after`: the start time and id of the last session it showed.
+fn cursor(record: &SessionRecord) -> String {
+    format!("{}.{}", record.started_at, record.id)
+}
+
+fn parse_cursor(text: &str) -> Option<(i64, &str)> {
+    let (started_at, id) = text.split_once('.')?;
+    let id_is_ours = id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit());
+    Some((started_at.parse().ok()?, id)).filter(|_| id_is_ours)
+}
+
+/// `GET /api/sessions`: the caller's live sessions, newest first, a page at a time (`limit`,
+/// then `after` = the previous page's `next`); `current` marks the caller's own.
 #[utoipa::path(
     get,
     path = "/api/sessions",
     tag = "sessions",
     security(("bearer" = []), ("basic" = [])),
-    responses((status = 200, description = "The live sessions", body = SessionsBody), AuthFailures)
+    params(SessionsPage),
+    responses(
+        (status = 200, description = "A page of the live sessions", body = SessionsBody),
+        (status = 400, description = "A `limit` out of range, or an `after` that is not a \
+            page's `next`", body = ErrorBody),
+        AuthFailures,
+    )
 )]
 pub async fn list(
     State(store): State<Store>,
     AuthUser(caller): AuthUser,
+    page: Result<Query<SessionsPage>, QueryRejection>,
 ) -> Result<Json<SessionsBody>, ApiError> {
+    let refused = || {
+        ApiError::BadRequest(format!(
+            "limit is a whole number from 1 to {MAX_PAGE}; after is the next of a page."
+        ))
+    };
+    let Query(page) = page.map_err(|_| refused())?;
+    let limit = page.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(refused());
+    }
+    let after = match &page.after {
+        Some(text) => Some(parse_cursor(text).ok_or_else(refused)?),
+        None => None,
+    };
+    // One more than asked for: whether there is a next page, without a count.
+    let mut records = store.list_sessions(caller.id, after, limit + 1).await?;
+    let next = (records.len() > limit as usize).then(|| {
+        records.truncate(limit as usize);
+        records.last().map(cursor)
+    });
     let current = caller.session().map(|session| session.id.as_str());
-    let sessions = store
-        .list_sessions(caller.id)
-        .await?
+    let sessions = records
         .into_iter()
         .map(|record| SessionBody {
             current: Some(record.id.as_str()) == current,
@@ -48,7 +101,10 @@ pub async fn list(
             signed_in_with: record.signed_in_with,
         })
         .collect();
-    Ok(Json(SessionsBody { sessions }))
+    Ok(Json(SessionsBody {
+        sessions,
+        next: next.flatten(),
+    }))
 }
 
 /// `DELETE /api/sessions/current`: ends the session of the token presented (log out). Every

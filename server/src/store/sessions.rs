@@ -309,15 +309,29 @@ impl Store {
         )
     }
 
-    /// The user's live sessions, newest first.
-    pub async fn list_sessions(&self, user_id: i64) -> Result<Vec<SessionRecord>, StoreError> {
+    /// Up to `limit` of the user's live sessions, newest first, from after the one that began
+    /// at `after.0` with id `after.1`.
+    pub async fn list_sessions(
+        &self,
+        user_id: i64,
+        after: Option<(i64, &str)>,
+        limit: u32,
+    ) -> Result<Vec<SessionRecord>, StoreError> {
+        // Keyset paging on (started_at DESC, id), the id breaking ties: no session is skipped
+        // or shown twice when others begin or end between pages. Without `after`, from the
+        // newest.
+        let (started_at, id) = after.unwrap_or((i64::MAX, ""));
         Ok(on_pool!(self, |pool| {
             sqlx::query_as::<_, SessionRecord>(
                 "SELECT id, started_at, last_used_at, address, user_agent, signed_in_with \
                  FROM sessions \
-                 WHERE user_id = $1 ORDER BY started_at DESC, id",
+                 WHERE user_id = $1 AND (started_at < $2 OR (started_at = $2 AND id > $3)) \
+                 ORDER BY started_at DESC, id LIMIT $4",
             )
             .bind(user_id)
+            .bind(started_at)
+            .bind(id)
+            .bind(i64::from(limit))
             .fetch_all(pool)
             .await?
         }))

@@ -226,3 +226,74 @@ async fn session_routes_need_credentials() {
         assert_unauthorized(response).await;
     }
 }
+
+/// `GET /api/sessions` with `query`: the page, and its `next`.
+async fn page(app: &TestApp, token: &str, query: &str) -> (Vec<Value>, Option<String>) {
+    let response = app
+        .get_bearer(&format!("/api/sessions?{query}"), token)
+        .await;
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status, 200, "{query}: {body}");
+    let next = body["next"].as_str().map(str::to_owned);
+    (body["sessions"].as_array().unwrap().clone(), next)
+}
+
+#[tokio::test]
+async fn sessions_come_a_page_at_a_time_newest_first_none_twice() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.register("miguel", "python").await.status(), 201);
+    for _ in 0..6 {
+        app.token("miguel", "python").await;
+    }
+    // The caller's own session is the newest (the others share a second; their ids order them).
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let token = app.token("miguel", "python").await;
+    let everything = app.sessions(&token).await;
+    assert_eq!(everything.len(), 7);
+    assert_eq!(everything[0]["current"], true);
+
+    // Pages of three: 3, 3, 1, the last without a next.
+    let (first, next) = page(&app, &token, "limit=3").await;
+    let after = next.expect("a second page");
+    let (second, next) = page(&app, &token, &format!("limit=3&after={after}")).await;
+    let after = next.expect("a third page");
+    // A session of the last page ends meanwhile: it is not shown, and nothing is shown twice.
+    let ended = everything[6]["id"].as_str().unwrap();
+    let response = app
+        .delete_bearer(&format!("/api/sessions/{ended}"), &token)
+        .await;
+    assert_eq!(response.status(), 204);
+    let (third, next) = page(&app, &token, &format!("limit=3&after={after}")).await;
+    assert_eq!(next, None);
+    assert_eq!((first.len(), second.len(), third.len()), (3, 3, 0));
+    let paged: Vec<_> = [first, second, third].concat();
+    assert_eq!(ids(&paged), ids(&everything[..6]));
+    let starts: Vec<i64> = paged
+        .iter()
+        .map(|s| s["started_at"].as_i64().unwrap())
+        .collect();
+    assert!(
+        starts.windows(2).all(|w| w[0] >= w[1]),
+        "newest first: {starts:?}"
+    );
+
+    // A page exactly as long as what is left has no next.
+    let (all, next) = page(&app, &token, "limit=6").await;
+    assert_eq!((all.len(), next), (6, None));
+
+    for query in [
+        "limit=0",
+        "limit=201",
+        "limit=many",
+        "after=yesterday",
+        "after=12.not-an-id",
+        "after=.",
+    ] {
+        let response = app
+            .get_bearer(&format!("/api/sessions?{query}"), &token)
+            .await;
+        assert_eq!(response.status(), 400, "{query}");
+        assert_json_error(response).await;
+    }
+}

@@ -1,12 +1,17 @@
-//! Where the user is signed in: their live sessions, newest first, this one marked, each other
-//! one with a button to sign it out, and a button for all the others at once.
+//! Where the user is signed in: their live sessions, newest first, a page at a time ("Show more
+//! devices"), this one marked, each other one with a button to sign it out, and a button for
+//! all the others at once.
 
+use super::authorized_resource;
 use crate::{
-    api::{client, SessionBody},
+    api::{client, SessionBody, SessionsBody},
     session::Session,
     time,
 };
 use leptos::prelude::*;
+
+/// Sessions the page reads at a time.
+const PAGE: u32 = 20;
 
 /// Which sessions a sign-out is for.
 #[derive(Clone)]
@@ -18,21 +23,24 @@ enum Whom {
 #[component]
 pub fn Devices() -> impl IntoView {
     let session = Session::get();
-    // Bumped after every sign-out, so the list is read again.
-    let signed_out = RwSignal::new(0u32);
-    let sessions = LocalResource::new(move || {
-        signed_out.track();
-        // Read again when the token changes (a renewal, a sign-out).
-        session.token();
-        async move {
-            match session
-                .authorized(|token| async move { client::sessions(&token).await })
-                .await
-            {
-                Ok(body) => Some(Ok(body.sessions)),
-                Err(failure) if failure.is_signed_out() => None,
-                Err(failure) => Some(Err(failure.to_string())),
-            }
+    let first_page = authorized_resource(session, |token| async move {
+        client::sessions(&token, None, PAGE).await
+    });
+    // The pages after the first that "Show more devices" read, and the cursor after the last
+    // of them (`None`: none read yet); cleared whenever the first page is read again.
+    let later = RwSignal::new(Vec::<SessionBody>::new());
+    let later_next = RwSignal::new(None::<Option<String>>);
+    let show_more = Action::new_local(move |after: &String| {
+        let after = after.clone();
+        session.authorized(move |token| {
+            let after = after.clone();
+            async move { client::sessions(&token, Some(&after), PAGE).await }
+        })
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = show_more.value().get() {
+            later.update(|sessions| sessions.extend(page.sessions));
+            later_next.set(Some(page.next));
         }
     });
     let sign_out = Action::new_local(move |whom: &Whom| {
@@ -47,17 +55,25 @@ pub fn Devices() -> impl IntoView {
             }
         })
     });
+    // After every sign-out, the list is read again from the start.
     Effect::new(move |_| {
         if sign_out.value().get().is_some() {
-            signed_out.update(|n| *n += 1);
+            later.set(Vec::new());
+            later_next.set(None);
+            first_page.refetch();
         }
     });
-    let failure = move || match sign_out.value().get() {
-        Some(Err(failure)) if !failure.is_signed_out() => Some(failure.to_string()),
+    let failure = move || match (sign_out.value().get(), show_more.value().get()) {
+        (Some(Err(failure)), _) | (_, Some(Err(failure))) if !failure.is_signed_out() => {
+            Some(failure.to_string())
+        }
         _ => None,
     };
 
-    let list = move |sessions: Vec<SessionBody>| {
+    let list = move |first: SessionsBody| {
+        let next = later_next.get().unwrap_or(first.next);
+        let mut sessions = first.sessions;
+        sessions.extend(later.get());
         let now = time::now();
         let others = sessions.iter().filter(|s| !s.current).count();
         let items = sessions
@@ -82,6 +98,21 @@ pub fn Devices() -> impl IntoView {
                         </button>
                     }
                 })}
+            {next
+                .map(|after| {
+                    view! {
+                        <button
+                            type="button"
+                            class="secondary"
+                            disabled=move || show_more.pending().get()
+                            on:click=move |_| {
+                                show_more.dispatch_local(after.clone());
+                            }
+                        >
+                            "Show more devices"
+                        </button>
+                    }
+                })}
         }
     };
 
@@ -90,8 +121,8 @@ pub fn Devices() -> impl IntoView {
             <h2 id="devices-heading">"Signed-in devices"</h2>
             <Transition fallback=|| view! { <p class="muted">"Loading your devices…"</p> }>
                 {move || Suspend::new(async move {
-                    match sessions.await {
-                        Some(Ok(sessions)) => list(sessions).into_any(),
+                    match first_page.await {
+                        Some(Ok(first)) => (move || list(first.clone())).into_any(),
                         Some(Err(message)) => view! { <p class="error">{message}</p> }.into_any(),
                         None => ().into_any(),
                     }

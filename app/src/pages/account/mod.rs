@@ -16,6 +16,29 @@ use crate::{
 };
 use leptos::{html::Input, prelude::*};
 use leptos_meta::Title;
+use std::future::Future;
+
+/// What a section reads with the session's token: `None` while signed out (the page follows
+/// the session), or the value, or what went wrong, to show. Read again when the token changes
+/// (a renewal, a sign-out) and when the section calls `.refetch()` after a change of its own.
+type Authorized<T> = LocalResource<Option<Result<T, String>>>;
+
+fn authorized_resource<T, Fut>(session: Session, read: fn(String) -> Fut) -> Authorized<T>
+where
+    T: 'static,
+    Fut: Future<Output = Result<T, ApiFailure>> + 'static,
+{
+    LocalResource::new(move || {
+        session.token();
+        async move {
+            match session.authorized(read).await {
+                Ok(value) => Some(Ok(value)),
+                Err(failure) if failure.is_signed_out() => None,
+                Err(failure) => Some(Err(failure.to_string())),
+            }
+        }
+    })
+}
 
 #[component]
 pub fn AccountPage() -> impl IntoView {

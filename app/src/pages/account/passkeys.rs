@@ -5,6 +5,7 @@
 //! browser without WebAuthn is told so instead of being offered a button that cannot work; it
 //! may still rename and remove.
 
+use super::{authorized_resource, Authorized};
 use crate::{
     api::{client, validate_passkey_name, PasskeyBody},
     pages::field::{all_pass, CheckedForm, CheckedInput, Field},
@@ -17,24 +18,11 @@ use leptos::{html::Input, prelude::*};
 #[component]
 pub fn Passkeys() -> impl IntoView {
     let session = Session::get();
-    // Bumped after every change, so the list is read again.
-    let changed = RwSignal::new(0u32);
     // Known only in the browser; the server renders the button, hydration corrects it.
     let supported = RwSignal::new(true);
     Effect::new(move |_| supported.set(passkey::supported()));
-    let passkeys = LocalResource::new(move || {
-        changed.track();
-        session.token();
-        async move {
-            match session
-                .authorized(|token| async move { client::passkeys(&token).await })
-                .await
-            {
-                Ok(body) => Some(Ok(body.passkeys)),
-                Err(failure) if failure.is_signed_out() => None,
-                Err(failure) => Some(Err(failure.to_string())),
-            }
-        }
+    let passkeys = authorized_resource(session, |token| async move {
+        client::passkeys(&token).await.map(|body| body.passkeys)
     });
     // Begin on the server, make the passkey in the browser, finish on the server: its name.
     let add = Action::new_local(move |_: &()| async move {
@@ -59,7 +47,7 @@ pub fn Passkeys() -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(Ok(_)) = add.value().get() {
-            changed.update(|n| *n += 1);
+            passkeys.refetch();
         }
     });
     let added = move || match add.value().get() {
@@ -79,7 +67,7 @@ pub fn Passkeys() -> impl IntoView {
     Effect::new(move |_| match remove.value().get() {
         Some(Ok(())) => {
             removal_failure.set(None);
-            changed.update(|n| *n += 1);
+            passkeys.refetch();
         }
         Some(Err(failure)) if !failure.is_signed_out() => {
             removal_failure.set(Some(failure.to_string()))
@@ -91,14 +79,14 @@ pub fn Passkeys() -> impl IntoView {
         _ => removal_failure.get(),
     };
 
-    let list = move |passkeys: Vec<PasskeyBody>| {
-        if passkeys.is_empty() {
+    let list = move |held: Vec<PasskeyBody>| {
+        if held.is_empty() {
             return view! { <p class="muted">"No passkeys yet."</p> }.into_any();
         }
         let now = time::now();
-        let items = passkeys
+        let items = held
             .into_iter()
-            .map(|passkey| view! { <PasskeyItem passkey now changed remove/> })
+            .map(|passkey| view! { <PasskeyItem passkey now list=passkeys remove/> })
             .collect_view();
         view! { <ul class="devices">{items}</ul> }.into_any()
     };
@@ -164,7 +152,8 @@ fn name_rule(name: &str) -> Result<(), String> {
 fn PasskeyItem(
     passkey: PasskeyBody,
     now: i64,
-    changed: RwSignal<u32>,
+    /// The section's list, read again after a rename.
+    list: Authorized<Vec<PasskeyBody>>,
     /// Removes a passkey of the account, by id (the section's, see [`Passkeys`]).
     remove: Action<i64, Result<(), client::ApiFailure>>,
 ) -> impl IntoView {
@@ -186,7 +175,7 @@ fn PasskeyItem(
     Effect::new(move |_| match rename.value().get() {
         Some(Ok(_)) => {
             editing.set(Editing::Nothing);
-            changed.update(|n| *n += 1);
+            list.refetch();
         }
         Some(Err(failure)) if !failure.is_signed_out() => message.set(Some(failure.to_string())),
         _ => {}

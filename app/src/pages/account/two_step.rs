@@ -4,8 +4,9 @@
 //! these changes how the account signs in: a session that signed in a while ago confirms it is
 //! its owner's first ("Confirm it's you").
 
+use super::{authorized_resource, Authorized};
 use crate::{
-    api::{client, TotpSetup},
+    api::{client, TotpSetup, TwoStepStatus},
     pages::field::{all_pass, CheckedForm, CheckedInput, Field},
     session::Session,
 };
@@ -28,22 +29,10 @@ enum Showing {
 #[component]
 pub fn TwoStep() -> impl IntoView {
     let session = Session::get();
-    let changed = RwSignal::new(0u32);
     let showing = RwSignal::new(Showing::Nothing);
     let message = RwSignal::new(None::<String>);
-    let status = LocalResource::new(move || {
-        changed.track();
-        session.token();
-        async move {
-            match session
-                .authorized(|token| async move { client::two_step_status(&token).await })
-                .await
-            {
-                Ok(status) => Some(Ok(status)),
-                Err(failure) if failure.is_signed_out() => None,
-                Err(failure) => Some(Err(failure.to_string())),
-            }
-        }
+    let status = authorized_resource(session, |token| async move {
+        client::two_step_status(&token).await
     });
     let begin = Action::new_local(move |_: &()| {
         session.authorized(|token| async move { client::begin_two_step(&token).await })
@@ -55,7 +44,7 @@ pub fn TwoStep() -> impl IntoView {
     });
     let codes_made = move |codes: Vec<String>| {
         showing.set(Showing::Codes(codes));
-        changed.update(|n| *n += 1);
+        status.refetch();
     };
     let open = move |what: Showing| {
         message.set(None);
@@ -135,11 +124,11 @@ pub fn TwoStep() -> impl IntoView {
                 }
                 Showing::Codes(codes) => view! { <RecoveryCodes codes showing/> }.into_any(),
                 Showing::ConfirmingNewCodes => {
-                    view! { <Confirmation new_codes=true showing on_codes=codes_made changed/> }
+                    view! { <Confirmation new_codes=true showing on_codes=codes_made status/> }
                         .into_any()
                 }
                 Showing::ConfirmingTurnOff => {
-                    view! { <Confirmation new_codes=false showing on_codes=codes_made changed/> }
+                    view! { <Confirmation new_codes=false showing on_codes=codes_made status/> }
                         .into_any()
                 }
             }}
@@ -299,7 +288,8 @@ fn Confirmation(
     new_codes: bool,
     showing: RwSignal<Showing>,
     on_codes: impl Fn(Vec<String>) + Copy + Send + Sync + 'static,
-    changed: RwSignal<u32>,
+    /// The section's state, read again once two-step is off.
+    status: Authorized<TwoStepStatus>,
 ) -> impl IntoView {
     let session = Session::get();
     let message = RwSignal::new(None::<String>);
@@ -318,7 +308,7 @@ fn Confirmation(
         Some(Ok(Some(codes))) => on_codes(codes.into_iter().map(|c| c.into_inner()).collect()),
         Some(Ok(None)) => {
             showing.set(Showing::Nothing);
-            changed.update(|n| *n += 1);
+            status.refetch();
         }
         Some(Err(failure)) if !failure.is_signed_out() => message.set(Some(failure.to_string())),
         _ => {}
