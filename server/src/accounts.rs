@@ -74,6 +74,11 @@ impl Accounts {
         }
     }
 
+    /// The shortest password accepted (`MIN_PASSWORD_LENGTH`), for the published document.
+    pub fn min_password_chars(&self) -> usize {
+        self.rules.min_chars
+    }
+
     /// Creates an account and returns its id. A name already taken (without regard to case)
     /// is the store's `UsernameTaken`.
     pub async fn register(&self, username: &str, password: Secret) -> Result<i64, AccountError> {

@@ -3,7 +3,11 @@
 
 use crate::{
     accounts::AccountError,
-    auth::{password::HashError, AuthError},
+    auth::{
+        password::HashError,
+        second_factor::{ONE_TIME_CODE_HEADER, ONE_TIME_CODE_REQUIRED},
+        AuthError,
+    },
     passkeys::PasskeyError,
     sign_in::SignInError,
     store::StoreError,
@@ -18,13 +22,6 @@ use axum::{
 
 /// The challenge curl users expect on a 401, word for word as the Flask original sends it.
 pub const BASIC_CHALLENGE: &str = r#"Basic realm="Authentication Required""#;
-
-/// The header that asks a password caller for a one-time code, and its value on a 401 that
-/// wants one (as GitHub's API asked Basic-auth clients).
-pub const ONE_TIME_CODE_HEADER: &str = "x-otp";
-const ONE_TIME_CODE_REQUIRED: &str = "required";
-/// The longest `X-OTP` value read (a recovery code with its dashes is 29).
-pub const MAX_ONE_TIME_CODE_CHARS: usize = 64;
 
 /// `Retry-After` of a 503: about one connection attempt's wait.
 const SERVICE_UNAVAILABLE_RETRY_SECS: u64 = 5;

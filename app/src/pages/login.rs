@@ -65,7 +65,7 @@ fn LoginForm() -> impl IntoView {
         restarted.set(None);
         async move {
             let result = sign_in_with_password(session, &username, &password).await;
-            if let Err(PasswordRefusal::CodeRequired(ticket)) = &result {
+            if let Err(NotSignedIn::CodeStep(ticket)) = &result {
                 second_step.set(Some((username, ticket.clone())));
             }
             result
@@ -106,7 +106,7 @@ fn LoginForm() -> impl IntoView {
                 go_to(&next.get_value());
             }
             // The form gives way to the code's: no passkey is offered in a field that is gone.
-            Some(Err(PasswordRefusal::CodeRequired(_))) => stop_autofill(),
+            Some(Err(NotSignedIn::CodeStep(_))) => stop_autofill(),
             _ => {}
         }
     });
@@ -131,7 +131,7 @@ fn LoginForm() -> impl IntoView {
             return Some(message);
         }
         match log_in.value().get() {
-            Some(Err(PasswordRefusal::CodeRequired(_))) => None,
+            Some(Err(NotSignedIn::CodeStep(_))) => None,
             Some(Err(refusal)) => Some(refusal.message()),
             Some(Ok(())) => None,
             None if posted_message.is_some() => posted_message.clone(),
@@ -392,22 +392,22 @@ fn check_login_username(username: &str) -> Result<(), String> {
     validate_username(username)
 }
 
-/// Why a password sign-in did not happen.
+/// Why the password step did not end signed in.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) enum PasswordRefusal {
+pub(super) enum NotSignedIn {
     /// The password was right; the account needs a code too: the ticket for the code step.
-    CodeRequired(String),
-    /// Anything else, as the message to show.
-    Other(String),
+    CodeStep(String),
+    /// Refused (a wrong password, a limit, the network), as the message to show.
+    Refused(String),
 }
 
-impl PasswordRefusal {
+impl NotSignedIn {
     pub(super) fn message(&self) -> String {
         match self {
-            PasswordRefusal::CodeRequired(_) => {
+            NotSignedIn::CodeStep(_) => {
                 "This account uses two-step verification: log in to enter its code.".to_owned()
             }
-            PasswordRefusal::Other(message) => message.clone(),
+            NotSignedIn::Refused(message) => message.clone(),
         }
     }
 }
@@ -418,18 +418,16 @@ pub(super) async fn sign_in_with_password(
     session: Session,
     username: &str,
     password: &str,
-) -> Result<(), PasswordRefusal> {
+) -> Result<(), NotSignedIn> {
     let step = client::sign_in(username, password)
         .await
-        .map_err(|failure| PasswordRefusal::Other(login_failure_message(&failure)))?;
+        .map_err(|failure| NotSignedIn::Refused(login_failure_message(&failure)))?;
     match step {
         PasswordStep::SignedIn(body) => {
             session.sign_in(body);
             Ok(())
         }
-        PasswordStep::CodeRequired(body) => {
-            Err(PasswordRefusal::CodeRequired(body.ticket.into_inner()))
-        }
+        PasswordStep::CodeRequired(body) => Err(NotSignedIn::CodeStep(body.ticket.into_inner())),
     }
 }
 

@@ -2,8 +2,12 @@
 
 use super::client_addr::client_ip;
 use crate::{
-    auth::{header::parse_authorization, Caller, Fresh},
-    error::{ApiError, MAX_ONE_TIME_CODE_CHARS, ONE_TIME_CODE_HEADER},
+    auth::{
+        header::parse_authorization,
+        second_factor::{MAX_ONE_TIME_CODE_CHARS, ONE_TIME_CODE_HEADER},
+        Caller, Fresh,
+    },
+    error::ApiError,
     state::AppState,
 };
 use axum::{

@@ -2,13 +2,14 @@
 //! annotations and the shared body types as the routes are registered (see [`super::routes`]),
 //! so it changes when the code does.
 
-use crate::error::MAX_ONE_TIME_CODE_CHARS;
+use crate::{accounts::Accounts, auth::second_factor::MAX_ONE_TIME_CODE_CHARS};
 use axum::{
     body::Bytes,
+    extract::State,
     http::{header::CONTENT_TYPE, HeaderValue},
     response::IntoResponse,
 };
-use std::sync::OnceLock;
+use std::sync::Mutex;
 use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
     Modify, OpenApi,
@@ -104,7 +105,25 @@ pub fn describe_one_time_code(openapi: &mut utoipa::openapi::OpenApi) {
     }
 }
 
-/// This document (written once, on the first request for it).
+/// Sets the shortest password the document publishes to the one this server accepts
+/// (`MIN_PASSWORD_LENGTH`), on every field that takes a new password.
+pub fn describe_password_rules(openapi: &mut utoipa::openapi::OpenApi, min_chars: usize) {
+    use utoipa::openapi::{schema::Schema, RefOr};
+    let Some(components) = openapi.components.as_mut() else {
+        return;
+    };
+    for (schema, field) in [("NewUser", "password"), ("PasswordChange", "new_password")] {
+        let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(schema) else {
+            continue;
+        };
+        if let Some(RefOr::T(Schema::Object(property))) = object.properties.get_mut(field) {
+            property.min_length = Some(min_chars);
+        }
+    }
+}
+
+/// This document (written on the first request for it, for each minimum password length a
+/// server of this process was configured with: one, outside tests).
 #[utoipa::path(
     get,
     path = "/api/openapi.json",
@@ -112,16 +131,26 @@ pub fn describe_one_time_code(openapi: &mut utoipa::openapi::OpenApi) {
     responses((status = 200, description = "The OpenAPI 3.1 description of /api",
         content_type = "application/json"))
 )]
-pub async fn openapi_json() -> impl IntoResponse {
-    static JSON: OnceLock<Bytes> = OnceLock::new();
-    let json = JSON.get_or_init(|| {
-        let document = super::document();
-        serde_json::to_vec(&document)
-            .expect("the OpenAPI document serialises")
-            .into()
-    });
+pub async fn openapi_json(State(accounts): State<Accounts>) -> impl IntoResponse {
+    static WRITTEN: Mutex<Vec<(usize, Bytes)>> = Mutex::new(Vec::new());
+    let min_chars = accounts.min_password_chars();
+    let mut written = WRITTEN
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let json = match written.iter().find(|(min, _)| *min == min_chars) {
+        Some((_, json)) => json.clone(),
+        None => {
+            let mut document = super::document();
+            describe_password_rules(&mut document, min_chars);
+            let json = Bytes::from(
+                serde_json::to_vec(&document).expect("the OpenAPI document serialises"),
+            );
+            written.push((min_chars, json.clone()));
+            json
+        }
+    };
     (
         [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-        json.clone(),
+        json,
     )
 }

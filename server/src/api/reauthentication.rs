@@ -10,8 +10,8 @@ use super::{
     token::token_body,
 };
 use crate::{
-    auth::{AuthError, Authenticator},
-    error::{ApiError, MAX_ONE_TIME_CODE_CHARS},
+    auth::{second_factor::MAX_ONE_TIME_CODE_CHARS, AuthError, Authenticator},
+    error::ApiError,
     passkeys::Passkeys,
     store::Store,
 };

@@ -5,7 +5,8 @@
 
 use super::{client_addr::ClientAddr, json::ApiJson, responses::BodyFailures, user_agent};
 use crate::{
-    error::{ApiError, MAX_ONE_TIME_CODE_CHARS},
+    auth::second_factor::{presented_code, MAX_ONE_TIME_CODE_CHARS},
+    error::ApiError,
     sign_in::{Begun, PasswordStep, SignIn},
 };
 use app::api::{
@@ -90,13 +91,12 @@ pub async fn with_code(
     headers: HeaderMap,
     ApiJson(request): ApiJson<CodeStepRequest>,
 ) -> Result<Json<SignedInBody>, ApiError> {
-    let code = request.code.expose().trim();
-    if code.is_empty() || code.len() > MAX_ONE_TIME_CODE_CHARS {
+    let Some(code) = presented_code(request.code.expose()) else {
         return Err(ApiError::BadRequest(format!(
             "Send the code from the authenticator app, or a recovery code: 1 to \
              {MAX_ONE_TIME_CODE_CHARS} characters."
         )));
-    }
+    };
     let begun = sign_in
         .with_code(request.ticket.expose(), code, address, user_agent(&headers))
         .await?;

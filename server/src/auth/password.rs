@@ -3,10 +3,7 @@
 //! breaking existing hashes (verification reads them from the string).
 
 use argon2::{
-    password_hash::{
-        rand_core::{OsRng, RngCore},
-        PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-    },
+    password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
     Algorithm, Argon2, Params, Version,
 };
 use std::sync::{
@@ -92,9 +89,7 @@ impl HashingPool {
             .panic_handler(|_| tracing::error!("a hashing job panicked"))
             .build()
             .expect("starting the hashing threads");
-        let mut random = [0u8; 32];
-        OsRng.fill_bytes(&mut random);
-        let dummy = hash(&hex::encode(random)).expect("hashing a random password");
+        let dummy = hash(&crate::random::hex_id()).expect("hashing a random password");
         HashingPool {
             threads: Arc::new(pool),
             permits: Arc::new(Semaphore::new(threads)),

@@ -11,7 +11,8 @@
 use crate::{
     accounts::Accounts,
     api::{client_ip, signed_in_body, user_agent},
-    error::{ApiError, MAX_ONE_TIME_CODE_CHARS},
+    auth::second_factor::presented_code,
+    error::ApiError,
     sign_in::{PasswordStep, SignIn},
     state::{AppState, ClientIpHeader, PublicUrl},
 };
@@ -135,16 +136,14 @@ pub async fn log_in(
 
     if let Some(ticket) = form.ticket.filter(|ticket| !ticket.is_empty()) {
         let code = form.code.unwrap_or_default();
-        let code = code.trim();
-        let outcome = if code.is_empty() || code.len() > MAX_ONE_TIME_CODE_CHARS {
-            Err(ApiError::BadRequest(
+        let outcome = match presented_code(&code) {
+            None => Err(ApiError::BadRequest(
                 "Enter the code from your authenticator app, or a recovery code.".into(),
-            ))
-        } else {
-            sign_in
+            )),
+            Some(code) => sign_in
                 .with_code(&ticket, code, address, &agent)
                 .await
-                .map_err(ApiError::from)
+                .map_err(ApiError::from),
         };
         return match outcome.and_then(|begun| signed_in_body(&sign_in, begun)) {
             Ok(body) => pages.signed_in(&body.0, &next).await,

@@ -431,6 +431,9 @@ async fn a_counter_that_goes_backwards_is_refused() {
         r#"UPDATE passkeys SET passkey = replace(passkey, '"counter":1,', '"counter":1000,')"#,
     )
     .await;
+    // The count was there to replace: the refusal below is the counter's, not another cause.
+    let stored = app.query_strings("SELECT passkey FROM passkeys").await;
+    assert!(stored[0].contains(r#""counter":1000,"#), "{stored:?}");
     assert_unauthorized(app.sign_in_with_passkey(&mut key).await).await;
     assert_eq!(app.sessions(&token).await.len(), 2, "no session began");
 }

@@ -13,6 +13,20 @@ pub mod totp;
 use crate::store::{SignInMethod, Store, StoreError};
 use sealing::{Sealer, Unopenable};
 
+/// The header that carries a code beside a password (curl's `-H 'X-OTP: 123456'`), and its
+/// value on a 401 that wants one (as GitHub's API asked Basic-auth clients).
+pub const ONE_TIME_CODE_HEADER: &str = "x-otp";
+pub const ONE_TIME_CODE_REQUIRED: &str = "required";
+/// The longest code read (a recovery code with its dashes is 29).
+pub const MAX_ONE_TIME_CODE_CHARS: usize = 64;
+
+/// A code as presented (a form field, a JSON field), trimmed; `None` when it is empty or
+/// longer than any code of ours.
+pub fn presented_code(text: &str) -> Option<&str> {
+    let code = text.trim();
+    (!code.is_empty() && code.len() <= MAX_ONE_TIME_CODE_CHARS).then_some(code)
+}
+
 /// What became of the code given with a right password.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CodeCheck {

@@ -3,7 +3,6 @@
 //! is above ASVS 5.0 6.5.2's 112 bits, so a plain SHA-256 digest stores them: nobody can guess
 //! their way back from it.
 
-use argon2::password_hash::rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 
 /// How many codes a new set has.
@@ -23,8 +22,7 @@ pub fn new_set() -> (Vec<String>, Vec<String>) {
 
 fn new_code() -> String {
     // 15 bytes = 120 bits = 24 base32 characters exactly.
-    let mut bytes = [0u8; 15];
-    OsRng.fill_bytes(&mut bytes);
+    let bytes = crate::random::bytes::<15>();
     let mut bits = 0u32;
     let mut held = 0;
     let mut code = String::with_capacity(CHARS + CHARS / 4);

@@ -12,12 +12,7 @@ const SECRET_BYTES: usize = 20;
 
 /// A fresh random secret.
 pub fn new_secret() -> Vec<u8> {
-    let mut secret = vec![0u8; SECRET_BYTES];
-    argon2::password_hash::rand_core::RngCore::fill_bytes(
-        &mut argon2::password_hash::rand_core::OsRng,
-        &mut secret,
-    );
-    secret
+    crate::random::bytes::<SECRET_BYTES>().to_vec()
 }
 
 /// The secret as the setup key a person types: base32, no padding.
