@@ -34,6 +34,7 @@ pub struct SessionsPage {
     #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     /// The previous page's `next`: this page starts after it.
+    #[param(pattern = r"^[0-9]{1,18}\.[0-9a-f]{32}$")]
     after: Option<String>,
 }
 
@@ -42,10 +43,14 @@ fn cursor(record: &SessionRecord) -> String {
     format!("{}.{}", record.started_at, record.id)
 }
 
+/// A page's `after`, as the published pattern describes it (a start of at most 18 digits
+/// always fits an i64).
 fn parse_cursor(text: &str) -> Option<(i64, &str)> {
     let (started_at, id) = text.split_once('.')?;
-    let id_is_ours = id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit());
-    Some((started_at.parse().ok()?, id)).filter(|_| id_is_ours)
+    let start_is_ours =
+        (1..=18).contains(&started_at.len()) && started_at.bytes().all(|b| b.is_ascii_digit());
+    let id_is_ours = id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    Some((started_at.parse().ok()?, id)).filter(|_| start_is_ours && id_is_ours)
 }
 
 /// `GET /api/sessions`: the caller's live sessions, newest first, a page at a time (`limit`,

@@ -289,6 +289,9 @@ async fn sessions_come_a_page_at_a_time_newest_first_none_twice() {
         "after=yesterday",
         "after=12.not-an-id",
         "after=.",
+        "after=",
+        "after=1.0123456789ABCDEF0123456789ABCDEF",
+        "after=9999999999999999999.0123456789abcdef0123456789abcdef",
     ] {
         let response = app
             .get_bearer(&format!("/api/sessions?{query}"), &token)
