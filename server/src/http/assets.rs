@@ -45,7 +45,6 @@ use std::{
 #[derive(Clone, Debug)]
 pub struct VersionedFiles {
     pub version: String,
-    pub dir: PathBuf,
     /// Each file as it is, by name.
     files: Arc<HashMap<String, File>>,
     /// Each file compressed at the highest quality, once that is done.
@@ -78,29 +77,31 @@ pub fn version_site(options: &mut LeptosOptions) -> std::io::Result<Option<Versi
         return Ok(None);
     }
     let dir = Path::new(&*options.site_root).join(&*options.site_pkg_dir);
-    let Some(version) = version_of(&dir)? else {
+    // Each file is read once, here: the version, the check of the build's compressed copies,
+    // the inline stylesheet and every response come from these bytes.
+    let files = Arc::new(read_files(&dir)?);
+    let Some(version) = version_from(&files) else {
         return Ok(None);
     };
     options.site_pkg_dir = format!("{}/{version}", options.site_pkg_dir).into();
     let compressed = Arc::new(OnceLock::new());
-    match precompressed(&dir)? {
-        Some(files) => {
+    match precompressed(&dir, &files)? {
+        Some(copies) => {
             tracing::info!(
-                files = files.len(),
+                files = copies.len(),
                 "front-end files compressed by the build"
             );
-            let _ = compressed.set(files);
+            let _ = compressed.set(copies);
         }
-        None => compress_in_background(&dir, compressed.clone())?,
+        None => compress_in_background(files.clone(), compressed.clone())?,
     }
-    let files = Arc::new(read_files(&dir)?);
     let island_chunks = island_chunks(&dir, &options.site_pkg_dir)?;
-    let style = std::fs::read_to_string(dir.join(format!("{}.css", options.output_name)))
-        .ok()
+    let style = files
+        .get(&format!("{}.css", options.output_name))
+        .and_then(|css| std::str::from_utf8(&css.bytes).ok())
         .map(|css| InlineStyle(css.into()));
     Ok(Some(VersionedFiles {
         version,
-        dir,
         files,
         compressed,
         island_chunks,
@@ -108,15 +109,14 @@ pub fn version_site(options: &mut LeptosOptions) -> std::io::Result<Option<Versi
     }))
 }
 
-/// Compresses the files of `dir` on a thread of its own and stores them `into`.
+/// Compresses `files` on a thread of its own and stores them `into`.
 fn compress_in_background(
-    dir: &Path,
+    files: Arc<HashMap<String, File>>,
     into: Arc<OnceLock<HashMap<String, Compressed>>>,
 ) -> std::io::Result<()> {
-    let from = dir.to_owned();
     std::thread::Builder::new()
         .name("compress-assets".into())
-        .spawn(move || match compress_all(&from) {
+        .spawn(move || match compress_all(&files) {
             Ok(files) => {
                 tracing::info!(
                     files = files.len(),
@@ -129,12 +129,22 @@ fn compress_in_background(
     Ok(())
 }
 
-/// The files of `dir` as they are, by name.
+/// The files of `dir` as they are, by name; none when there is no such directory (a server
+/// run without a front-end build, as in the API tests).
 fn read_files(dir: &Path) -> std::io::Result<HashMap<String, File>> {
+    let paths = match files_in(dir) {
+        Ok(paths) => paths,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(HashMap::new()),
+        Err(error) => return Err(error),
+    };
     let mut files = HashMap::new();
-    for path in files_in(dir)? {
+    for path in paths {
         let bytes = std::fs::read(&path)?;
-        let name = file_name(&path);
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         let file = File {
             content_type: mime_type(&name),
             tag: hex::encode(&Sha256::digest(&bytes)[..8]),
@@ -143,13 +153,6 @@ fn read_files(dir: &Path) -> std::io::Result<HashMap<String, File>> {
         files.insert(name, file);
     }
     Ok(files)
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .unwrap_or_default()
-        .to_string_lossy()
-        .into_owned()
 }
 
 /// Whether `path` is a compressed copy the build wrote beside its file.
@@ -170,36 +173,35 @@ fn files_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// The compressed copies the build wrote (`<file>.br`, `<file>.gz`), when every file has both
-/// and each decompresses to its file; `None` otherwise (the build did not precompress, or a file
-/// changed since).
-fn precompressed(dir: &Path) -> std::io::Result<Option<HashMap<String, Compressed>>> {
-    let mut files = HashMap::new();
-    for path in files_in(dir)? {
-        let copy = |extension: &str| {
-            let mut name = path.clone().into_os_string();
-            name.push(format!(".{extension}"));
-            std::fs::read(name)
-        };
+/// The compressed copies the build wrote beside `files` in `dir` (`<file>.br`, `<file>.gz`),
+/// when every file has both and each decompresses to its file; `None` otherwise (the build did
+/// not precompress, or a file changed since).
+fn precompressed(
+    dir: &Path,
+    files: &HashMap<String, File>,
+) -> std::io::Result<Option<HashMap<String, Compressed>>> {
+    let mut copies = HashMap::new();
+    for (name, file) in files {
+        let copy = |extension: &str| std::fs::read(dir.join(format!("{name}.{extension}")));
         let (Ok(brotli), Ok(gzip)) = (copy("br"), copy("gz")) else {
             return Ok(None);
         };
-        let original = std::fs::read(&path)?;
+        let original = &file.bytes[..];
         let mut unbrotli = Vec::with_capacity(original.len());
         let mut ungzip = Vec::with_capacity(original.len());
         let decompressed = brotli::BrotliDecompress(&mut brotli.as_slice(), &mut unbrotli)
             .and_then(|()| flate2::read::GzDecoder::new(gzip.as_slice()).read_to_end(&mut ungzip));
         if decompressed.is_err() || unbrotli != original || ungzip != original {
-            tracing::warn!(file = %path.display(), "a compressed copy does not match its file");
+            tracing::warn!(file = %name, "a compressed copy does not match its file");
             return Ok(None);
         }
         let compressed = Compressed {
             brotli: brotli.into(),
             gzip: gzip.into(),
         };
-        files.insert(file_name(&path), compressed);
+        copies.insert(name.clone(), compressed);
     }
-    Ok(Some(files))
+    Ok(Some(copies))
 }
 
 /// One year: the longest lifetime browsers honour; `immutable` spares revalidation on reload.
@@ -210,31 +212,25 @@ const HASHED_FILE_CACHE: &str = "public, max-age=31536000, immutable";
 /// instance behind a load balancer). `None` when there are no files (a server run without a
 /// front-end build, as in the API tests).
 pub fn version_of(pkg_dir: &Path) -> std::io::Result<Option<String>> {
-    let mut files = match std::fs::read_dir(pkg_dir) {
-        Ok(entries) => entries
-            .filter_map(Result::ok)
-            .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_file()))
-            .map(|entry| entry.path())
-            .filter(|path| !is_compressed_copy(path))
-            .collect::<Vec<_>>(),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(error) => return Err(error),
-    };
-    if files.is_empty() {
-        return Ok(None);
+    Ok(version_from(&read_files(pkg_dir)?))
+}
+
+fn version_from(files: &HashMap<String, File>) -> Option<String> {
+    let mut names: Vec<&String> = files.keys().collect();
+    if names.is_empty() {
+        return None;
     }
-    files.sort();
+    names.sort();
     let mut hash = Sha256::new();
-    for path in files {
-        let name = path.file_name().unwrap_or_default().as_encoded_bytes();
-        let bytes = std::fs::read(&path)?;
+    for name in names {
+        let bytes = &files[name].bytes;
         // Lengths first, so no two different sets of files hash the same bytes.
         hash.update((name.len() as u64).to_le_bytes());
-        hash.update(name);
+        hash.update(name.as_bytes());
         hash.update((bytes.len() as u64).to_le_bytes());
-        hash.update(&bytes);
+        hash.update(bytes);
     }
-    Ok(Some(hex::encode(&hash.finalize()[..8])))
+    Some(hex::encode(&hash.finalize()[..8]))
 }
 
 /// The split build's manifest (`__wasm_split_manifest.json`: each island's loader and the
@@ -273,27 +269,27 @@ fn island_chunks(dir: &Path, pkg_path: &str) -> std::io::Result<IslandChunks> {
     Ok(IslandChunks(islands))
 }
 
-/// The files directly in `dir`, each compressed with brotli (quality 11) and gzip (level 9).
-fn compress_all(dir: &Path) -> std::io::Result<HashMap<String, Compressed>> {
-    let mut files = HashMap::new();
-    for path in files_in(dir)? {
-        let bytes = std::fs::read(&path)?;
+/// Each of `files` compressed with brotli (quality 11) and gzip (level 9).
+fn compress_all(files: &HashMap<String, File>) -> std::io::Result<HashMap<String, Compressed>> {
+    let mut copies = HashMap::new();
+    for (name, file) in files {
+        let bytes = &file.bytes[..];
         let mut brotli = Vec::new();
         let params = brotli::enc::BrotliEncoderParams {
             quality: 11,
             lgwin: 22,
             ..Default::default()
         };
-        brotli::BrotliCompress(&mut bytes.as_slice(), &mut brotli, &params)?;
+        brotli::BrotliCompress(&mut { bytes }, &mut brotli, &params)?;
         let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        gzip.write_all(&bytes)?;
+        gzip.write_all(bytes)?;
         let compressed = Compressed {
             brotli: brotli.into(),
             gzip: gzip.finish()?.into(),
         };
-        files.insert(file_name(&path), compressed);
+        copies.insert(name.clone(), compressed);
     }
-    Ok(files)
+    Ok(copies)
 }
 
 /// `/pkg/<version>/<file>`: the built files, cacheable for a year. Only successful answers get

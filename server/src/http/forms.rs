@@ -82,6 +82,22 @@ impl FormPages {
         response
     }
 
+    /// The form again for `error`, with the API's status and, for a 429, its `Retry-After`.
+    /// An internal error is logged here, as the API's answer logs it.
+    async fn refused(&self, uri: &Uri, posted: PostedForm, error: &ApiError) -> Response {
+        let mut response = self.render(uri, posted, error.status()).await;
+        match error {
+            ApiError::TooManyAttempts { retry_after } => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            }
+            ApiError::Internal(cause) => tracing::error!(error = %cause, "a posted form failed"),
+            _ => {}
+        }
+        response
+    }
+
     /// The page at `next` as the answer to a sign-in the browser posted: with the script that
     /// keeps the tokens and puts `next` in the address bar in place of the post, run before
     /// any island. One page load instead of two (a page that stores the tokens, then `next`).
@@ -156,8 +172,7 @@ pub async fn log_in(
                 pages.render(&uri, posted, StatusCode::UNAUTHORIZED).await
             }
             Err(error) => {
-                let (status, retry_after) = (error.status(), refusal_facts(&error));
-                let message = match error {
+                let message = match &error {
                     ApiError::WrongSignInCode => WRONG_CODE.to_owned(),
                     other => other.to_string(),
                 };
@@ -166,7 +181,7 @@ pub async fn log_in(
                     message: Some(message),
                     ticket: Some(ticket),
                 };
-                with_retry_after(pages.render(&uri, posted, status).await, retry_after)
+                pages.refused(&uri, posted, &error).await
             }
         };
     }
@@ -206,9 +221,8 @@ async fn refused_log_in(
     username: String,
     error: ApiError,
 ) -> Response {
-    let (status, retry_after) = (error.status(), refusal_facts(&error));
     let failure = ApiFailure::Status {
-        status: status.as_u16(),
+        status: error.status().as_u16(),
         message: error.to_string(),
     };
     let posted = PostedForm {
@@ -216,29 +230,7 @@ async fn refused_log_in(
         message: Some(login_failure_message(&failure)),
         ticket: None,
     };
-    with_retry_after(pages.render(uri, posted, status).await, retry_after)
-}
-
-/// What a refusal's page needs beyond its message: a 429's wait (as the API sends it). An
-/// internal error is logged here, as the API's answer logs it.
-fn refusal_facts(error: &ApiError) -> Option<u64> {
-    match error {
-        ApiError::TooManyAttempts { retry_after } => Some(*retry_after),
-        ApiError::Internal(cause) => {
-            tracing::error!(error = %cause, "a posted form failed");
-            None
-        }
-        _ => None,
-    }
-}
-
-fn with_retry_after(mut response: Response, retry_after: Option<u64>) -> Response {
-    if let Some(seconds) = retry_after {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-    }
-    response
+    pages.refused(uri, posted, &error).await
 }
 
 /// `POST /register`: creates the account and signs in to it, as the island does with two API
@@ -269,28 +261,24 @@ pub async fn register(
             .map_err(ApiError::from),
         Err(error) => Err(error.into()),
     };
-    let refused = |error: ApiError| {
-        let retry_after = refusal_facts(&error);
-        let posted = PostedForm {
-            message: Some(error.to_string()),
-            username: username.clone(),
-            ticket: None,
-        };
-        (posted, error.status(), retry_after)
-    };
-    let (posted, status, retry_after) = match outcome {
+    let error = match outcome {
         Ok(PasswordStep::SignedIn(begun)) => match signed_in_body(&sign_in, begun) {
             Ok(body) => return pages.signed_in(&body.0, "/hello").await,
-            Err(error) => refused(error),
+            Err(error) => error,
         },
         // A new account has no second factor; should one appear meanwhile, the log-in page
         // asks for it.
         Ok(PasswordStep::CodeRequired { .. }) => {
             return axum::response::Redirect::to("/login").into_response()
         }
-        Err(error) => refused(error),
+        Err(error) => error,
     };
-    with_retry_after(pages.render(&uri, posted, status).await, retry_after)
+    let posted = PostedForm {
+        message: Some(error.to_string()),
+        username,
+        ticket: None,
+    };
+    pages.refused(&uri, posted, &error).await
 }
 
 /// A form posted by the browser, with who sent it.
