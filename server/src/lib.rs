@@ -5,6 +5,11 @@
 //! `accounts` → `auth` → `store`, with `state`, `config`, `error`, `metrics`, `logging`,
 //! `audit`, `clock`, `random` and `tasks` used by the layers above them.
 
+// The account page's view is one type, sections included (their `Either`s instead of boxed
+// `AnyView`s make the browser's code smaller: docs/performance.md); laying out its rendering
+// future takes more than the default 128 levels.
+#![recursion_limit = "256"]
+
 pub mod accounts;
 pub mod api;
 pub mod audit;

@@ -3,13 +3,17 @@
 //! passkey. Modal and keyboard-only: it takes the focus when it opens, Escape or "Cancel" closes
 //! it, and the focus goes back where it was.
 
-use super::field::{all_pass, CheckedForm, CheckedInput, Field};
+use super::{
+    cancel::CancelButton,
+    field::{all_pass, CheckedForm, CheckedInput, Field},
+};
 use crate::{
     api::{client, ReauthenticationOptions},
     passkey::{self, PasskeyFailure},
     session::Session,
 };
 use leptos::{
+    either::EitherOf3,
     html::{Dialog, Input},
     lazy,
     prelude::*,
@@ -174,13 +178,10 @@ pub fn ConfirmItsYou() -> impl IntoView {
                                 </button>
                             }
                         })}
-                    <button type="button" class="secondary" on:click=move |_| close(None)>
-                        "Cancel"
-                    </button>
+                    <CancelButton on_cancel=move || close(None)/>
                 </div>
             </CheckedForm>
         }
-        .into_any()
     };
     view! {
         <dialog
@@ -194,17 +195,14 @@ pub fn ConfirmItsYou() -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match options.await {
-                        Some(Ok(options)) => form(options),
+                        Some(Ok(options)) => EitherOf3::A(form(options)),
                         Some(Err(failure)) => {
-                            view! {
+                            EitherOf3::B(view! {
                                 <p class="error" role="alert">{failure}</p>
-                                <button type="button" class="secondary" on:click=move |_| close(None)>
-                                    "Cancel"
-                                </button>
-                            }
-                                .into_any()
+                                <CancelButton on_cancel=move || close(None)/>
+                            })
                         }
-                        None => ().into_any(),
+                        None => EitherOf3::C(()),
                     }
                 })}
             </Transition>

@@ -1,6 +1,7 @@
 //! One module per page.
 
 mod account;
+mod cancel;
 mod confirm_its_you;
 mod credentials_form;
 mod field;

@@ -25,12 +25,13 @@ use app::{
 };
 use axum::{
     body::Body,
-    extract::{rejection::FormRejection, FromRef, OriginalUri, Request},
+    extract::{rejection::FormRejection, FromRef, FromRequest, Request},
     http::{header, HeaderMap, HeaderValue, StatusCode, Uri},
     response::{Html, IntoResponse, Response},
     Form,
 };
 use leptos::{config::LeptosOptions, prelude::provide_context};
+use serde::de::DeserializeOwned;
 use std::net::IpAddr;
 
 /// What the log-in page's forms post: the password form (`username`, `password`) or the code
@@ -135,17 +136,13 @@ impl FormPages {
 pub async fn log_in(
     pages: FormPages,
     state: AppState,
-    OriginalUri(uri): OriginalUri,
-    request: Request,
-) -> Response {
-    let Some(Posted {
+    uri: Uri,
+    Posted {
         form,
         address,
         agent,
-    }) = read_posted::<LoginForm>(request, &state).await
-    else {
-        return refused_cross_origin();
-    };
+    }: Posted<LoginForm>,
+) -> Response {
     let sign_in = SignIn::from_ref(&state);
     let next = next_of(&uri);
     let username = form.username.clone();
@@ -238,17 +235,13 @@ async fn refused_log_in(
 pub async fn register(
     pages: FormPages,
     state: AppState,
-    OriginalUri(uri): OriginalUri,
-    request: Request,
-) -> Response {
-    let Some(Posted {
+    uri: Uri,
+    Posted {
         form,
         address,
         agent,
-    }) = read_posted::<RegisterForm>(request, &state).await
-    else {
-        return refused_cross_origin();
-    };
+    }: Posted<RegisterForm>,
+) -> Response {
     let (accounts, sign_in) = (Accounts::from_ref(&state), SignIn::from_ref(&state));
     let username = form.username.clone();
     let created = accounts
@@ -281,34 +274,33 @@ pub async fn register(
     pages.refused(&uri, posted, &error).await
 }
 
-/// A form posted by the browser, with who sent it.
-struct Posted<T> {
+/// A form posted by the browser: its fields, the client's address and user agent. A post from
+/// another site is refused by extracting it (403, its form not read); a body that is not a form
+/// reads as an empty one (and is refused as such).
+pub struct Posted<T> {
     form: T,
     address: IpAddr,
     agent: String,
 }
 
-/// The form's fields, the client's address and user agent; `None` for a post from another
-/// site, whose form is not read. A body that is not a form reads as an empty one (and is
-/// refused as such).
-async fn read_posted<T: serde::de::DeserializeOwned + Default>(
-    request: Request,
-    state: &AppState,
-) -> Option<Posted<T>> {
-    let (parts, body) = request.into_parts();
-    if !same_origin(&parts.headers, &state.public_url) {
-        return None;
+impl<T: DeserializeOwned + Default + Send> FromRequest<AppState> for Posted<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let (parts, body) = request.into_parts();
+        if !same_origin(&parts.headers, &state.public_url) {
+            return Err(refused_cross_origin());
+        }
+        let address = client_ip(&parts, &ClientIpHeader::from_ref(state));
+        let agent = user_agent(&parts.headers).to_owned();
+        let request = Request::from_parts(parts, body);
+        let form: Result<Form<T>, FormRejection> = Form::from_request(request, state).await;
+        Ok(Posted {
+            form: form.map(|Form(form)| form).unwrap_or_default(),
+            address,
+            agent,
+        })
     }
-    let address = client_ip(&parts, &ClientIpHeader::from_ref(state));
-    let agent = user_agent(&parts.headers).to_owned();
-    let request = Request::from_parts(parts, body);
-    let form: Result<Form<T>, FormRejection> =
-        <Form<T> as axum::extract::FromRequest<AppState>>::from_request(request, state).await;
-    Some(Posted {
-        form: form.map(|Form(form)| form).unwrap_or_default(),
-        address,
-        agent,
-    })
 }
 
 /// Where the log-in page sends the browser once signed in: its `next`, if on this site.

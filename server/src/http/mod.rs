@@ -14,7 +14,7 @@ use app::App;
 use assets::VersionedFiles;
 use axum::http::request::Parts;
 use axum::{
-    extract::{DefaultBodyLimit, OriginalUri, Request},
+    extract::{DefaultBodyLimit, OriginalUri},
     routing::{get, post},
     Router,
 };
@@ -66,14 +66,14 @@ pub fn routes(state: &AppState, assets: Option<&VersionedFiles>) -> Router<AppSt
     let form_pages = forms::FormPages::new(leptos.clone(), island_chunks.clone(), style.clone());
     let log_in = {
         let (pages, state) = (form_pages.clone(), state.clone());
-        move |uri: OriginalUri, request: Request| {
-            forms::log_in(pages.clone(), state.clone(), uri, request)
+        move |OriginalUri(uri): OriginalUri, posted: forms::Posted<forms::LoginForm>| {
+            forms::log_in(pages.clone(), state.clone(), uri, posted)
         }
     };
     let register = {
         let (pages, state) = (form_pages, state.clone());
-        move |uri: OriginalUri, request: Request| {
-            forms::register(pages.clone(), state.clone(), uri, request)
+        move |OriginalUri(uri): OriginalUri, posted: forms::Posted<forms::RegisterForm>| {
+            forms::register(pages.clone(), state.clone(), uri, posted)
         }
     };
     let pages = Router::new()

@@ -3,7 +3,7 @@
 //! the home page with a word about it.
 
 use crate::{api::client, session::Session};
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 
 #[component]
 pub fn DeleteAccount() -> impl IntoView {
@@ -29,10 +29,11 @@ pub fn DeleteAccount() -> impl IntoView {
                 "This cannot be undone."
             </p>
             <p class="error" role="alert">{move || message.get()}</p>
-            <Show
-                when=move || asking.get()
-                fallback=move || {
-                    view! {
+            // `Either` rather than `<Show>`, whose fallback is a boxed `AnyView`
+            // (docs/performance.md).
+            {move || {
+                if !asking.get() {
+                    return Either::Left(view! {
                         <button
                             type="button"
                             class="danger"
@@ -43,27 +44,27 @@ pub fn DeleteAccount() -> impl IntoView {
                         >
                             "Delete my account…"
                         </button>
-                    }
+                    });
                 }
-            >
-                <p class="question">"Delete your account for good?"</p>
-                <div class="actions">
-                    <button
-                        type="button"
-                        class="danger"
-                        disabled=move || delete.pending().get()
-                        on:click=move |_| {
-                            delete.dispatch_local(());
-                        }
-                    >
-                        "Delete my account for good"
-                    </button>
-                    <button type="button" class="secondary" on:click=move |_| asking.set(false)>
-                        "Keep my account"
-                    </button>
-                </div>
-            </Show>
+                Either::Right(view! {
+                    <p class="question">"Delete your account for good?"</p>
+                    <div class="actions">
+                        <button
+                            type="button"
+                            class="danger"
+                            disabled=move || delete.pending().get()
+                            on:click=move |_| {
+                                delete.dispatch_local(());
+                            }
+                        >
+                            "Delete my account for good"
+                        </button>
+                        <button type="button" class="secondary" on:click=move |_| asking.set(false)>
+                            "Keep my account"
+                        </button>
+                    </div>
+                })
+            }}
         </section>
     }
-    .into_any()
 }

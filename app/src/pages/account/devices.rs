@@ -8,7 +8,7 @@ use crate::{
     session::Session,
     time,
 };
-use leptos::prelude::*;
+use leptos::{either::EitherOf3, prelude::*};
 
 /// Sessions the page reads at a time.
 const PAGE: u32 = 20;
@@ -122,9 +122,9 @@ pub fn Devices() -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading your devices…"</p> }>
                 {move || Suspend::new(async move {
                     match first_page.await {
-                        Some(Ok(first)) => (move || list(first.clone())).into_any(),
-                        Some(Err(message)) => view! { <p class="error">{message}</p> }.into_any(),
-                        None => ().into_any(),
+                        Some(Ok(first)) => EitherOf3::A(move || list(first.clone())),
+                        Some(Err(message)) => EitherOf3::B(view! { <p class="error">{message}</p> }),
+                        None => EitherOf3::C(()),
                     }
                 })}
             </Transition>
@@ -189,5 +189,4 @@ fn device_item(
                 })}
         </li>
     }
-    .into_any()
 }

@@ -14,7 +14,7 @@ use crate::{
     api::client::ApiFailure,
     session::{Session, SESSION_ENDED},
 };
-use leptos::{html::Input, prelude::*};
+use leptos::{either::Either, html::Input, prelude::*};
 use leptos_meta::Title;
 use std::future::Future;
 
@@ -56,27 +56,30 @@ pub fn AccountPage() -> impl IntoView {
 fn AccountPanel() -> impl IntoView {
     let session = Session::provide();
     session.require_sign_in("/account");
+    // `Either` rather than `<Show>`, whose fallback is a boxed `AnyView` (docs/performance.md);
+    // `Memo` so that the sections are built again only when signing in or out, not on renewals.
+    let signed_in = Memo::new(move |_| session.is_signed_in());
     view! {
-        <Show
-            when=move || session.is_signed_in()
-            fallback=move || {
+        {move || {
+            if !signed_in.get() {
                 let known = move || session.is_loaded();
-                view! {
+                return Either::Left(view! {
                     <p class="error" role="alert">{move || session.ended_for().map(|_| SESSION_ENDED)}</p>
                     <p class="muted" hidden=known>"Checking your session…"</p>
                     <p hidden=move || !known()>
                         "You are not signed in. " <a href="/login?next=/account">"Log in"</a> "."
                     </p>
-                }
+                });
             }
-        >
-            <p class="muted">"Signed in as " <strong>{move || session.username()}</strong> "."</p>
-            <password::ChangePassword/>
-            <passkeys::Passkeys/>
-            <two_step::TwoStep/>
-            <devices::Devices/>
-            <delete::DeleteAccount/>
-        </Show>
+            Either::Right(view! {
+                <p class="muted">"Signed in as " <strong>{move || session.username()}</strong> "."</p>
+                <password::ChangePassword/>
+                <passkeys::Passkeys/>
+                <two_step::TwoStep/>
+                <devices::Devices/>
+                <delete::DeleteAccount/>
+            })
+        }}
         <ConfirmItsYou/>
     }
 }

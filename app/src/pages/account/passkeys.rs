@@ -8,12 +8,19 @@
 use super::{authorized_resource, Authorized};
 use crate::{
     api::{client, validate_passkey_name, PasskeyBody},
-    pages::field::{all_pass, CheckedForm, CheckedInput, Field},
+    pages::{
+        cancel::CancelButton,
+        field::{all_pass, CheckedForm, CheckedInput, Field},
+    },
     passkey,
     session::Session,
     time,
 };
-use leptos::{html::Input, prelude::*};
+use leptos::{
+    either::{Either, EitherOf3},
+    html::Input,
+    prelude::*,
+};
 
 #[component]
 pub fn Passkeys() -> impl IntoView {
@@ -81,14 +88,14 @@ pub fn Passkeys() -> impl IntoView {
 
     let list = move |held: Vec<PasskeyBody>| {
         if held.is_empty() {
-            return view! { <p class="muted">"No passkeys yet."</p> }.into_any();
+            return Either::Left(view! { <p class="muted">"No passkeys yet."</p> });
         }
         let now = time::now();
         let items = held
             .into_iter()
             .map(|passkey| view! { <PasskeyItem passkey now list=passkeys remove/> })
             .collect_view();
-        view! { <ul class="devices">{items}</ul> }.into_any()
+        Either::Right(view! { <ul class="devices">{items}</ul> })
     };
 
     view! {
@@ -101,38 +108,40 @@ pub fn Passkeys() -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading your passkeys…"</p> }>
                 {move || Suspend::new(async move {
                     match passkeys.await {
-                        Some(Ok(passkeys)) => list(passkeys),
-                        Some(Err(message)) => view! { <p class="error">{message}</p> }.into_any(),
-                        None => ().into_any(),
+                        Some(Ok(passkeys)) => EitherOf3::A(list(passkeys)),
+                        Some(Err(message)) => EitherOf3::B(view! { <p class="error">{message}</p> }),
+                        None => EitherOf3::C(()),
                     }
                 })}
             </Transition>
             <p class="error" role="alert">{failure}</p>
             <p class="done" role="status">{added}</p>
-            <Show
-                when=move || supported.get()
-                fallback=|| {
-                    view! {
+            // `Either` rather than `<Show>`, whose fallback is a boxed `AnyView`
+            // (docs/performance.md).
+            {move || {
+                if supported.get() {
+                    Either::Left(view! {
+                        <button
+                            type="button"
+                            disabled=move || add.pending().get()
+                            on:click=move |_| {
+                                add.dispatch_local(());
+                            }
+                        >
+                            "Add a passkey"
+                        </button>
+                    })
+                } else {
+                    Either::Right(view! {
                         <p class="notice">
                             "This browser cannot make passkeys. Open this page in a browser that "
                             "supports them (current Chrome, Edge, Firefox and Safari all do) to add one."
                         </p>
-                    }
+                    })
                 }
-            >
-                <button
-                    type="button"
-                    disabled=move || add.pending().get()
-                    on:click=move |_| {
-                        add.dispatch_local(());
-                    }
-                >
-                    "Add a passkey"
-                </button>
-            </Show>
+            }}
         </section>
     }
-    .into_any()
 }
 
 /// What a passkey's row is showing besides its name.
@@ -200,11 +209,10 @@ fn PasskeyItem(
     };
 
     let used = match passkey.last_used_at {
-        Some(at) => view! {
+        Some(at) => Either::Left(view! {
             "Last used " <time datetime=time::iso(at) title=time::local(at)>{time::ago(at, now)}</time>
-        }
-        .into_any(),
-        None => "Not used yet".into_any(),
+        }),
+        None => Either::Right("Not used yet"),
     };
     let added = passkey.created_at;
     let rename_label = format!("Rename passkey {name}");
@@ -251,13 +259,7 @@ fn PasskeyItem(
                         <button type="submit" disabled=move || rename.pending().get()>
                             "Save name"
                         </button>
-                        <button
-                            type="button"
-                            class="secondary"
-                            on:click=move |_| editing.set(Editing::Nothing)
-                        >
-                            "Cancel"
-                        </button>
+                        <CancelButton on_cancel=move || editing.set(Editing::Nothing)/>
                     </div>
                 </CheckedForm>
             </div>
@@ -275,17 +277,10 @@ fn PasskeyItem(
                     >
                         "Remove passkey"
                     </button>
-                    <button
-                        type="button"
-                        class="secondary"
-                        on:click=move |_| editing.set(Editing::Nothing)
-                    >
-                        "Cancel"
-                    </button>
+                    <CancelButton on_cancel=move || editing.set(Editing::Nothing)/>
                 </div>
             </div>
             <p class="error" role="alert">{move || message.get()}</p>
         </li>
     }
-    .into_any()
 }

@@ -107,5 +107,4 @@ pub fn ChangePassword() -> impl IntoView {
             </CheckedForm>
         </section>
     }
-    .into_any()
 }

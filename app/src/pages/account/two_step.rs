@@ -7,10 +7,17 @@
 use super::{authorized_resource, Authorized};
 use crate::{
     api::{client, TotpSetup, TwoStepStatus},
-    pages::field::{all_pass, CheckedForm, CheckedInput, Field},
+    pages::{
+        cancel::CancelButton,
+        field::{all_pass, CheckedForm, CheckedInput, Field},
+    },
     session::Session,
 };
-use leptos::{html::Input, prelude::*};
+use leptos::{
+    either::{Either, EitherOf3, EitherOf4},
+    html::Input,
+    prelude::*,
+};
 
 /// What the section shows besides the account's state.
 #[derive(Clone, PartialEq)]
@@ -57,7 +64,7 @@ pub fn TwoStep() -> impl IntoView {
                 1 => "1 recovery code left".to_owned(),
                 n => format!("{n} recovery codes left"),
             };
-            view! {
+            Either::Left(view! {
                 <p>
                     <strong>"Two-step verification is on."</strong>
                     " Logging in with your password also asks for a code from your "
@@ -79,10 +86,9 @@ pub fn TwoStep() -> impl IntoView {
                         "Turn off"
                     </button>
                 </div>
-            }
-            .into_any()
+            })
         } else {
-            view! {
+            Either::Right(view! {
                 <p>
                     "Two-step verification is off. With it on, logging in with your password "
                     "also asks for a code from an authenticator app on your phone, so a stolen "
@@ -99,8 +105,7 @@ pub fn TwoStep() -> impl IntoView {
                 >
                     "Set up two-step verification"
                 </button>
-            }
-            .into_any()
+            })
         }
     };
 
@@ -110,31 +115,28 @@ pub fn TwoStep() -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match status.await {
-                        Some(Ok(status)) => state(status.enabled, status.recovery_codes_left),
-                        Some(Err(message)) => view! { <p class="error">{message}</p> }.into_any(),
-                        None => ().into_any(),
+                        Some(Ok(status)) => {
+                            EitherOf3::A(state(status.enabled, status.recovery_codes_left))
+                        }
+                        Some(Err(message)) => EitherOf3::B(view! { <p class="error">{message}</p> }),
+                        None => EitherOf3::C(()),
                     }
                 })}
             </Transition>
             <p class="error" role="alert">{move || message.get()}</p>
             {move || match showing.get() {
-                Showing::Nothing => ().into_any(),
+                Showing::Nothing => EitherOf4::A(()),
                 Showing::Setup(setup) => {
-                    view! { <SetupForm setup showing on_codes=codes_made/> }.into_any()
+                    EitherOf4::B(view! { <SetupForm setup showing on_codes=codes_made/> })
                 }
-                Showing::Codes(codes) => view! { <RecoveryCodes codes showing/> }.into_any(),
-                Showing::ConfirmingNewCodes => {
-                    view! { <Confirmation new_codes=true showing on_codes=codes_made status/> }
-                        .into_any()
-                }
-                Showing::ConfirmingTurnOff => {
-                    view! { <Confirmation new_codes=false showing on_codes=codes_made status/> }
-                        .into_any()
+                Showing::Codes(codes) => EitherOf4::C(view! { <RecoveryCodes codes showing/> }),
+                asking @ (Showing::ConfirmingNewCodes | Showing::ConfirmingTurnOff) => {
+                    let new_codes = asking == Showing::ConfirmingNewCodes;
+                    EitherOf4::D(view! { <Confirmation new_codes showing on_codes=codes_made status/> })
                 }
             }}
         </section>
     }
-    .into_any()
 }
 
 /// The setup key in groups of four, for typing.
@@ -227,13 +229,7 @@ fn SetupForm(
                     <button type="submit" disabled=move || confirm.pending().get()>
                         "Turn on"
                     </button>
-                    <button
-                        type="button"
-                        class="secondary"
-                        on:click=move |_| showing.set(Showing::Nothing)
-                    >
-                        "Cancel"
-                    </button>
+                    <CancelButton on_cancel=move || showing.set(Showing::Nothing)/>
                 </div>
             </CheckedForm>
         </div>
@@ -342,13 +338,7 @@ fn Confirmation(
                 >
                     {action}
                 </button>
-                <button
-                    type="button"
-                    class="secondary"
-                    on:click=move |_| showing.set(Showing::Nothing)
-                >
-                    "Cancel"
-                </button>
+                <CancelButton on_cancel=move || showing.set(Showing::Nothing)/>
             </div>
         </div>
     }
