@@ -27,7 +27,7 @@ export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:543
 if postgres_reachable "$TEST_POSTGRES_URL"; then
   say "API and binary tests (PostgreSQL)"
   # The same packages and features as above, so the test binaries built there are the ones run
-  # here: `-p server` alone resolves features differently and rebuilt them (90 s, docs/testing.md).
+  # here: `-p server` alone resolves features differently and builds them all again.
   cargo test -p server -p app --features app/ssr --test api --test binary -- --include-ignored
 elif [ "${REQUIRE_POSTGRES:-0}" = 1 ]; then
   say "FAILED: no PostgreSQL at $TEST_POSTGRES_URL, and REQUIRE_POSTGRES=1"
