@@ -112,6 +112,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=pages::LoginPage/>
                     <Route path=path!("/hello") view=pages::HelloPage/>
                     <Route path=path!("/account") view=pages::AccountPage/>
+                    <Route path=path!("/authorize") view=pages::AuthorizePage/>
+                    <Route path=path!("/signed-out") view=pages::SignedOutPage/>
                 </Routes>
             </main>
         </Router>

@@ -14,7 +14,7 @@ export function basic(user: string, password: string): string {
 
 /**
  * Every test fails on a console error, an uncaught exception or a hydration warning.
- * 4xx answers of /api are expected in the tests that provoke them (Chromium logs each one as
+ * 4xx answers of /api and /oauth are expected in the tests that provoke them (Chromium logs each one as
  * "Failed to load resource"), as is the 404 of a page the tests call /no-such-…; those alone
  * are not counted.
  *
@@ -40,7 +40,7 @@ export const test = base.extend<{ problems: string[]; withoutWasm: boolean }>({
         const path = new URL(message.location().url, 'http://x').pathname;
         const expectedApiAnswer =
           /Failed to load resource: the server responded with a status of 4\d\d/.test(text) &&
-          (path.startsWith('/api/') || path.startsWith('/no-such-'));
+          (path.startsWith('/api/') || path.startsWith('/oauth/') || path.startsWith('/no-such-'));
         // A request the page makes while a test has taken the network away.
         const offline = /net::ERR_INTERNET_DISCONNECTED/.test(text);
         // A refused form, rendered again by the server with its status (401, 409, 429, 403).

@@ -129,6 +129,7 @@ impl Accounts {
                 authenticated_with: before.with,
                 address: &address,
                 user_agent: &label,
+                client: None,
             }
         });
         let changed = self

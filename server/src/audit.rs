@@ -221,3 +221,40 @@ pub fn two_step_off(user_id: i64, username: &str, address: Option<IpAddr>) {
 pub fn recovery_codes_renewed(user_id: i64, username: &str, count: usize, address: IpAddr) {
     tracing::info!(target: "audit", event = "recovery_codes_renewed", recovery_codes_left = count, user_id, username = ?username, %address);
 }
+
+/// An operator registered application `client_id` (`rest-auth client add`).
+pub fn client_added(client_id: &str, name: &str, public: bool) {
+    tracing::info!(target: "audit", event = "client_added", client_id, name = ?name, public);
+}
+
+/// An operator removed application `client_id`, ending the `sessions` it held.
+pub fn client_removed(client_id: &str, sessions: usize) {
+    tracing::info!(target: "audit", event = "client_removed", client_id, sessions);
+}
+
+/// The provider's signing keys were rotated: `kid` signs from now on.
+pub fn signing_keys_rotated(kid: &str) {
+    tracing::info!(target: "audit", event = "signing_keys_rotated", kid);
+}
+
+/// User `user_id` allowed application `client_id` the scopes `scope`, or was asked and refused.
+pub fn consent(user_id: i64, username: &str, client_id: &str, scope: &str, allowed: bool) {
+    tracing::info!(target: "audit", event = "consent", user_id, username = ?username, client_id, scope, allowed);
+}
+
+/// User `user_id` withdrew their consent to application `client_id`, ending `sessions`.
+pub fn consent_removed(user_id: i64, username: &str, client_id: &str, sessions: usize) {
+    tracing::info!(target: "audit", event = "consent_removed", user_id, username = ?username, client_id, sessions);
+}
+
+/// An authorization code was presented again: the session its first use began (if any) ended.
+pub fn code_reused(client_id: Option<&str>, ended: Option<(&str, i64)>, address: IpAddr) {
+    let (session, user_id) = ended.unzip();
+    tracing::warn!(target: "audit", event = "code_reused", client_id, session, user_id, %address);
+}
+
+/// Application `client_id` ended session `session` of user `user_id` (revocation, or the
+/// person signing out of it).
+pub fn client_session_ended(client_id: &str, user_id: i64, session: &str, reason: &'static str) {
+    tracing::info!(target: "audit", event = "session_ended", client_id, user_id, session, reason);
+}

@@ -9,6 +9,7 @@ use crate::{
         AuthError,
     },
     passkeys::PasskeyError,
+    provider::authorization::AnswerError,
     sign_in::SignInError,
     store::StoreError,
     two_step::TwoStepError,
@@ -107,6 +108,12 @@ pub enum ApiError {
     /// A passkey ceremony to finish that is unknown, expired or finished already.
     #[error("This passkey request has expired or was already used. Please start again.")]
     CeremonyOver,
+    /// An application's authorization request that is unknown, expired or answered already.
+    #[error(
+        "This sign-in request from the application has expired or was answered already. Go \
+         back to the application and sign in again."
+    )]
+    AuthorizationOver,
     /// A session operation on a request that came with a password rather than a token.
     #[error("This request has no session: it was authenticated with a password, not a token.")]
     NoSession,
@@ -147,9 +154,10 @@ impl ApiError {
             | ApiError::PasskeyNotConfirmed
             | ApiError::WrongSetupCode => StatusCode::FORBIDDEN,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::NotFound | ApiError::NoSession | ApiError::CeremonyOver => {
-                StatusCode::NOT_FOUND
-            }
+            ApiError::NotFound
+            | ApiError::NoSession
+            | ApiError::CeremonyOver
+            | ApiError::AuthorizationOver => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -240,6 +248,19 @@ impl From<TwoStepError> for ApiError {
             ),
             TwoStepError::WrongCode => ApiError::WrongSetupCode,
             TwoStepError::Auth(error) => error.into(),
+        }
+    }
+}
+
+impl From<AnswerError> for ApiError {
+    fn from(error: AnswerError) -> Self {
+        match error {
+            AnswerError::RequestOver => ApiError::AuthorizationOver,
+            AnswerError::SignInRequired => ApiError::Unauthorized,
+            AnswerError::StaleAuthentication { max_age } => {
+                ApiError::ReauthenticationRequired { max_age }
+            }
+            AnswerError::Store(error) => error.into(),
         }
     }
 }

@@ -202,10 +202,15 @@ impl Drop for Guard {
 fn write_lines(
     lines: Receiver<Vec<u8>>,
     audit: Receiver<Vec<u8>>,
-    stop: Arc<AtomicBool>,
+    (stop, to_stderr): (Arc<AtomicBool>, bool),
     drained: SyncSender<()>,
 ) {
-    let mut out = BufWriter::with_capacity(64 * 1024, io::stdout());
+    let output: Box<dyn Write> = if to_stderr {
+        Box::new(io::stderr())
+    } else {
+        Box::new(io::stdout())
+    };
+    let mut out = BufWriter::with_capacity(64 * 1024, output);
     loop {
         let next = match audit.try_recv() {
             Ok(line) => {
@@ -241,6 +246,8 @@ pub struct LogSettings {
     pub json: bool,
     /// Request-log lines queued for a slow reader before they are dropped.
     pub buffer_lines: usize,
+    /// Write to standard error: an operator task's standard output is its answer (JSON).
+    pub to_stderr: bool,
 }
 
 /// One formatting layer, text or JSON, writing to `writer`.
@@ -277,7 +284,10 @@ pub fn init(settings: &LogSettings) -> Result<Guard, String> {
     let flag = stop.clone();
     thread::Builder::new()
         .name("rest-auth-log".into())
-        .spawn(move || write_lines(queued, audit_queued, flag, done))
+        .spawn({
+            let to_stderr = settings.to_stderr;
+            move || write_lines(queued, audit_queued, (flag, to_stderr), done)
+        })
         .map_err(|error| format!("starting the log's thread: {error}"))?;
     let requests = filter.and(filter_fn(|event| event.target() != AUDIT));
     let audit = Targets::new().with_target(AUDIT, Level::INFO);

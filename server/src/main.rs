@@ -41,6 +41,11 @@ async fn main() -> ExitCode {
                 Err(e) => Err(e.to_string()),
             }
         }
+        Ok(Invocation::Provider { config, task }) => {
+            server::provider_task(&config, task).await.map(|outcome| {
+                println!("{outcome}");
+            })
+        }
         Err(e) => Err(e.to_string()),
     };
     match result {

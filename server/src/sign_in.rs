@@ -147,7 +147,7 @@ impl SignIn {
         let rotation = self
             .store
             .rotate_refresh_token(
-                &random::digest(refresh_token),
+                (&random::digest(refresh_token), None),
                 &new_digest,
                 unix_now(),
                 grace,

@@ -16,6 +16,7 @@ use crate::{
     http::{self, assets},
     metrics::Metrics,
     passkeys::Passkeys,
+    provider::{keys::SigningKeys, Provider},
     sign_in::SignIn,
     state::{AppState, ClientIpHeader, PublicUrl, Shared},
     store::{Store, StoreError, StoreTasks},
@@ -44,6 +45,8 @@ pub enum StartError {
         #[source]
         source: webauthn_rs::prelude::WebauthnError,
     },
+    #[error("the OpenID provider's signing keys: {0}")]
+    SigningKeys(#[from] crate::provider::keys::KeyError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -97,6 +100,7 @@ pub async fn build(config: &Config) -> Result<App, StartError> {
     state.store.spawn_tasks(store_work, &mut tasks);
     state.auth.spawn_tasks(&mut tasks);
     state.passkeys.spawn_tasks(&mut tasks);
+    state.provider.spawn_tasks(&mut tasks);
     Ok(App {
         router: http::router(state.clone(), files.as_ref()),
         state,
@@ -155,6 +159,20 @@ async fn build_state(
         })?;
     let two_step = TwoStep::new(store.clone(), auth.clone());
     let sign_in = SignIn::new(store.clone(), auth.clone());
+    let provider_sealer = Sealer::new(&keys.keys(Purpose::ProviderKeySealing));
+    if !config.previous_secret_keys.is_empty() {
+        let resealed = crate::provider::keys::reseal(&store, &provider_sealer).await?;
+        tracing::info!(resealed, "signing keys sealed again with the current key");
+    }
+    let signing_keys =
+        SigningKeys::load(store.clone(), provider_sealer, config.signing_keys_reload).await?;
+    let provider = Provider::new(
+        store.clone(),
+        auth.clone(),
+        signing_keys,
+        &config.public_url,
+        config.token_ttl,
+    );
     let state = AppState::new(Shared {
         store,
         auth,
@@ -162,6 +180,7 @@ async fn build_state(
         passkeys,
         two_step,
         sign_in,
+        provider,
         hashing,
         metrics,
         client_ip_header: ClientIpHeader(config.client_ip_header.clone()),

@@ -6,6 +6,7 @@ use crate::{
     auth::{password::HashingPool, Authenticator},
     metrics::Metrics,
     passkeys::Passkeys,
+    provider::Provider,
     sign_in::SignIn,
     store::Store,
     two_step::TwoStep,
@@ -42,6 +43,8 @@ pub struct Shared {
     pub passkeys: Passkeys,
     pub two_step: TwoStep,
     pub sign_in: SignIn,
+    /// The OpenID Connect provider.
+    pub provider: Provider,
     /// Also in `auth` and `accounts`; here for tests that count the hashes run.
     pub hashing: HashingPool,
     pub metrics: Arc<Metrics>,
@@ -70,6 +73,7 @@ parts! {
     passkeys: Passkeys,
     two_step: TwoStep,
     sign_in: SignIn,
+    provider: Provider,
     hashing: HashingPool,
     metrics: Arc<Metrics>,
     client_ip_header: ClientIpHeader,

@@ -12,11 +12,12 @@
 //! way.
 
 use super::{
-    BrowserAnswer, CodeStepBody, CodeStepRequest, ErrorBody, NewUser, PasskeyBody,
-    PasskeyRegistration, PasskeyRegistrationOptions, PasskeyRename, PasskeySignIn,
-    PasskeySignInOptions, PasskeysBody, PasswordChange, Reauthentication, ReauthenticationOptions,
-    RecoveryCodesBody, RefreshRequest, ResourceBody, Secret, SessionsBody, SignInRequest,
-    SignedInBody, TokenBody, TotpConfirmation, TotpSetup, TwoStepStatus, UserBody,
+    ApplicationsBody, AuthorizationAnswer, BrowserAnswer, CodeStepBody, CodeStepRequest,
+    ConsentRequest, ErrorBody, LogoutBody, NewUser, PasskeyBody, PasskeyRegistration,
+    PasskeyRegistrationOptions, PasskeyRename, PasskeySignIn, PasskeySignInOptions, PasskeysBody,
+    PasswordChange, Reauthentication, ReauthenticationOptions, RecoveryCodesBody, RefreshRequest,
+    ResourceBody, Secret, SessionsBody, SignInRequest, SignedInBody, TokenBody, TotpConfirmation,
+    TotpSetup, TwoStepStatus, UserBody,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::{de::DeserializeOwned, Serialize};
@@ -385,6 +386,73 @@ pub async fn finish_passkey_sign_in(
         &body,
     )?)
     .await
+}
+
+/// `POST /api/authorizations/{id}`: what comes next for an application's authorization
+/// request, for this browser's session (`token`), or for nobody signed in.
+pub async fn answer_authorization(
+    token: Option<&str>,
+    id: &str,
+) -> Result<AuthorizationAnswer, ApiFailure> {
+    let path = format!("/api/authorizations/{}", hex_segment(id)?);
+    let request = match token {
+        Some(token) => bearer(Request::post(&path), token)?,
+        None => omit_credentials(Request::post(&path))
+            .build()
+            .map_err(transport)?,
+    };
+    read(request).await
+}
+
+/// `POST /api/authorizations/{id}/consent`: "Allow" or "Deny".
+pub async fn consent(
+    token: &str,
+    id: &str,
+    allow: bool,
+) -> Result<AuthorizationAnswer, ApiFailure> {
+    let path = format!("/api/authorizations/{}/consent", hex_segment(id)?);
+    read(with_json(
+        with_bearer(Request::post(&path), token),
+        &ConsentRequest { allow },
+    )?)
+    .await
+}
+
+/// `GET /api/applications`: the applications the user allowed.
+pub async fn applications(token: &str) -> Result<ApplicationsBody, ApiFailure> {
+    read(bearer(Request::get("/api/applications"), token)?).await
+}
+
+/// `DELETE /api/applications/{client_id}`: its sessions end, and it must ask again.
+pub async fn remove_application(token: &str, client_id: &str) -> Result<(), ApiFailure> {
+    let path = format!("/api/applications/{}", hex_segment(client_id)?);
+    no_content(bearer(Request::delete(&path), token)?).await
+}
+
+/// `POST /api/logouts/{id}`: where to go once this browser has signed out for an
+/// application's sign-out.
+pub async fn finish_logout(id: &str) -> Result<LogoutBody, ApiFailure> {
+    let path = format!("/api/logouts/{}", hex_segment(id)?);
+    read(
+        omit_credentials(Request::post(&path))
+            .build()
+            .map_err(transport)?,
+    )
+    .await
+}
+
+/// An id from the page's URL as a path segment: the server's ids are hex, and anything else
+/// (`..`, `/`, their percent-encodings) could point the request, with the token, at another
+/// endpoint. Refused as the server would refuse an unknown id.
+fn hex_segment(id: &str) -> Result<&str, ApiFailure> {
+    if !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(id)
+    } else {
+        Err(ApiFailure::Status {
+            status: 404,
+            message: "Not found.".into(),
+        })
+    }
 }
 
 fn with_bearer(request: RequestBuilder, token: &str) -> RequestBuilder {

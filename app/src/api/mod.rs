@@ -7,7 +7,8 @@ mod types;
 mod validation;
 
 pub use types::{
-    BrowserAnswer, CodeStepBody, CodeStepRequest, ErrorBody, NewUser, PasskeyBody,
+    ApplicationBody, ApplicationsBody, AuthorizationAnswer, BrowserAnswer, CodeStepBody,
+    CodeStepRequest, ConsentRequest, ErrorBody, LogoutBody, NewUser, PasskeyBody,
     PasskeyRegistration, PasskeyRegistrationOptions, PasskeyRename, PasskeySignIn,
     PasskeySignInOptions, PasskeysBody, PasswordChange, Reauthentication, ReauthenticationOptions,
     RecoveryCodesBody, RefreshRequest, ResourceBody, Secret, SessionBody, SessionsBody,

@@ -375,6 +375,63 @@ pub struct RecoveryCodesBody {
     pub recovery_codes: Vec<Secret>,
 }
 
+/// `POST /api/authorizations/{id}` response body: what comes next for an application's
+/// authorization request (the page at `/authorize` asks it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(tag = "next", rename_all = "snake_case")]
+pub enum AuthorizationAnswer {
+    /// Done: send the browser back to the application (with a code, or an error such as
+    /// `access_denied` or `login_required`).
+    Redirect { redirect_to: String },
+    /// Ask the person whether to allow the application (`POST
+    /// /api/authorizations/{id}/consent`).
+    Consent {
+        application: String,
+        /// `openid`, `profile`, `offline_access`.
+        scopes: Vec<String>,
+    },
+}
+
+/// `POST /api/authorizations/{id}/consent` request body: the person's answer, "Allow" or
+/// "Deny".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ConsentRequest {
+    pub allow: bool,
+}
+
+/// An application the user allowed to sign them in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ApplicationBody {
+    /// Names it in `DELETE /api/applications/{client_id}`.
+    pub client_id: String,
+    pub name: String,
+    /// What it was allowed: `openid`, `profile`, `offline_access`.
+    pub scopes: Vec<String>,
+    /// Unix seconds.
+    pub allowed_at: i64,
+}
+
+/// `GET /api/applications` response body: the applications the user allowed, latest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ApplicationsBody {
+    pub applications: Vec<ApplicationBody>,
+}
+
+/// `POST /api/logouts/{id}` response body: where the `/signed-out` page sends the browser once
+/// it has signed out, if anywhere (the application's post-logout redirect URI), and whether it
+/// asks first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LogoutBody {
+    pub redirect_to: Option<String>,
+    /// Ask the person before signing out: the sign-out did not come with an ID token.
+    pub ask: bool,
+}
+
 /// Every 4xx/5xx answer of `/api`: `{"error": "<what went wrong, in plain words>"}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

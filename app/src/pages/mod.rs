@@ -1,6 +1,7 @@
 //! One module per page.
 
 mod account;
+mod authorize;
 mod cancel;
 mod confirm_its_you;
 mod credentials_form;
@@ -13,6 +14,7 @@ mod posted;
 mod register;
 
 pub use account::AccountPage;
+pub use authorize::{AuthorizePage, SignedOutPage};
 pub use hello::HelloPage;
 pub use home::HomePage;
 pub use login::{login_failure_message, LoginPage, SIGN_IN_EXPIRED, WRONG_CODE};

@@ -11,7 +11,7 @@ use crate::{
     state::AppState,
 };
 use axum::{
-    extract::FromRequestParts,
+    extract::{FromRequestParts, OptionalFromRequestParts},
     http::{header::AUTHORIZATION, request::Parts},
 };
 
@@ -54,6 +54,24 @@ impl FromRequestParts<AppState> for AuthUser {
     }
 }
 
+/// `Option<AuthUser>`: the caller, if the request came with credentials; without any, nobody
+/// (a signed-out browser). Wrong credentials are still a 401.
+impl OptionalFromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, ApiError> {
+        if !parts.headers.contains_key(AUTHORIZATION) {
+            return Ok(None);
+        }
+        let user =
+            <AuthUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
+        Ok(Some(user))
+    }
+}
+
 /// The caller of an endpoint that changes how the account signs in or who is signed in: an
 /// [`AuthUser`] who authenticated fully and recently (step-up, auth/step_up.rs). A token whose
 /// session's last full authentication is too old, or was a password alone on a two-step
@@ -65,7 +83,8 @@ impl FromRequestParts<AppState> for FreshUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let AuthUser(caller) = AuthUser::from_request_parts(parts, state).await?;
+        let AuthUser(caller) =
+            <AuthUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
         let fresh = state.auth.require_recent_authentication(&caller).await?;
         Ok(FreshUser(caller, fresh))
     }

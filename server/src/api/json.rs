@@ -63,6 +63,10 @@ impl JsonBody for app::api::TotpConfirmation {
     const EXPECTED: &'static str = r#"Expected a JSON object with a string field "code"."#;
 }
 
+impl JsonBody for app::api::ConsentRequest {
+    const EXPECTED: &'static str = r#"Expected a JSON object with a boolean field "allow"."#;
+}
+
 impl<S, T> FromRequest<S> for ApiJson<T>
 where
     S: Send + Sync,

@@ -1,4 +1,5 @@
-//! The JSON API under `/api`, wire-compatible with the Flask original. One module per
+//! The JSON API under `/api`, wire-compatible with the Flask original, and the OpenID Connect
+//! provider's endpoints (`/.well-known/openid-configuration`, `/oauth/...`). One module per
 //! resource. Nothing else in the server registers paths under `/api`; unknown paths and
 //! methods here get JSON errors, not the HTML 404 page.
 //!
@@ -8,12 +9,14 @@
 //! under `/api`: axum serves a nested route by rewriting each request's URI, a cost every API
 //! request paid for nothing.
 
+mod applications;
 mod auth_user;
 mod client_addr;
 mod json;
 
 pub mod openapi;
 mod passkeys;
+mod provider;
 mod reauthentication;
 mod resource;
 mod responses;
@@ -71,6 +74,20 @@ pub fn routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(two_step::renew_recovery_codes))
         .routes(routes!(resource::get_resource))
+        .routes(routes!(applications::answer))
+        .routes(routes!(applications::consent))
+        .routes(routes!(applications::list))
+        .routes(routes!(applications::remove))
+        .routes(routes!(applications::finish_logout))
+        .routes(routes!(provider::discovery))
+        .routes(routes!(provider::jwks))
+        .routes(routes!(provider::authorize))
+        .routes(routes!(provider::token))
+        .routes(routes!(provider::userinfo, provider::userinfo_post))
+        .routes(routes!(provider::introspect))
+        .routes(routes!(provider::revoke))
+        .routes(routes!(provider::end_session))
+        .routes(routes!(provider::check))
         .routes(routes!(openapi::openapi_json))
 }
 

@@ -20,6 +20,8 @@ pub enum Purpose {
     /// AES-256-GCM sealing of authenticator-app secrets at rest. (Its label is the one the
     /// first release derived its sealing key under: secrets sealed then still open.)
     TwoStepSealing,
+    /// AES-256-GCM sealing of the OpenID Connect provider's private signing keys at rest.
+    ProviderKeySealing,
 }
 
 impl Purpose {
@@ -27,6 +29,7 @@ impl Purpose {
         match self {
             Purpose::TokenSigning => b"rest-auth token signing v1",
             Purpose::TwoStepSealing => b"rest-auth two-step secret v1",
+            Purpose::ProviderKeySealing => b"rest-auth provider signing key v1",
         }
     }
 }

@@ -313,6 +313,28 @@ impl Authenticator {
             .map_err(issuing_error)
     }
 
+    /// The live session of one of our own access tokens (HS256), as the token path sees it:
+    /// for introspection, which answers exactly what `/api/resource` would.
+    pub async fn session_of_access_token(
+        &self,
+        token: &str,
+    ) -> Result<Option<ActiveSession>, AuthError> {
+        match self.session_of_token(token).await {
+            Ok((_, _, AuthMethod::Session(session))) => Ok(Some(session)),
+            Ok(_) | Err(AuthError::Unauthorized) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Live session `id`, usually from memory (see store/cache.rs): what an application's
+    /// access token is good for, as one of ours is.
+    pub async fn live_session(&self, id: &str) -> Result<Option<ActiveSession>, AuthError> {
+        Ok(self
+            .store
+            .use_session(id, unix_now(), seconds(self.settings.touch_interval))
+            .await?)
+    }
+
     async fn session_of_token(&self, token: &str) -> Result<(i64, String, AuthMethod), AuthError> {
         let verified = self
             .tokens

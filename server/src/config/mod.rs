@@ -5,7 +5,7 @@ mod secret_key;
 mod settings;
 
 pub use secret_key::SecretKey;
-pub use settings::{Arguments, Invocation, Parsed};
+pub use settings::{Arguments, Invocation, Parsed, ProviderTask};
 
 use crate::{
     accounts::PasswordRules,
@@ -36,6 +36,9 @@ pub struct Config {
     /// How often at most a session's "last used" is written to the database. Not a setting:
     /// a minute, or less in tests.
     pub session_touch_interval: Duration,
+    /// How long each instance holds the OpenID provider's signing keys before reading them
+    /// again. Not a setting: a minute, or less in tests.
+    pub signing_keys_reload: Duration,
     /// `REAUTH_MAX_AGE_SECONDS`: how long a full authentication lets a session make changes to
     /// how the account signs in or who is signed in.
     pub reauth_max_age: Duration,

@@ -39,6 +39,27 @@ pub enum Invocation {
         config: Box<Config>,
         username: String,
     },
+    /// `rest-auth client add|list|remove` or `rest-auth keys rotate`: an operator task on the
+    /// OpenID provider, with the settings to reach the database.
+    Provider {
+        config: Box<Config>,
+        task: ProviderTask,
+    },
+}
+
+/// An operator task on the OpenID provider.
+pub enum ProviderTask {
+    AddClient {
+        name: String,
+        redirect_uris: Vec<String>,
+        post_logout_redirect_uris: Vec<String>,
+        public: bool,
+    },
+    ListClients,
+    RemoveClient {
+        client_id: String,
+    },
+    RotateKeys,
 }
 
 impl Arguments {
@@ -48,6 +69,8 @@ impl Arguments {
             filter: self.0.log_filter.clone(),
             json: self.0.log_format == "json",
             buffer_lines: usize::try_from(self.0.log_buffer_lines).unwrap_or(usize::MAX),
+            // An operator task (`client add`, ...) answers on standard output.
+            to_stderr: self.0.command.is_some(),
         }
     }
 
@@ -61,6 +84,30 @@ impl Arguments {
             Some(Command::Account {
                 task: AccountTask::ResetTwoStep { username },
             }) => Invocation::ResetTwoStep { config, username },
+            Some(Command::Client { task }) => Invocation::Provider {
+                config,
+                task: match task {
+                    ClientTask::Add {
+                        name,
+                        redirect_uris,
+                        post_logout_redirect_uris,
+                        public,
+                    } => ProviderTask::AddClient {
+                        name,
+                        redirect_uris,
+                        post_logout_redirect_uris,
+                        public,
+                    },
+                    ClientTask::List => ProviderTask::ListClients,
+                    ClientTask::Remove { client_id } => ProviderTask::RemoveClient { client_id },
+                },
+            },
+            Some(Command::Keys {
+                task: KeysTask::Rotate,
+            }) => Invocation::Provider {
+                config,
+                task: ProviderTask::RotateKeys,
+            },
         })
     }
 }
@@ -205,6 +252,50 @@ enum Command {
         #[command(subcommand)]
         task: AccountTask,
     },
+    /// Applications that sign their users in here (OpenID Connect clients)
+    Client {
+        #[command(subcommand)]
+        task: ClientTask,
+    },
+    /// The OpenID provider's signing keys
+    Keys {
+        #[command(subcommand)]
+        task: KeysTask,
+    },
+}
+
+#[derive(clap::Subcommand)]
+enum ClientTask {
+    /// Register an application that signs its users in here; prints {"client_id",
+    /// "client_secret"} (the secret this once; none for --public) (audited)
+    Add {
+        /// The application's name, shown on the consent page
+        name: String,
+        /// Where the application receives the answer (exactly; repeat for several)
+        #[arg(long = "redirect-uri", value_name = "URI", required = true)]
+        redirect_uris: Vec<String>,
+        /// Where it may send the browser after signing out (repeat for several)
+        #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
+        post_logout_redirect_uris: Vec<String>,
+        /// A client that cannot keep a secret (a single-page or native app): no secret, PKCE
+        /// required
+        #[arg(long)]
+        public: bool,
+    },
+    /// Print the registered applications as a JSON array (never their secrets)
+    List,
+    /// Remove an application; every session it holds ends (audited)
+    Remove {
+        /// The client_id `client add` printed
+        client_id: String,
+    },
+}
+
+#[derive(clap::Subcommand)]
+enum KeysTask {
+    /// Make a new signing key for ID tokens and access tokens; the others are retired, and
+    /// published until their tokens have expired (audited)
+    Rotate,
 }
 
 #[derive(clap::Subcommand)]
@@ -388,6 +479,7 @@ impl Settings {
             token_ttl: Duration::from_secs(self.token_ttl_seconds),
             max_session: Duration::from_secs(self.session_max_seconds),
             session_touch_interval: Duration::from_secs(60),
+            signing_keys_reload: crate::provider::keys::RELOAD_AFTER,
             reauth_max_age: Duration::from_secs(self.reauth_max_age_seconds),
             sign_in_pause: SignInPause::default(),
             password_rules: PasswordRules {

@@ -4,7 +4,8 @@
 //! query is written once, with `$n` placeholders both engines understand.
 //!
 //! `Store` is the handle; `users.rs`, `sessions.rs`, `passkeys.rs`, `ceremonies.rs`,
-//! `two_step.rs`, `tickets.rs` (the code step of a sign-in) and `refresh_tokens.rs` hold its
+//! `two_step.rs`, `tickets.rs` (the code step of a sign-in), `refresh_tokens.rs` and `provider.rs`
+//! (the OpenID Connect provider's keys, clients, codes and consents) hold its
 //! queries of those tables, `transactions.rs` how a change to one account begins, `login_failures.rs` the shared brute-force counts, `cache.rs` the
 //! memory that spares the token path a round trip, `listener.rs` what keeps that memory exact
 //! across instances, and `touches.rs` the writer of sessions' last use.
@@ -15,6 +16,7 @@ mod error;
 mod listener;
 mod login_failures;
 mod passkeys;
+mod provider;
 mod refresh_tokens;
 mod sessions;
 mod tickets;
@@ -28,6 +30,9 @@ pub use ceremonies::CeremonyKind;
 pub use error::StoreError;
 pub use login_failures::{FailureCounter, FailureKey};
 pub use passkeys::{PasskeyRecord, StoredPasskey};
+pub use provider::{
+    AuthorizationRequest, ClientRecord, CodeGrant, CodeUse, ConsentRecord, SigningKeyRecord,
+};
 pub use refresh_tokens::Rotation;
 pub use sessions::{Authentication, NewSession, SessionRecord, SignInMethod};
 pub use tickets::Ticket;

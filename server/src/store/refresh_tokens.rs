@@ -45,10 +45,11 @@ impl Store {
     /// Uses the refresh token `old` at `now`: when it is unused, or was first used `grace`
     /// seconds ago or less, `new` is its successor, in one transaction that starts with the
     /// write (the first use is recorded by exactly one request, on any instance). One first used
-    /// longer ago ends its session.
+    /// longer ago ends its session. Only a token of a session of `client` (an application's,
+    /// or with `None` one the pages began) is anything but unknown.
     pub async fn rotate_refresh_token(
         &self,
-        old: &str,
+        (old, client): (&str, Option<&str>),
         new: &str,
         now: i64,
         grace: i64,
@@ -57,19 +58,24 @@ impl Store {
             let mut transaction = pool.begin().await?;
             let used = sqlx::query_scalar::<_, String>(
                 "UPDATE refresh_tokens SET used_at = $1 WHERE digest = $2 AND used_at IS NULL \
+                   AND session_id IN (SELECT id FROM sessions WHERE client_id IS NOT DISTINCT FROM $3) \
                  RETURNING session_id",
             )
             .bind(now)
             .bind(old)
+            .bind(client)
             .fetch_optional(&mut *transaction)
             .await?;
             let session_id = match used {
                 Some(session_id) => session_id,
                 None => {
                     let earlier = sqlx::query_as::<_, (String, Option<i64>)>(
-                        "SELECT session_id, used_at FROM refresh_tokens WHERE digest = $1",
+                        "SELECT r.session_id, r.used_at FROM refresh_tokens r \
+                         JOIN sessions s ON s.id = r.session_id \
+                         WHERE r.digest = $1 AND s.client_id IS NOT DISTINCT FROM $2",
                     )
                     .bind(old)
+                    .bind(client)
                     .fetch_optional(&mut *transaction)
                     .await?;
                     match earlier {
@@ -77,7 +83,7 @@ impl Store {
                         // Unknown, or spent before the grace period.
                         _ => {
                             transaction.commit().await?;
-                            return self.reuse(old).await;
+                            return self.reuse(old, client).await;
                         }
                     }
                 }
@@ -105,15 +111,17 @@ impl Store {
     }
 
     /// A refresh token presented after its grace period: if it is a token of a live session,
-    /// that session ends.
-    async fn reuse(&self, old: &str) -> Result<Rotation, StoreError> {
+    /// that session ends (a session of `client` only).
+    async fn reuse(&self, old: &str, client: Option<&str>) -> Result<Rotation, StoreError> {
         let ended = on_pool!(self, |pool| {
             sqlx::query_as::<_, (String, i64)>(
                 "DELETE FROM sessions WHERE id = \
                    (SELECT session_id FROM refresh_tokens WHERE digest = $1) \
+                   AND client_id IS NOT DISTINCT FROM $2 \
                  RETURNING id, user_id",
             )
             .bind(old)
+            .bind(client)
             .fetch_optional(pool)
             .await?
         });

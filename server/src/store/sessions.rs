@@ -76,6 +76,9 @@ pub struct NewSession<'a> {
     pub authenticated_with: SignInMethod,
     pub address: &'a str,
     pub user_agent: &'a str,
+    /// The application the session is for (begun by exchanging an authorization code), if any,
+    /// and the scopes it was granted (space-separated).
+    pub client: Option<(&'a str, &'a str)>,
 }
 
 impl<'a> NewSession<'a> {
@@ -96,17 +99,19 @@ impl<'a> NewSession<'a> {
             authenticated_with: method,
             address,
             user_agent,
+            client: None,
         }
     }
 }
 
 /// Stores a session under id `$1` if the account's credential generation is still the one
-/// checked (`$10`). SQLite has one writer at a time: a change of the credentials is either
+/// checked (`$10`); `$11` and `$12` the application it is for
+/// and the scopes granted it, if any. SQLite has one writer at a time: a change of the credentials is either
 /// committed before this statement or begins after it.
 const INSERT_SESSION_SQLITE: &str = "INSERT INTO sessions \
     (id, user_id, started_at, last_used_at, address, user_agent, signed_in_with, \
-     authenticated_at, authenticated_with) \
-    SELECT $1, id, $3, $4, $5, $6, $7, $8, $9 FROM users \
+     authenticated_at, authenticated_with, client_id, scope) \
+    SELECT $1, id, $3, $4, $5, $6, $7, $8, $9, $11, $12 FROM users \
     WHERE id = $2 AND credential_generation = $10";
 
 /// The same on PostgreSQL, where a change of the credentials may be under way in another
@@ -115,8 +120,8 @@ const INSERT_SESSION_SQLITE: &str = "INSERT INTO sessions \
 /// old password stores nothing once the change has committed.
 const INSERT_SESSION_POSTGRES: &str = "INSERT INTO sessions \
     (id, user_id, started_at, last_used_at, address, user_agent, signed_in_with, \
-     authenticated_at, authenticated_with) \
-    SELECT $1, id, $3, $4, $5, $6, $7, $8, $9 FROM users \
+     authenticated_at, authenticated_with, client_id, scope) \
+    SELECT $1, id, $3, $4, $5, $6, $7, $8, $9, $11, $12 FROM users \
     WHERE id = $2 AND credential_generation = $10 FOR SHARE";
 
 impl Store {
@@ -144,6 +149,8 @@ macro_rules! insert_session {
             .bind($new.authenticated_at)
             .bind($new.authenticated_with.as_str())
             .bind($new.generation)
+            .bind($new.client.map(|(client_id, _)| client_id))
+            .bind($new.client.map(|(_, scope)| scope))
     };
 }
 pub(super) use insert_session;

@@ -12,6 +12,7 @@ mod forms;
 mod headers;
 mod limits;
 mod mixed_load;
+mod openid;
 mod pages;
 mod passkeys;
 mod registration;

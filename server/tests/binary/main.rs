@@ -11,4 +11,5 @@ mod harness;
 mod keys;
 mod log_queue;
 mod multi_instance;
+mod openid;
 mod resilience;

@@ -1,12 +1,15 @@
-//! `/account`: the signed-in user's password, passkeys, two-step verification, devices, and the
-//! way out. Each section
+//! `/account`: the signed-in user's password, passkeys, two-step verification, devices, the
+//! applications they allowed, and the way out. Each section
 //! is a module of its own; this page only lays them out.
 
+mod applications;
 mod delete;
 mod devices;
 mod passkeys;
 mod password;
 mod two_step;
+
+pub(crate) use applications::scope_words;
 
 use super::{confirm_its_you::ConfirmItsYou, field::Field};
 use crate::preload::PreloadIsland;
@@ -77,6 +80,7 @@ fn AccountPanel() -> impl IntoView {
                 <passkeys::Passkeys/>
                 <two_step::TwoStep/>
                 <devices::Devices/>
+                <applications::Applications/>
                 <delete::DeleteAccount/>
             })
         }}

@@ -1,0 +1,249 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import * as oidc from 'openid-client';
+import {
+  test,
+  expect,
+  uniqueName,
+  fillCredentials,
+  addAuthenticator,
+  turnOnTwoStepElsewhere,
+  totpCode,
+  freshTotpStep,
+  seriousViolations,
+} from './fixtures';
+
+// rest-auth as an OpenID Connect provider, with a certified relying-party library playing the
+// application: openid-client discovers the provider, builds the authorization URL with PKCE,
+// the browser signs in and consents on our pages, and openid-client exchanges the code,
+// validates the ID token (signature through the JWKS, issuer, audience, nonce, expiry), calls
+// userinfo, refreshes, revokes and ends the session. The application's callback is never
+// served: the test takes the browser's request to it.
+
+const PASSWORD = 'correct horse battery';
+const CALLBACK = 'http://localhost:3999/callback';
+const AFTER_LOGOUT = 'http://localhost:3999/signed-out';
+const repoRoot = path.resolve(__dirname, '..', '..');
+
+/** Registers an application with the command line, as an operator does. */
+function addClient(name: string): { client_id: string; client_secret: string } {
+  const output = execFileSync(
+    './target/release/rest-auth',
+    ['client', 'add', name, '--redirect-uri', CALLBACK, '--post-logout-redirect-uri', AFTER_LOGOUT],
+    {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        DATA_DIR: 'target/e2e-data',
+        DATABASE_URL: 'sqlite:target/e2e-data/e2e.db',
+        RUST_LOG: 'warn',
+      },
+    },
+  );
+  return JSON.parse(output.toString());
+}
+
+async function provider(baseURL: string, name: string): Promise<oidc.Configuration> {
+  const { client_id, client_secret } = addClient(name);
+  // http://localhost: allowed here only because the tests run without TLS.
+  return oidc.discovery(new URL(baseURL), client_id, client_secret, undefined, {
+    execute: [oidc.allowInsecureRequests],
+  });
+}
+
+/** Starts a sign-in at the application: where to send the browser, and what to check after. */
+async function authorizationUrl(config: oidc.Configuration, scope: string) {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const nonce = oidc.randomNonce();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: CALLBACK,
+    scope,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+  });
+  return { url, checks: { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce } };
+}
+
+/** Resolves with the URL the browser is sent to at the application (`prefix`), answered here. */
+function arrivalAt(page: Page, prefix: string): Promise<URL> {
+  return new Promise((resolve) => {
+    void page.route(`${prefix}**`, async (route) => {
+      resolve(new URL(route.request().url()));
+      await route.fulfill({ status: 200, contentType: 'text/html', body: '<title>The app</title><h1>Back at the app</h1>' });
+    });
+  });
+}
+
+async function register(request: import('@playwright/test').APIRequestContext, prefix: string) {
+  const name = uniqueName(prefix);
+  const created = await request.post('/api/users', { data: { username: name, password: PASSWORD } });
+  expect(created.status()).toBe(201);
+  return name;
+}
+
+/** The consent question, answered "Allow"; then the browser is back at the application. */
+async function allow(page: Page, name: string) {
+  await expect(page.getByText(`wants to sign you in with your account ${name}`)).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Allow' })).toBeVisible();
+  await page.getByRole('button', { name: 'Allow' }).click();
+}
+
+test('password: sign in, consent, tokens checked by openid-client, userinfo, refresh, revoke, logout', async ({
+  page,
+  request,
+  baseURL,
+}) => {
+  const name = await register(request, 'oidc-pw');
+  const config = await provider(baseURL!, 'Notes App');
+  const { url, checks } = await authorizationUrl(config, 'openid profile offline_access');
+  const arrived = arrivalAt(page, CALLBACK);
+
+  // Signed out: the log-in page, then back to the request's question.
+  await page.goto(url.href);
+  await expect(page).toHaveURL(/\/login\?next=/);
+  await fillCredentials(page, name, PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page).toHaveURL(/\/authorize\?request=/);
+  await expect(page.getByText('Notes App', { exact: true })).toBeVisible();
+  await expect(page.getByText('See your username')).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+  await allow(page, name);
+  const callback = await arrived;
+
+  const tokens = await oidc.authorizationCodeGrant(config, callback, checks);
+  const claims = tokens.claims()!;
+  expect(claims.preferred_username).toBe(name);
+  expect(claims.amr).toEqual(['pwd']);
+  expect(typeof claims.auth_time).toBe('number');
+  expect(claims.sub).toMatch(/^[0-9a-f]{32}$/);
+  const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
+  expect(info.preferred_username).toBe(name);
+
+  const renewed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+  expect(renewed.refresh_token).not.toBe(tokens.refresh_token);
+  expect(renewed.claims()!.sub).toBe(claims.sub);
+  const live = await oidc.tokenIntrospection(config, renewed.access_token);
+  expect(live.active).toBe(true);
+  expect(live.username).toBe(name);
+
+  // The application appears on the account page.
+  await page.goto('/account');
+  await expect(page.getByRole('heading', { name: 'Applications' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Remove Notes App' })).toBeVisible();
+
+  await oidc.tokenRevocation(config, renewed.refresh_token!);
+  expect((await oidc.tokenIntrospection(config, renewed.access_token)).active).toBe(false);
+
+  // A second sign-in goes straight back (consent remembered); then the application signs out.
+  const again = await authorizationUrl(config, 'openid profile');
+  const arrivedAgain = arrivalAt(page, CALLBACK);
+  await page.goto(again.url.href);
+  const second = await oidc.authorizationCodeGrant(config, await arrivedAgain, again.checks);
+  const gone = arrivalAt(page, AFTER_LOGOUT);
+  const endSession = oidc.buildEndSessionUrl(config, {
+    id_token_hint: second.id_token!,
+    post_logout_redirect_uri: AFTER_LOGOUT,
+    state: 'bye',
+  });
+  await page.goto(endSession.href);
+  const after = await gone;
+  expect(after.searchParams.get('state')).toBe('bye');
+  expect(await page.evaluate(() => localStorage.getItem('rest-auth.token'))).toBeNull();
+  expect((await oidc.tokenIntrospection(config, second.access_token)).active).toBe(false);
+});
+
+test('password and code: the code step, then consent; Deny returns access_denied', async ({
+  page,
+  request,
+  baseURL,
+}) => {
+  const name = await register(request, 'oidc-otp');
+  const key = await turnOnTwoStepElsewhere(request, name, PASSWORD);
+  const config = await provider(baseURL!, 'Wiki');
+
+  // Deny first: back at the application with access_denied.
+  const denied = await authorizationUrl(config, 'openid');
+  const refused = arrivalAt(page, CALLBACK);
+  await page.goto(denied.url.href);
+  await fillCredentials(page, name, PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await freshTotpStep();
+  await page.getByLabel('Code from your authenticator app, or a recovery code').fill(totpCode(key));
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await expect(page.getByRole('button', { name: 'Deny' })).toBeVisible();
+  await page.getByRole('button', { name: 'Deny' }).click();
+  const back = await refused;
+  expect(back.searchParams.get('error')).toBe('access_denied');
+  expect(back.searchParams.get('state')).toBe(denied.checks.expectedState);
+
+  // Then allowed, signed in already: the claims say password and code.
+  await page.unroute(`${CALLBACK}**`);
+  const { url, checks } = await authorizationUrl(config, 'openid');
+  const arrived = arrivalAt(page, CALLBACK);
+  await page.goto(url.href);
+  await allow(page, name);
+  const tokens = await oidc.authorizationCodeGrant(config, await arrived, checks);
+  expect(tokens.claims()!.amr).toEqual(['pwd', 'otp', 'mfa']);
+});
+
+test('passkey: signed in with a passkey, keyboard only to consent; prompt=login asks to confirm', async ({
+  page,
+  request,
+  baseURL,
+}) => {
+  const authenticator = await addAuthenticator(page);
+  expect(authenticator.id).toBeTruthy();
+  // Only the button asks (Chromium's virtual authenticator answers autofill requests at once).
+  await page.addInitScript(() => {
+    PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+  });
+  const name = uniqueName('oidc-pk');
+  await page.goto('/register');
+  await fillCredentials(page, name, PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('heading', { name: `Hello, ${name}!` })).toBeVisible();
+  await page.goto('/account');
+  await page.getByRole('button', { name: 'Add a passkey' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Passkey added' })).toBeVisible();
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+
+  const config = await provider(baseURL!, 'Photos');
+  const { url, checks } = await authorizationUrl(config, 'openid');
+  const arrived = arrivalAt(page, CALLBACK);
+  await page.goto(url.href);
+  await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+  await expect(page).toHaveURL(/\/authorize\?request=/);
+  const allowButton = page.getByRole('button', { name: 'Allow' });
+  await expect(allowButton).toBeVisible();
+  await allowButton.focus();
+  await page.keyboard.press('Enter');
+  const tokens = await oidc.authorizationCodeGrant(config, await arrived, checks);
+  expect(tokens.claims()!.amr).toEqual(['pop', 'user', 'mfa']);
+  await page.screenshot({ path: path.join(repoRoot, 'target', 'screenshots', 'oidc-back-at-app.png') });
+
+  // prompt=login: the session must confirm it is its owner (with the passkey), then a code.
+  await page.unroute(`${CALLBACK}**`);
+  const fresh = await authorizationUrl(config, 'openid');
+  fresh.url.searchParams.set('prompt', 'login');
+  const arrivedAgain = arrivalAt(page, CALLBACK);
+  await page.goto(fresh.url.href);
+  const dialog = page.getByRole('dialog');
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole('button', { name: 'Use a passkey' }).click();
+  const again = await oidc.authorizationCodeGrant(config, await arrivedAgain, fresh.checks);
+  expect(again.claims()!.auth_time).toBeGreaterThanOrEqual(tokens.claims()!.auth_time as number);
+});
+
+test('an unknown application gets an error page and no redirect', async ({ page }) => {
+  const response = await page.goto(
+    '/oauth/authorize?client_id=nope&redirect_uri=https%3A%2F%2Fevil.example%2F&response_type=code&scope=openid',
+  );
+  expect(response!.status()).toBe(400);
+  await expect(page.getByRole('heading', { name: 'This sign-in request cannot be completed' })).toBeVisible();
+  expect(page.url()).toContain('/oauth/authorize');
+});
