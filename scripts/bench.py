@@ -431,7 +431,61 @@ SCENARIOS = [
     ("password", f"GET /api/token, Basic user:password ({SIGN_IN_ACCOUNTS} accounts)"),
     ("flood_bearer", "GET /api/resource, Bearer, during a password flood"),
     ("ssr", "GET /login (server-rendered page)"),
+    ("oidc_userinfo", "GET /oauth/userinfo, an application's access token (RS256)"),
+    ("oidc_refresh", "POST /oauth/token, refresh_token grant (a new pair each time)"),
 ]
+
+# Applications' sessions for the token endpoint's scenario: more than the connections, since
+# each connection holds one refresh token at a time (scripts/wrk_refresh.lua).
+OIDC_SESSIONS = 80
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def add_client(server):
+    """Registers an application with the command line, as an operator does: (id, secret)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
+    env.update(DATA_DIR=str(server.data_dir), RUST_LOG="warn")
+    if server.database_url:
+        env["DATABASE_URL"] = server.database_url
+    output = subprocess.run([str(BIN), "client", "add", "Bench", "--redirect-uri",
+                             "https://bench.example/cb"], cwd=server.data_dir, env=env,
+                            capture_output=True, text=True, check=True).stdout
+    registered = json.loads(output)
+    return registered["client_id"], registered["client_secret"]
+
+
+def oidc_session(server, client, token):
+    """One application session by the authorization code flow (consent given once): its
+    access and refresh tokens."""
+    client_id, secret = client
+    query = urllib.parse.urlencode({
+        "client_id": client_id, "redirect_uri": "https://bench.example/cb",
+        "response_type": "code", "scope": "openid profile offline_access", "state": "s",
+        "nonce": "n"})
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        opener.open(f"{server.base}/oauth/authorize?{query}")
+        sys.exit("the authorization endpoint did not redirect")
+    except urllib.error.HTTPError as redirect:
+        page = redirect.headers["Location"]
+    request_id = page.split("request=", 1)[1]
+    bearer = {"Authorization": f"Bearer {token}"}
+    answer = request("POST", f"{server.base}/api/authorizations/{request_id}", headers=bearer)
+    if answer["next"] == "consent":
+        answer = request("POST", f"{server.base}/api/authorizations/{request_id}/consent",
+                         {"allow": True}, headers=bearer)
+    code = urllib.parse.parse_qs(urllib.parse.urlparse(answer["redirect_to"]).query)["code"][0]
+    form = urllib.parse.urlencode({"grant_type": "authorization_code", "code": code,
+                                   "redirect_uri": "https://bench.example/cb"}).encode()
+    req = urllib.request.Request(f"{server.base}/oauth/token", data=form, method="POST",
+                                 headers={"Authorization": basic(client_id, secret)})
+    with urllib.request.urlopen(req) as response:
+        tokens = json.loads(response.read())
+    return tokens["access_token"], tokens["refresh_token"]
 
 
 def measure(work, database_url):
@@ -446,6 +500,7 @@ def measure(work, database_url):
         request("POST", server.base + "/api/users",
                 {"username": f"scale{n}", "password": "scale-password"})
     sign_ins = {"script": "wrk_sign_in.lua", "env": {"WRK_ACCOUNTS": str(SIGN_IN_ACCOUNTS)}}
+    client = add_client(server)
     samples = {name: [] for name, _ in SCENARIOS}
     flood_password = []
     peak_rss = 0
@@ -473,6 +528,18 @@ def measure(work, database_url):
         flood_password.append(flood)
         samples["flood_bearer"].append(during)
         samples["ssr"].append(with_cpu(server_pid, lambda: wrk(server.base + "/login")))
+        # Fresh applications' sessions each run (access tokens live ten minutes at most; a
+        # refresh token works once).
+        sessions = [oidc_session(server, client, token) for _ in range(OIDC_SESSIONS)]
+        app_bearer = f"Authorization: Bearer {sessions[0][0]}"
+        samples["oidc_userinfo"].append(
+            with_cpu(server_pid, lambda: wrk(server.base + "/oauth/userinfo", [app_bearer])))
+        threads = min(CORES, 4)
+        refreshes = {"script": "wrk_refresh.lua", "threads": threads, "env": {
+            "WRK_REFRESH_TOKENS": ",".join(refresh for _, refresh in sessions[1:]),
+            "WRK_CLIENT": basic(*client), "WRK_THREADS": str(threads)}}
+        samples["oidc_refresh"].append(
+            with_cpu(server_pid, lambda: wrk(server.base + "/oauth/token", **refreshes)))
     bare.terminate()
     bare.wait()
     # The page on a phone, once (SQLite: the page does not touch the database): straight from

@@ -1,6 +1,8 @@
 import AxeBuilder from '@axe-core/playwright';
 import { test as base, expect, type CDPSession, type Page } from '@playwright/test';
 import { createHmac } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 
 /** A username no other test (or earlier run) has used: at most 32 characters. */
 export function uniqueName(prefix: string): string {
@@ -54,7 +56,7 @@ export const test = base.extend<{ problems: string[]; withoutWasm: boolean }>({
           !refusedForm &&
           !wasmFailure(text)
         ) {
-          problems.push(`console.error: ${text}`);
+          problems.push(`console.error: ${text} (${message.location().url})`);
         } else if (/hydrat/i.test(text) && message.type() !== 'log') {
           problems.push(`${message.type()}: ${text}`);
         }
@@ -231,4 +233,27 @@ export async function seriousViolations(page: Page): Promise<string[]> {
   return results.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+/**
+ * Registers an application (OpenID Connect client) with the command line, as an operator does,
+ * on the test server's database (playwright.config.ts): its id and secret.
+ */
+export function addClient(
+  name: string,
+  redirectUri: string,
+  afterLogout?: string,
+): { client_id: string; client_secret: string } {
+  const args = ['client', 'add', name, '--redirect-uri', redirectUri];
+  if (afterLogout) args.push('--post-logout-redirect-uri', afterLogout);
+  const output = execFileSync('./target/release/rest-auth', args, {
+    cwd: path.resolve(__dirname, '..', '..'),
+    env: {
+      ...process.env,
+      DATA_DIR: 'target/e2e-data',
+      DATABASE_URL: 'sqlite:target/e2e-data/e2e.db',
+      RUST_LOG: 'warn',
+    },
+  });
+  return JSON.parse(output.toString());
 }

@@ -1,4 +1,14 @@
-import { test, expect, uniqueName, open, fillCredentials, addAuthenticator, totpCode, freshTotpStep } from './fixtures';
+import {
+  test,
+  expect,
+  uniqueName,
+  open,
+  fillCredentials,
+  addAuthenticator,
+  totpCode,
+  freshTotpStep,
+  addClient,
+} from './fixtures';
 
 // From a 320 px phone to a desktop, light and dark: nothing wider than the screen. Each page is
 // also photographed into test-results/screenshots/ (kept out of the repository, like all test
@@ -67,6 +77,19 @@ for (const size of SIZES) {
       await page.getByRole('button', { name: 'Turn on' }).click();
       await expect(page.getByRole('heading', { name: 'Your recovery codes' })).toBeVisible();
       await shoot('account-recovery-codes');
+      // An application's sign-in: the consent question.
+      const client = addClient('Notes', 'https://notes.example/callback');
+      const query = new URLSearchParams({
+        client_id: client.client_id,
+        redirect_uri: 'https://notes.example/callback',
+        response_type: 'code',
+        scope: 'openid profile offline_access',
+        state: 'layout',
+        nonce: 'layout',
+      });
+      await page.goto(`/oauth/authorize?${query}`);
+      await expect(page.getByRole('button', { name: 'Allow' })).toBeVisible();
+      await shoot('consent');
       // "Confirm it's you": that earlier session's password alone is no longer every factor.
       const before = await page.context().newPage();
       await before.setViewportSize({ width: size.width, height: size.height });

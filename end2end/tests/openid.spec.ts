@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import type { Page } from '@playwright/test';
 import * as oidc from 'openid-client';
 import {
@@ -12,6 +10,7 @@ import {
   totpCode,
   freshTotpStep,
   seriousViolations,
+  addClient,
 } from './fixtures';
 
 // rest-auth as an OpenID Connect provider, with a certified relying-party library playing the
@@ -24,28 +23,9 @@ import {
 const PASSWORD = 'correct horse battery';
 const CALLBACK = 'http://localhost:3999/callback';
 const AFTER_LOGOUT = 'http://localhost:3999/signed-out';
-const repoRoot = path.resolve(__dirname, '..', '..');
-
-/** Registers an application with the command line, as an operator does. */
-function addClient(name: string): { client_id: string; client_secret: string } {
-  const output = execFileSync(
-    './target/release/rest-auth',
-    ['client', 'add', name, '--redirect-uri', CALLBACK, '--post-logout-redirect-uri', AFTER_LOGOUT],
-    {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        DATA_DIR: 'target/e2e-data',
-        DATABASE_URL: 'sqlite:target/e2e-data/e2e.db',
-        RUST_LOG: 'warn',
-      },
-    },
-  );
-  return JSON.parse(output.toString());
-}
 
 async function provider(baseURL: string, name: string): Promise<oidc.Configuration> {
-  const { client_id, client_secret } = addClient(name);
+  const { client_id, client_secret } = addClient(name, CALLBACK, AFTER_LOGOUT);
   // http://localhost: allowed here only because the tests run without TLS.
   return oidc.discovery(new URL(baseURL), client_id, client_secret, undefined, {
     execute: [oidc.allowInsecureRequests],
@@ -68,14 +48,24 @@ async function authorizationUrl(config: oidc.Configuration, scope: string) {
   return { url, checks: { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce } };
 }
 
-/** Resolves with the URL the browser is sent to at the application (`prefix`), answered here. */
-function arrivalAt(page: Page, prefix: string): Promise<URL> {
-  return new Promise((resolve) => {
-    void page.route(`${prefix}**`, async (route) => {
-      resolve(new URL(route.request().url()));
-      await route.fulfill({ status: 200, contentType: 'text/html', body: '<title>The app</title><h1>Back at the app</h1>' });
-    });
+/** The application's origin: every request the browser makes to it is answered here. */
+const APP = 'http://localhost:3999/**';
+
+/**
+ * Answers the application's pages from here from now on: resolves with the first URL the
+ * browser is sent to under `prefix`.
+ */
+async function arrivalAt(page: Page, prefix: string): Promise<{ arrived: Promise<URL> }> {
+  await page.unroute(APP);
+  let arrive!: (url: URL) => void;
+  const arrived = new Promise<URL>((resolve) => (arrive = resolve));
+  await page.route(APP, async (route) => {
+    const url = new URL(route.request().url());
+    if (url.href.startsWith(prefix)) arrive(url);
+    await route.fulfill({ status: 200, contentType: 'text/html', body: '<title>The app</title><link rel="icon" href="data:,"><h1>Back at the app</h1>' });
   });
+  // In an object: an async function's promise would wait for the one it returns.
+  return { arrived };
 }
 
 async function register(request: import('@playwright/test').APIRequestContext, prefix: string) {
@@ -100,7 +90,7 @@ test('password: sign in, consent, tokens checked by openid-client, userinfo, ref
   const name = await register(request, 'oidc-pw');
   const config = await provider(baseURL!, 'Notes App');
   const { url, checks } = await authorizationUrl(config, 'openid profile offline_access');
-  const arrived = arrivalAt(page, CALLBACK);
+  const { arrived: arrived } = await arrivalAt(page, CALLBACK);
 
   // Signed out: the log-in page, then back to the request's question.
   await page.goto(url.href);
@@ -140,10 +130,10 @@ test('password: sign in, consent, tokens checked by openid-client, userinfo, ref
 
   // A second sign-in goes straight back (consent remembered); then the application signs out.
   const again = await authorizationUrl(config, 'openid profile');
-  const arrivedAgain = arrivalAt(page, CALLBACK);
+  const { arrived: arrivedAgain } = await arrivalAt(page, CALLBACK);
   await page.goto(again.url.href);
   const second = await oidc.authorizationCodeGrant(config, await arrivedAgain, again.checks);
-  const gone = arrivalAt(page, AFTER_LOGOUT);
+  const { arrived: gone } = await arrivalAt(page, AFTER_LOGOUT);
   const endSession = oidc.buildEndSessionUrl(config, {
     id_token_hint: second.id_token!,
     post_logout_redirect_uri: AFTER_LOGOUT,
@@ -152,6 +142,9 @@ test('password: sign in, consent, tokens checked by openid-client, userinfo, ref
   await page.goto(endSession.href);
   const after = await gone;
   expect(after.searchParams.get('state')).toBe('bye');
+  // This browser's own session ended too.
+  await page.goto('/');
+  await expect(page.locator('header.site-header')).toHaveAttribute('data-session', 'signed-out');
   expect(await page.evaluate(() => localStorage.getItem('rest-auth.token'))).toBeNull();
   expect((await oidc.tokenIntrospection(config, second.access_token)).active).toBe(false);
 });
@@ -167,7 +160,7 @@ test('password and code: the code step, then consent; Deny returns access_denied
 
   // Deny first: back at the application with access_denied.
   const denied = await authorizationUrl(config, 'openid');
-  const refused = arrivalAt(page, CALLBACK);
+  const { arrived: refused } = await arrivalAt(page, CALLBACK);
   await page.goto(denied.url.href);
   await fillCredentials(page, name, PASSWORD);
   await page.getByRole('button', { name: 'Log in' }).click();
@@ -181,9 +174,8 @@ test('password and code: the code step, then consent; Deny returns access_denied
   expect(back.searchParams.get('state')).toBe(denied.checks.expectedState);
 
   // Then allowed, signed in already: the claims say password and code.
-  await page.unroute(`${CALLBACK}**`);
   const { url, checks } = await authorizationUrl(config, 'openid');
-  const arrived = arrivalAt(page, CALLBACK);
+  const { arrived: arrived } = await arrivalAt(page, CALLBACK);
   await page.goto(url.href);
   await allow(page, name);
   const tokens = await oidc.authorizationCodeGrant(config, await arrived, checks);
@@ -214,7 +206,7 @@ test('passkey: signed in with a passkey, keyboard only to consent; prompt=login 
 
   const config = await provider(baseURL!, 'Photos');
   const { url, checks } = await authorizationUrl(config, 'openid');
-  const arrived = arrivalAt(page, CALLBACK);
+  const { arrived: arrived } = await arrivalAt(page, CALLBACK);
   await page.goto(url.href);
   await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
   await expect(page).toHaveURL(/\/authorize\?request=/);
@@ -224,13 +216,13 @@ test('passkey: signed in with a passkey, keyboard only to consent; prompt=login 
   await page.keyboard.press('Enter');
   const tokens = await oidc.authorizationCodeGrant(config, await arrived, checks);
   expect(tokens.claims()!.amr).toEqual(['pop', 'user', 'mfa']);
-  await page.screenshot({ path: path.join(repoRoot, 'target', 'screenshots', 'oidc-back-at-app.png') });
 
   // prompt=login: the session must confirm it is its owner (with the passkey), then a code.
-  await page.unroute(`${CALLBACK}**`);
+  // auth_time is in whole seconds: a sign-in in the same second as the request counts as after it.
+  await page.waitForTimeout(1100);
   const fresh = await authorizationUrl(config, 'openid');
   fresh.url.searchParams.set('prompt', 'login');
-  const arrivedAgain = arrivalAt(page, CALLBACK);
+  const { arrived: arrivedAgain } = await arrivalAt(page, CALLBACK);
   await page.goto(fresh.url.href);
   const dialog = page.getByRole('dialog');
   await expect(dialog).toBeVisible();

@@ -86,7 +86,15 @@ fn AuthorizePanel() -> impl IntoView {
             }
             Some(Err(ApiFailure::ReauthenticationRequired(_))) => EitherOf4::B(view! {
                 <p>"The application asks you to confirm it is you."</p>
-                <button type="button" on:click=move |_| asked.refetch()>"Confirm it's you"</button>
+                <button
+                    type="button"
+                    on:click=move |_| {
+                        consent.clear();
+                        asked.refetch();
+                    }
+                >
+                    "Confirm it's you"
+                </button>
             }),
             Some(Err(failure)) if !failure.is_signed_out() => EitherOf4::C(view! {
                 <p class="error" role="alert">{failure.to_string()}</p>

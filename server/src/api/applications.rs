@@ -139,6 +139,9 @@ pub async fn remove(
     FreshUser(caller, _): FreshUser,
     Path(client_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    if !crate::provider::is_id(&client_id) {
+        return Err(ApiError::NotFound);
+    }
     let (removed, ended) = store.remove_consent(caller.id, &client_id).await?;
     if !removed && ended.is_empty() {
         return Err(ApiError::NotFound);

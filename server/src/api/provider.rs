@@ -79,7 +79,7 @@ pub async fn discovery(State(provider): State<Provider>) -> Response {
     path = "/oauth/jwks",
     tag = "openid",
     responses(
-        (status = 200, description = "A JWK Set", body = Object),
+        (status = 200, description = "A JWK Set", body = Object, content_type = "application/jwk-set+json"),
         (status = 503, description = "The database cannot be reached", body = OAuthErrorBody),
     )
 )]

@@ -9,7 +9,9 @@
 //! the person gets an error page. Every later error goes back to the client, with its `state`
 //! and our `iss` (RFC 9207).
 
-use super::{has_scope, known_scopes, Provider, ServerError, CODE_LIFETIME, REQUEST_LIFETIME};
+use super::{
+    has_scope, is_id, known_scopes, Provider, ServerError, CODE_LIFETIME, REQUEST_LIFETIME,
+};
 use crate::{
     audit,
     auth::{AuthMethod, Caller},
@@ -108,7 +110,12 @@ impl Provider {
         let Some(client_id) = query.client_id.as_deref() else {
             return refused("The request names no application (client_id is missing).");
         };
-        let Some(client) = self.store.client(client_id).await? else {
+        let known = if is_id(client_id) {
+            self.store.client(client_id).await?
+        } else {
+            None
+        };
+        let Some(client) = known else {
             return refused(
                 "The application that sent you here is not registered with this service.",
             );
@@ -180,6 +187,14 @@ impl Provider {
             (None, Some(_)) => return back("invalid_request", "code_challenge is missing"),
             (None, None) if client.secret_digest.is_none() => {
                 return back("invalid_request", "a public client must use PKCE (S256)")
+            }
+            // RFC 9700 2.1.1: a confidential OpenID Connect client may defend against code
+            // injection with the nonce instead (ASVS 5.0 10.4.6 at L2 would want PKCE of all).
+            (None, None) if query.nonce.is_none() => {
+                return back(
+                    "invalid_request",
+                    "PKCE (S256) is required, or for a confidential client a nonce",
+                )
             }
             (None, None) => {}
         }
@@ -276,8 +291,11 @@ impl Provider {
         self.grant(&request, caller, authentication).await
     }
 
-    /// The client and the scopes of request `id`, while it waits (for the page's heading).
+    /// Request `id`, while it waits.
     async fn pending(&self, id: &str) -> Result<AuthorizationRequest, AnswerError> {
+        if !is_id(id) {
+            return Err(AnswerError::RequestOver);
+        }
         self.store
             .authorization_request(id, unix_now())
             .await?

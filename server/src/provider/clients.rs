@@ -124,6 +124,9 @@ pub async fn list(store: &Store) -> Result<Vec<Listed>, StoreError> {
 
 /// Removes a client and everything it held (audited); whether it was registered.
 pub async fn remove(store: &Store, client_id: &str) -> Result<bool, StoreError> {
+    if !super::is_id(client_id) {
+        return Ok(false);
+    }
     let (removed, ended) = store.remove_client(client_id).await?;
     if removed {
         audit::client_removed(client_id, ended);
@@ -177,6 +180,9 @@ pub async fn authenticate(
         ClientAuthentication::Secret { client_id, secret } => (client_id, Some(secret)),
         ClientAuthentication::Public { client_id } => (client_id, None),
     };
+    if !super::is_id(client_id) {
+        return Err(OAuthError::InvalidClient);
+    }
     let client = store
         .client(client_id)
         .await?

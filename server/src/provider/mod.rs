@@ -153,6 +153,13 @@ pub fn known_scopes(requested: &str) -> Vec<&'static str> {
         .collect()
 }
 
+/// Whether `text` could be one of our ids (clients, requests, sign-outs: 128 random bits in
+/// hex). Anything else is unknown without asking the database (which would refuse some bytes,
+/// such as NUL on PostgreSQL, with an error rather than "not found").
+pub fn is_id(text: &str) -> bool {
+    text.len() == 32 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// Whether the space-separated `scope` holds `wanted`.
 pub fn has_scope(scope: &str, wanted: &str) -> bool {
     scope.split(' ').any(|one| one == wanted)

@@ -9,8 +9,8 @@
 //! handle: never the row number, never reused), `auth_time`, `amr` and the request's `nonce`.
 
 use super::{
-    authorization::Unredirectable, clients, has_scope, keys::ALGORITHM, OAuthError, Provider,
-    ServerError, REQUEST_LIFETIME,
+    authorization::Unredirectable, clients, has_scope, is_id, keys::ALGORITHM, OAuthError,
+    Provider, ServerError, REQUEST_LIFETIME,
 };
 use crate::{
     audit,
@@ -398,8 +398,8 @@ impl Provider {
             (None, None) => None,
         };
         let client = match &client_id {
-            Some(id) => self.store.client(id).await?,
-            None => None,
+            Some(id) if is_id(id) => self.store.client(id).await?,
+            _ => None,
         };
         let next = match (&query.post_logout_redirect_uri, &client) {
             (None, _) => None,
@@ -440,6 +440,9 @@ impl Provider {
         &self,
         id: &str,
     ) -> Result<Option<(Option<String>, bool)>, StoreError> {
+        if !is_id(id) {
+            return Ok(None);
+        }
         self.store.take_logout(id, unix_now()).await
     }
 

@@ -475,7 +475,14 @@ async fn an_unknown_client_or_redirect_uri_gets_an_error_page_and_is_never_redir
         id: "0123456789abcdef0123456789abcdef".into(),
         secret: None,
     };
-    let mut cases = vec![request(&unknown, &challenge, "openid")];
+    let nul = Client {
+        id: "a\u{0}b".into(),
+        secret: None,
+    };
+    let mut cases = vec![
+        request(&unknown, &challenge, "openid"),
+        request(&nul, &challenge, "openid"),
+    ];
     for altered in [
         "https://app.example/callback/",
         "https://app.example/callback?next=/",
@@ -501,6 +508,11 @@ async fn an_unknown_client_or_redirect_uri_gets_an_error_page_and_is_never_redir
         let page = response.text().await.unwrap();
         assert!(!page.contains("evil.example"), "{page}");
         assert!(page.contains("cannot be completed"), "{page}");
+    }
+    // Ids that are not ours are unknown, whatever bytes they hold.
+    for path in ["/api/authorizations/a%00b", "/api/logouts/a%00b", "/api/authorizations/..%2Fusers"] {
+        let response = app.client.post(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{path}");
     }
     // A registered URI with a query of its own is matched exactly, its query kept.
     let mut parameters = request(&client, &challenge, "openid");
@@ -559,6 +571,13 @@ async fn bad_requests_of_a_registered_client_go_back_to_it_with_an_error() {
         ),
         (
             with(&client, |p| p.push(("response_mode", "fragment"))),
+            "invalid_request",
+        ),
+        // A confidential client without PKCE must send a nonce.
+        (
+            with(&client, |p| {
+                p.extend([("code_challenge", ""), ("code_challenge_method", ""), ("nonce", "")])
+            }),
             "invalid_request",
         ),
         // A public client must use PKCE.

@@ -14,7 +14,7 @@ use crate::{
 
 use std::time::{Duration, Instant};
 
-const SHARED_KEY: &str = "multi-instance-shared-secret-0123456789abcdef";
+pub const SHARED_KEY: &str = "multi-instance-shared-secret-0123456789abcdef";
 
 /// How long after the end of a session another instance may still accept its tokens.
 const PROPAGATION_LIMIT: Duration = Duration::from_millis(250);

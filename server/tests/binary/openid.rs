@@ -312,3 +312,119 @@ async fn nginx_auth_request_passes_only_good_tokens_and_hands_on_the_username() 
     let _ = proxy.wait();
     assert!(server.terminate().success());
 }
+
+/// The query string of `parameters`.
+fn query(parameters: &[(&str, &str)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(parameters)
+        .finish()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs TEST_POSTGRES_URL"]
+async fn two_instances_share_clients_keys_codes_and_refresh_tokens() {
+    use crate::multi_instance::{Pair, SHARED_KEY};
+    let public_url = format!("http://localhost:{}", free_port());
+    let pair = Pair::start(&[("PUBLIC_URL", public_url.as_str())]).await;
+    let (a, b) = (&pair.a.api, &pair.b.api);
+    assert_eq!(a.register("miguel", "python").await.status(), 201);
+    let token = b.token("miguel", "python").await;
+
+    // Registered from the command line on the shared database: both instances know it.
+    let dir = tempfile::tempdir().unwrap();
+    let added = command(dir.path(), free_port())
+        .env("DATABASE_URL", &pair.url)
+        .env("SECRET_KEY", SHARED_KEY)
+        .args(["client", "add", "Shared", "--redirect-uri", "https://app.example/cb"])
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{added:?}");
+    let registered = json_of(&added);
+    let client_id = registered["client_id"].as_str().unwrap();
+    let secret = registered["client_secret"].as_str().unwrap();
+    let jwks = |api: &crate::support::client::Api| {
+        let url = api.url("/oauth/jwks");
+        let client = api.client.clone();
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    assert_eq!(jwks(a).await, jwks(b).await);
+
+    // The request begins on A, is answered on B, its code is exchanged on A.
+    let started = a
+        .get(&format!(
+            "/oauth/authorize?{}",
+            query(&[
+                ("client_id", client_id),
+                ("redirect_uri", "https://app.example/cb"),
+                ("response_type", "code"),
+                ("scope", "openid offline_access"),
+                ("nonce", "n"),
+            ])
+        ))
+        .await;
+    assert_eq!(started.status(), 303);
+    let location = started.headers()["location"].to_str().unwrap().to_owned();
+    let id = location.trim_start_matches("/authorize?request=");
+    let answer = |api: &crate::support::client::Api, path: String, body: Option<Value>| {
+        let call = api.client.post(api.url(&path)).bearer_auth(&token);
+        let call = match body {
+            Some(body) => call.json(&body),
+            None => call,
+        };
+        async move { call.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let asked = answer(b, format!("/api/authorizations/{id}"), None).await;
+    assert_eq!(asked["next"], "consent", "{asked}");
+    let allowed = answer(
+        a,
+        format!("/api/authorizations/{id}/consent"),
+        Some(serde_json::json!({ "allow": true })),
+    )
+    .await;
+    let redirect_to = url::Url::parse(allowed["redirect_to"].as_str().unwrap()).unwrap();
+    let code = redirect_to
+        .query_pairs()
+        .find(|(name, _)| name == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let exchange = |api: &crate::support::client::Api, form: Vec<(&'static str, String)>| {
+        let call = api
+            .client
+            .post(api.url("/oauth/token"))
+            .basic_auth(client_id, Some(secret))
+            .form(&form);
+        async move { call.send().await.unwrap() }
+    };
+    let code_form = vec![
+        ("grant_type", "authorization_code".to_owned()),
+        ("code", code),
+        ("redirect_uri", "https://app.example/cb".to_owned()),
+    ];
+    let tokens: Value = exchange(a, code_form.clone()).await.json().await.unwrap();
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    // Signed by one instance, good on the other.
+    assert_eq!(b.get_bearer("/oauth/userinfo", &access).await.status(), 200);
+
+    // The refresh token rotates on B.
+    let renewed = exchange(
+        b,
+        vec![
+            ("grant_type", "refresh_token".to_owned()),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap().to_owned()),
+        ],
+    )
+    .await;
+    assert_eq!(renewed.status(), 200);
+
+    // The code again, on B: refused, and what it began ends on A too.
+    assert_eq!(exchange(b, code_form).await.status(), 400);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while a.get_bearer("/oauth/userinfo", &access).await.status() != 401 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "A still accepts the token"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
