@@ -510,7 +510,11 @@ async fn an_unknown_client_or_redirect_uri_gets_an_error_page_and_is_never_redir
         assert!(page.contains("cannot be completed"), "{page}");
     }
     // Ids that are not ours are unknown, whatever bytes they hold.
-    for path in ["/api/authorizations/a%00b", "/api/logouts/a%00b", "/api/authorizations/..%2Fusers"] {
+    for path in [
+        "/api/authorizations/a%00b",
+        "/api/logouts/a%00b",
+        "/api/authorizations/..%2Fusers",
+    ] {
         let response = app.client.post(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 404, "{path}");
     }
@@ -576,7 +580,11 @@ async fn bad_requests_of_a_registered_client_go_back_to_it_with_an_error() {
         // A confidential client without PKCE must send a nonce.
         (
             with(&client, |p| {
-                p.extend([("code_challenge", ""), ("code_challenge_method", ""), ("nonce", "")])
+                p.extend([
+                    ("code_challenge", ""),
+                    ("code_challenge_method", ""),
+                    ("nonce", ""),
+                ])
             }),
             "invalid_request",
         ),

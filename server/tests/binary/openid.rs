@@ -73,9 +73,16 @@ async fn clients_are_added_listed_and_removed_from_the_command_line_while_the_se
     let listed = json_of(&task(dir.path(), &["client", "list"]));
     let listed = listed.as_array().unwrap();
     assert_eq!(listed.len(), 2);
-    assert_eq!(listed[0]["client_id"], client_id.as_str());
-    assert_eq!(listed[0]["public"], false);
-    assert_eq!(listed[1]["public"], true);
+    // Oldest first; the two were added within the same second, in either order.
+    let of = |id: &str| {
+        listed
+            .iter()
+            .find(|client| client["client_id"] == id)
+            .unwrap_or_else(|| panic!("{id} is not listed"))
+    };
+    assert_eq!(of(&client_id)["public"], false);
+    assert_eq!(of(&client_id)["name"], "Example App");
+    assert_eq!(of(public["client_id"].as_str().unwrap())["public"], true);
     // The secret is shown once, and stored only as a digest.
     let listing = serde_json::to_string(listed).unwrap();
     assert!(!listing.contains(secret));
@@ -335,7 +342,13 @@ async fn two_instances_share_clients_keys_codes_and_refresh_tokens() {
     let added = command(dir.path(), free_port())
         .env("DATABASE_URL", &pair.url)
         .env("SECRET_KEY", SHARED_KEY)
-        .args(["client", "add", "Shared", "--redirect-uri", "https://app.example/cb"])
+        .args([
+            "client",
+            "add",
+            "Shared",
+            "--redirect-uri",
+            "https://app.example/cb",
+        ])
         .output()
         .unwrap();
     assert!(added.status.success(), "{added:?}");
@@ -411,7 +424,10 @@ async fn two_instances_share_clients_keys_codes_and_refresh_tokens() {
         b,
         vec![
             ("grant_type", "refresh_token".to_owned()),
-            ("refresh_token", tokens["refresh_token"].as_str().unwrap().to_owned()),
+            (
+                "refresh_token",
+                tokens["refresh_token"].as_str().unwrap().to_owned(),
+            ),
         ],
     )
     .await;
