@@ -212,7 +212,12 @@ test('passkey: signed in with a passkey, keyboard only to consent; prompt=login 
   await expect(page).toHaveURL(/\/authorize\?request=/);
   const allowButton = page.getByRole('button', { name: 'Allow' });
   await expect(allowButton).toBeVisible();
-  await allowButton.focus();
+  // With the keyboard alone: Tab from the top of the page to "Allow", then Enter.
+  for (let presses = 0; presses < 12; presses++) {
+    if (await allowButton.evaluate((button) => button === document.activeElement)) break;
+    await page.keyboard.press('Tab');
+  }
+  await expect(allowButton).toBeFocused();
   await page.keyboard.press('Enter');
   const tokens = await oidc.authorizationCodeGrant(config, await arrived, checks);
   expect(tokens.claims()!.amr).toEqual(['pop', 'user', 'mfa']);

@@ -58,7 +58,8 @@ impl Store {
             let mut transaction = pool.begin().await?;
             let used = sqlx::query_scalar::<_, String>(
                 "UPDATE refresh_tokens SET used_at = $1 WHERE digest = $2 AND used_at IS NULL \
-                   AND session_id IN (SELECT id FROM sessions WHERE client_id IS NOT DISTINCT FROM $3) \
+                   AND EXISTS (SELECT 1 FROM sessions WHERE sessions.id = refresh_tokens.session_id \
+                     AND sessions.client_id IS NOT DISTINCT FROM $3) \
                  RETURNING session_id",
             )
             .bind(now)
