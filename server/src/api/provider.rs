@@ -151,7 +151,7 @@ pub struct TokenForm {
 
 /// The token endpoint's answer (RFC 6749 5.1).
 #[derive(Serialize, ToSchema)]
-pub struct TokenBody {
+pub struct OAuthTokenBody {
     /// A JWT (RFC 9068), `aud` the issuer.
     access_token: String,
     /// `Bearer`.
@@ -183,7 +183,7 @@ pub struct OAuthErrorBody {
     tag = "openid",
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
     responses(
-        (status = 200, description = "Tokens", body = TokenBody),
+        (status = 200, description = "Tokens", body = OAuthTokenBody),
         (status = 400, description = "`invalid_request`, `invalid_grant` (the code or refresh \
             token is unknown, expired, used, another client's, or the verifier or redirect URI \
             does not match), `unsupported_grant_type`", body = OAuthErrorBody),
@@ -227,8 +227,8 @@ pub async fn token(
     Ok(no_store(Json(token_body(tokens))))
 }
 
-fn token_body(tokens: Tokens) -> TokenBody {
-    TokenBody {
+fn token_body(tokens: Tokens) -> OAuthTokenBody {
+    OAuthTokenBody {
         access_token: tokens.access_token,
         token_type: "Bearer",
         expires_in: tokens.expires_in,

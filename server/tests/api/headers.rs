@@ -135,6 +135,41 @@ async fn the_openapi_document_covers_every_route() {
     }
 }
 
+/// utoipa names a body's schema after its type, and a second type of the same name silently
+/// takes the first one's place: each answer must still be described by its own fields.
+#[tokio::test]
+async fn no_schema_of_the_openapi_document_stands_for_another() {
+    let app = TestApp::spawn().await;
+    let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    let fields = |path: &str, method: &str| {
+        let reference = doc["paths"][path][method]["responses"]["200"]["content"]
+            ["application/json"]["schema"]["$ref"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{method} {path}: no 200 schema"))
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        let properties = doc["components"]["schemas"][&reference]["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{reference}: no properties"))
+            .keys()
+            .cloned()
+            .collect::<BTreeSet<String>>();
+        properties
+    };
+    let has = |path: &str, method: &str, field: &str| {
+        let found = fields(path, method);
+        assert!(found.contains(field), "{method} {path}: {found:?}");
+    };
+    has("/api/token", "get", "duration");
+    has("/api/sign-in/code", "post", "refresh_token");
+    has("/oauth/token", "post", "access_token");
+    has("/oauth/userinfo", "get", "sub");
+    has("/oauth/introspect", "post", "active");
+    has("/api/applications", "get", "applications");
+}
+
 #[tokio::test]
 async fn openapi_document_describes_the_schemes_and_limits() {
     let app = TestApp::spawn().await;

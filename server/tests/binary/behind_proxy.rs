@@ -17,13 +17,34 @@ use std::{
 };
 
 /// nginx in the foreground, one process, everything under `dir`; killed on drop.
-struct Nginx {
+pub struct Nginx {
     child: Child,
-    port: u16,
+    pub port: u16,
 }
 
 impl Nginx {
     fn start(dir: &Path, upstreams: [&str; 2]) -> Nginx {
+        Nginx::serving(dir, |port| {
+            format!(
+                "upstream rest_auth {{
+        server {};
+        server {};
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://rest_auth;
+            proxy_set_header Host $host;
+            proxy_set_header X-Real-IP $remote_addr;
+        }}
+    }}",
+                upstreams[0], upstreams[1]
+            )
+        })
+    }
+
+    /// Debian's nginx with `http` holding what `blocks` writes for the port it listens on.
+    pub fn serving(dir: &Path, blocks: impl FnOnce(u16) -> String) -> Nginx {
         let binary = ["/usr/sbin/nginx", "/usr/bin/nginx"]
             .into_iter()
             .find(|path| Path::new(path).exists())
@@ -44,21 +65,10 @@ http {{
     fastcgi_temp_path {dir}/fastcgi;
     uwsgi_temp_path {dir}/uwsgi;
     scgi_temp_path {dir}/scgi;
-    upstream rest_auth {{
-        server {};
-        server {};
-    }}
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{
-            proxy_pass http://rest_auth;
-            proxy_set_header Host $host;
-            proxy_set_header X-Real-IP $remote_addr;
-        }}
-    }}
+    {}
 }}
 ",
-            upstreams[0], upstreams[1]
+            blocks(port)
         );
         let path = format!("{dir}/nginx.conf");
         std::fs::write(&path, config).unwrap();
@@ -71,7 +81,7 @@ http {{
     }
 
     /// A client of the proxy whose connections come from `address`.
-    fn client(&self, address: &str) -> Api {
+    pub fn client(&self, address: &str) -> Api {
         let mut api = Api::new(format!("http://127.0.0.1:{}", self.port));
         api.client = reqwest::Client::builder()
             .local_address(address.parse::<IpAddr>().unwrap())

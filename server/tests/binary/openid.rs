@@ -3,12 +3,15 @@
 //! output, audited), and the nginx `auth_request` recipe of docs/configuration.md with Debian's
 //! nginx in front of an upstream that sees only the username the check hands on.
 
-use crate::harness::{command, free_port, Running};
+use crate::{
+    behind_proxy::Nginx,
+    harness::{command, free_port, Running},
+};
 use serde_json::Value;
 use std::{
     io::{Read, Write},
     path::Path,
-    process::{Child, Command, Output, Stdio},
+    process::Output,
 };
 
 fn task(dir: &Path, args: &[&str]) -> Output {
@@ -203,28 +206,11 @@ fn upstream() -> (u16, std::sync::mpsc::Receiver<String>) {
 }
 
 /// nginx with the recipe of docs/configuration.md, "A reverse proxy that checks tokens".
-fn nginx(dir: &Path, rest_auth: &str, app_port: u16) -> (Child, u16) {
-    let binary = ["/usr/sbin/nginx", "/usr/bin/nginx"]
-        .into_iter()
-        .find(|path| Path::new(path).exists())
-        .expect("nginx is not installed (scripts/tools.sh installs Debian's)");
-    let port = free_port();
-    let d = dir.display();
-    let config = format!(
-        "daemon off;
-master_process off;
-worker_processes 1;
-pid {d}/nginx.pid;
-error_log {d}/error.log warn;
-events {{ worker_connections 64; }}
-http {{
-    access_log off;
-    client_body_temp_path {d}/body;
-    proxy_temp_path {d}/proxy;
-    fastcgi_temp_path {d}/fastcgi;
-    uwsgi_temp_path {d}/uwsgi;
-    scgi_temp_path {d}/scgi;
-    server {{
+fn nginx(dir: &Path, rest_auth: &str, app_port: u16) -> Nginx {
+    let recipe = check_location(rest_auth);
+    Nginx::serving(dir, |port| {
+        format!(
+            "server {{
         listen 127.0.0.1:{port};
 {recipe}
         location /app/ {{
@@ -233,19 +219,9 @@ http {{
             proxy_set_header X-Username $rest_auth_username;
             proxy_pass http://127.0.0.1:{app_port};
         }}
-    }}
-}}
-",
-        recipe = check_location(rest_auth)
-    );
-    let path = dir.join("nginx.conf");
-    std::fs::write(&path, config).unwrap();
-    let child = Command::new(binary)
-        .args(["-p", &d.to_string(), "-c", &path.display().to_string()])
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap();
-    (child, port)
+    }}"
+        )
+    })
 }
 
 /// The check location, word for word as docs/configuration.md gives it (but the address).
@@ -267,8 +243,8 @@ async fn nginx_auth_request_passes_only_good_tokens_and_hands_on_the_username() 
     let token = server.api.token("miguel", "python").await;
     let (app_port, heard) = upstream();
     let rest_auth = server.api.base.trim_start_matches("http://").to_owned();
-    let (mut proxy, port) = nginx(dir.path(), &rest_auth, app_port);
-    let through = crate::support::client::Api::new(format!("http://127.0.0.1:{port}"));
+    let proxy = nginx(dir.path(), &rest_auth, app_port);
+    let through = proxy.client("127.0.0.1");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while reqwest::get(through.url("/app/")).await.is_err() {
         assert!(std::time::Instant::now() < deadline, "nginx did not start");
@@ -315,8 +291,7 @@ async fn nginx_auth_request_passes_only_good_tokens_and_hands_on_the_username() 
         204
     );
     assert_eq!(through.get_bearer("/app/", &token).await.status(), 401);
-    let _ = proxy.kill();
-    let _ = proxy.wait();
+    drop(proxy);
     assert!(server.terminate().success());
 }
 
