@@ -64,8 +64,13 @@ async function arrivalAt(page: Page, prefix: string): Promise<{ arrived: Promise
     if (url.href.startsWith(prefix)) arrive(url);
     await route.fulfill({ status: 200, contentType: 'text/html', body: '<title>The app</title><link rel="icon" href="data:,"><h1>Back at the app</h1>' });
   });
-  // In an object: an async function's promise would wait for the one it returns.
-  return { arrived };
+  // Once the application's page has loaded (a navigation begun before then would be cut
+  // short). In an object: an async function's promise would wait for the one it returns.
+  const loaded = arrived.then(async (url) => {
+    await page.waitForURL((at) => at.href.startsWith(prefix));
+    return url;
+  });
+  return { arrived: loaded };
 }
 
 async function register(request: import('@playwright/test').APIRequestContext, prefix: string) {
@@ -208,6 +213,8 @@ test('passkey: signed in with a passkey, keyboard only to consent; prompt=login 
   const { url, checks } = await authorizationUrl(config, 'openid');
   const { arrived: arrived } = await arrivalAt(page, CALLBACK);
   await page.goto(url.href);
+  // The log-in form's island hydrated: the button does something.
+  await expect(page.locator('form.credentials[data-ready]').first()).toBeVisible();
   await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
   await expect(page).toHaveURL(/\/authorize\?request=/);
   const allowButton = page.getByRole('button', { name: 'Allow' });
